@@ -1,0 +1,30 @@
+"""Filtering that never silently ignores what a client asked for."""
+
+from django_filters.rest_framework import DjangoFilterBackend
+from rest_framework.exceptions import ValidationError
+
+# Query parameters every list endpoint accepts besides its filters.
+GLOBAL_PARAMS = frozenset({"page", "page_size", "format"})
+
+
+class StrictFilterBackend(DjangoFilterBackend):
+    """django-filter, plus: an unknown query parameter or a NUL byte in any value is a 400
+    naming the parameter (a typo like `kinds=airstrike` must not return everything)."""
+
+    def filter_queryset(self, request, queryset, view):
+        filterset_class = self.get_filterset_class(view, queryset)
+        known = set(GLOBAL_PARAMS)
+        if filterset_class is not None:
+            known |= set(filterset_class.base_filters)
+            for f in filterset_class.base_filters.values():
+                # Range-style filters accept suffixed names (e.g. `near` + its own widget parts).
+                known |= set(getattr(f, "extra_param_names", ()))
+        errors = {}
+        for name, values in request.query_params.lists():
+            if "\x00" in name or any("\x00" in v for v in values):
+                errors[name.replace("\x00", "\\x00")] = ["Null characters are not allowed."]
+            elif view.action == "list" and name not in known:
+                errors[name] = [f"Unknown query parameter. Known: {', '.join(sorted(known))}."]
+        if errors:
+            raise ValidationError(errors)
+        return super().filter_queryset(request, queryset, view)

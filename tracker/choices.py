@@ -1,0 +1,154 @@
+"""Enumerations shared by models, the API and the admin.
+
+Values are snake_case and part of the public API contract: never rename a value, only add.
+"""
+
+from django.db import models
+
+
+class PartyKind(models.TextChoices):
+    STATE = "state", "State"
+    GOVERNMENT = "government", "Government"
+    ARMED_FORCES = "armed_forces", "Armed forces"
+    ARMED_GROUP = "armed_group", "Armed group"
+    COALITION = "coalition", "Coalition"
+    MILITIA = "militia", "Militia"
+    INTERNATIONAL_BODY = "international_body", "International body"
+    OTHER = "other", "Other"
+
+
+class PlaceKind(models.TextChoices):
+    COUNTRY = "country", "Country"
+    GOVERNORATE = "governorate", "Governorate / province"
+    DISTRICT = "district", "District"
+    SUBDISTRICT = "subdistrict", "Sub-district"
+    CITY = "city", "City"
+    TOWN = "town", "Town"
+    VILLAGE = "village", "Village"
+    NEIGHBOURHOOD = "neighbourhood", "Neighbourhood"
+    SITE = "site", "Site (base, airport, camp, facility)"
+    ZONE = "zone", "Zone"
+    CORRIDOR = "corridor", "Corridor"
+
+
+class CeasefireType(models.TextChoices):
+    UNILATERAL = "unilateral", "Unilateral"
+    BILATERAL = "bilateral", "Bilateral"
+    MULTILATERAL = "multilateral", "Multilateral"
+
+
+class CeasefirePurpose(models.TextChoices):
+    HUMANITARIAN = "humanitarian", "Humanitarian"
+    DE_ESCALATION = "de_escalation", "De-escalation"
+    CESSATION_OF_HOSTILITIES = "cessation_of_hostilities", "Cessation of hostilities"
+    COMPREHENSIVE = "comprehensive", "Comprehensive / peace process"
+    OTHER = "other", "Other"
+
+
+class PartyRole(models.TextChoices):
+    """A party's role in a ceasefire. Every role but mediator and observer binds the party."""
+
+    SIGNATORY = "signatory", "Signatory"
+    BOUND = "bound", "Bound"
+    GUARANTOR = "guarantor", "Guarantor"
+    MEDIATOR = "mediator", "Mediator"
+    OBSERVER = "observer", "Observer"
+
+
+NON_BINDING_ROLES = frozenset({PartyRole.MEDIATOR, PartyRole.OBSERVER})
+
+
+class SourceKind(models.TextChoices):
+    WIRE_AGENCY = "wire_agency", "Wire agency"
+    NEWSPAPER = "newspaper", "Newspaper"
+    BROADCASTER = "broadcaster", "Broadcaster"
+    ONLINE_MEDIA = "online_media", "Online media"
+    MONITORING_GROUP = "monitoring_group", "Monitoring group"
+    NGO = "ngo", "NGO / rescuers"
+    GOVERNMENT = "government", "Government"
+    MILITARY = "military", "Military"
+    PARTY_MEDIA = "party_media", "Party media"
+    ACTIVIST = "activist", "Activist / activist network"
+    WITNESS = "witness", "Residents / witnesses"
+    SOCIAL_MEDIA = "social_media", "Social media"
+    OTHER = "other", "Other"
+
+
+class Reliability(models.TextChoices):
+    """Source reliability on the NATO Admiralty scale (A–F)."""
+
+    A = "A", "A – completely reliable"
+    B = "B", "B – usually reliable"
+    C = "C", "C – fairly reliable"
+    D = "D", "D – not usually reliable"
+    E = "E", "E – unreliable"
+    F = "F", "F – reliability cannot be judged"
+
+
+class IncidentKind(models.TextChoices):
+    AIRSTRIKE = "airstrike", "Airstrike"
+    DRONE_STRIKE = "drone_strike", "Drone strike"
+    ARTILLERY_SHELLING = "artillery_shelling", "Artillery shelling"
+    ROCKET_ATTACK = "rocket_attack", "Rocket attack"
+    MISSILE_STRIKE = "missile_strike", "Missile strike"
+    BARREL_BOMB = "barrel_bomb", "Barrel bomb"
+    ARMED_CLASH = "armed_clash", "Armed clash"
+    GROUND_ASSAULT = "ground_assault", "Ground assault"
+    OTHER = "other", "Other"
+
+
+class TimePrecision(models.TextChoices):
+    """How precisely `occurred_at` is known. `interval` means an explicit [at, until) window."""
+
+    MINUTE = "minute", "Minute"
+    HOUR = "hour", "Hour"
+    DAY = "day", "Day (local)"
+    WEEK = "week", "Week"
+    MONTH = "month", "Month"
+    INTERVAL = "interval", "Explicit interval"
+
+
+class GeoPrecision(models.TextChoices):
+    """How precisely an incident's location is known, from an exact point to a whole region."""
+
+    EXACT = "exact", "Exact point"
+    NEAR = "near", "Near the place"
+    TOWN = "town", "Somewhere in the town"
+    DISTRICT = "district", "Somewhere in the district"
+    REGION = "region", "Somewhere in the governorate / region"
+
+
+class Attribution(models.TextChoices):
+    """How firmly the perpetrator is attributed."""
+
+    UNKNOWN = "unknown", "Unknown (no perpetrator named)"
+    ALLEGED = "alleged", "Alleged by a source"
+    CLAIMED = "claimed", "Claimed by the perpetrator"
+    CONFIRMED = "confirmed", "Confirmed by independent evidence"
+
+
+class IncidentStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    VERIFIED = "verified", "Verified"
+    DISPUTED = "disputed", "Disputed"
+    REJECTED = "rejected", "Rejected"
+
+
+# Statuses only a reviewer may set.
+REVIEWER_STATUSES = frozenset({IncidentStatus.VERIFIED, IncidentStatus.DISPUTED, IncidentStatus.REJECTED})
+
+
+class Confidence(models.TextChoices):
+    UNASSESSED = "unassessed", "Not assessed"
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+
+
+class Stance(models.TextChoices):
+    """What a report does with the claim it carries."""
+
+    REPORTS = "reports", "Reports"
+    DISPUTES = "disputes", "Disputes"
+    DENIES = "denies", "Denies"

@@ -1,0 +1,23 @@
+"""Domain models, one module per entity family (see DESIGN.md)."""
+
+from tracker.models.auth import ApiToken
+from tracker.models.ceasefires import Ceasefire, CeasefireParty, Declaration
+from tracker.models.incidents import Citation, Incident
+from tracker.models.parties import Party, PartyAlias
+from tracker.models.places import Place, PlaceName
+from tracker.models.sources import Report, Source
+
+__all__ = [
+    "ApiToken",
+    "Ceasefire",
+    "CeasefireParty",
+    "Citation",
+    "Declaration",
+    "Incident",
+    "Party",
+    "PartyAlias",
+    "Place",
+    "PlaceName",
+    "Report",
+    "Source",
+]

@@ -1,0 +1,51 @@
+"""API tokens, stored hashed: the database never holds a usable key."""
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from tracker.models.base import unique
+
+
+def hash_token(key: str) -> str:
+    """SHA-256 of the key. Keys are 40 random bytes, so a fast hash is enough (no dictionary to attack)."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A bearer token for `Authorization: Token <key>`. Only a hash and a short prefix (to tell
+    tokens apart in the admin) are stored; the key is shown once, when issued."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=100, blank=True, help_text="What the token is for (a service's name).")
+    prefix = models.CharField(max_length=8, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    read_only = models.BooleanField(default=False, help_text="Only safe methods (GET, HEAD, OPTIONS) are allowed.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = "API token"
+        verbose_name_plural = "API tokens"
+        constraints = [unique("apitoken_key_hash_unique", ["key_hash"], "Token collision; issue again.")]
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @classmethod
+    def issue(cls, *, user, name: str = "", read_only: bool = False, expires_at=None) -> tuple["ApiToken", str]:
+        """Create a token for `user`; return it and the plain key (shown once, never stored)."""
+        key = secrets.token_hex(20)
+        token = cls.objects.create(
+            user=user, name=name, prefix=key[:8], key_hash=hash_token(key), read_only=read_only, expires_at=expires_at
+        )
+        return token, key

@@ -1,0 +1,112 @@
+"""What every curated record shares: audit fields, a version for optimistic locking, and
+named database constraints whose violations the API can report against a field."""
+
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models, router
+
+# constraint name -> (field the API reports it on, human message). Filled by `check()` and
+# `unique()` at import time so that an IntegrityError that slips past `full_clean()` (a race
+# between two writers) still becomes a 400 that names the field.
+CONSTRAINT_FIELDS: dict[str, tuple[str, str]] = {}
+
+
+def check(name: str, field: str, condition: models.Q, message: str) -> models.CheckConstraint:
+    """A named CHECK constraint, reported against `field` with `message`."""
+    CONSTRAINT_FIELDS[name] = (field, message)
+    return models.CheckConstraint(
+        condition=condition, name=name, violation_error_message=message, violation_error_code="constraint"
+    )
+
+
+def unique(name: str, fields: list[str], message: str, condition: models.Q | None = None) -> models.UniqueConstraint:
+    """A named UNIQUE constraint (optionally partial), reported against its last field."""
+    CONSTRAINT_FIELDS[name] = (fields[-1], message)
+    return models.UniqueConstraint(
+        fields=fields, name=name, condition=condition, violation_error_message=message, violation_error_code="unique"
+    )
+
+
+def range_checks(prefix: str, field_low: str, field_high: str) -> list[models.CheckConstraint]:
+    """Non-negative low/high figures with low ≤ high (casualty ranges)."""
+    return [
+        check(f"{prefix}_{field_low}_nonneg", field_low, models.Q(**{f"{field_low}__gte": 0}) | models.Q(**{f"{field_low}__isnull": True}), "Must not be negative."),
+        check(f"{prefix}_{field_high}_nonneg", field_high, models.Q(**{f"{field_high}__gte": 0}) | models.Q(**{f"{field_high}__isnull": True}), "Must not be negative."),
+        check(
+            f"{prefix}_{field_low}_le_high",
+            field_high,
+            models.Q(**{f"{field_low}__lte": models.F(field_high)})
+            | models.Q(**{f"{field_low}__isnull": True})
+            | models.Q(**{f"{field_high}__isnull": True}),
+            f"{field_high} must be greater than or equal to {field_low}.",
+        ),
+    ]
+
+
+def coordinate_checks(prefix: str) -> list[models.CheckConstraint]:
+    """Latitude in [-90, 90], longitude in [-180, 180], both or neither."""
+    return [
+        check(
+            f"{prefix}_latitude_range",
+            "latitude",
+            models.Q(latitude__gte=-90, latitude__lte=90) | models.Q(latitude__isnull=True),
+            "Latitude must be between -90 and 90.",
+        ),
+        check(
+            f"{prefix}_longitude_range",
+            "longitude",
+            models.Q(longitude__gte=-180, longitude__lte=180) | models.Q(longitude__isnull=True),
+            "Longitude must be between -180 and 180.",
+        ),
+        check(
+            f"{prefix}_coordinates_pair",
+            "longitude",
+            models.Q(latitude__isnull=True, longitude__isnull=True)
+            | models.Q(latitude__isnull=False, longitude__isnull=False),
+            "Latitude and longitude must be given together.",
+        ),
+    ]
+
+
+class FieldNamedConstraintsMixin(models.Model):
+    """Report each failed constraint under the field `check()`/`unique()` registered for it,
+    instead of Django's catch-all non-field errors, so a form or API client sees which field
+    is wrong."""
+
+    class Meta:
+        abstract = True
+
+    def validate_constraints(self, exclude=None):
+        using = router.db_for_write(self.__class__, instance=self)
+        errors: dict[str, list] = {}
+        for model_class, model_constraints in self.get_constraints():
+            for constraint in model_constraints:
+                try:
+                    constraint.validate(model_class, self, exclude=exclude, using=using)
+                except ValidationError as exc:
+                    field = CONSTRAINT_FIELDS.get(constraint.name, (NON_FIELD_ERRORS, ""))[0]
+                    message = CONSTRAINT_FIELDS.get(constraint.name, ("", exc.messages[0]))[1]
+                    errors.setdefault(field, []).append(ValidationError(message, code=exc.code))
+        if errors:
+            raise ValidationError(errors)
+
+
+class TrackedModel(FieldNamedConstraintsMixin, models.Model):
+    """Abstract base of curated records: who created/changed it, when, and its version.
+
+    `version` starts at 1 and is incremented by the service layer on every write; the API and
+    the admin will use it for optimistic locking (If-Match).
+    """
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True, editable=False, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+
+    class Meta:
+        abstract = True

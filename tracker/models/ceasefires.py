@@ -1,0 +1,108 @@
+"""Ceasefires, the parties they concern, and each party's own claims about them."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from tracker.choices import CeasefirePurpose, CeasefireType, PartyRole
+from tracker.models.base import FieldNamedConstraintsMixin, TrackedModel, check, unique
+from tracker.validators import validate_timezone
+
+
+class Ceasefire(TrackedModel):
+    """A ceasefire in force over [starts_at, ends_at) (ends_at null = still open).
+
+    `scope` is the place it covers (and everything below it in the hierarchy); `zone` is an
+    optional place whose geometry draws the area more precisely (a de-escalation zone).
+    `starts_at` is the curated start; parties' conflicting claims are `Declaration`s.
+    """
+
+    name = models.CharField(max_length=200)
+    scope = models.ForeignKey("tracker.Place", on_delete=models.PROTECT, related_name="ceasefires_in_scope")
+    zone = models.ForeignKey(
+        "tracker.Place", null=True, blank=True, on_delete=models.PROTECT, related_name="ceasefires_as_zone", help_text="A place with a geometry drawing the ceasefire's area. Empty: the whole scope."
+    )
+    announced_at = models.DateTimeField(null=True, blank=True)
+    starts_at = models.DateTimeField(help_text="Curated start (UTC). Parties' own claims are declarations.")
+    ends_at = models.DateTimeField(null=True, blank=True, help_text="End (UTC); empty while in force.")
+    ceasefire_type = models.CharField("type", max_length=16, choices=CeasefireType.choices)
+    purpose = models.CharField(max_length=32, choices=CeasefirePurpose.choices)
+    terms = models.TextField(blank=True)
+    monitoring = models.TextField(blank=True, help_text="Who monitors compliance, and how.")
+    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone], help_text="Local zone in which people read this ceasefire's times, e.g. Asia/Damascus.")
+    supersedes = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="superseded_by")
+    parties = models.ManyToManyField("tracker.Party", through="CeasefireParty", related_name="ceasefires")
+
+    class Meta:
+        ordering = ["-starts_at", "id"]
+        verbose_name = "ceasefire"
+        verbose_name_plural = "ceasefires"
+        indexes = [models.Index(fields=["starts_at", "ends_at"], name="ceasefire_interval_idx")]
+        constraints = [
+            check(
+                "ceasefire_ends_after_start",
+                "ends_at",
+                models.Q(ends_at__isnull=True) | models.Q(ends_at__gt=models.F("starts_at")),
+                "The end must be after the start.",
+            ),
+            check(
+                "ceasefire_not_superseding_itself",
+                "supersedes",
+                ~models.Q(supersedes=models.F("id")),
+                "A ceasefire cannot supersede itself.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if self.zone_id and self.zone.geometry is None:
+            raise ValidationError({"zone": "The zone place has no geometry; draw one or leave the zone empty."})
+        if self.supersedes_id and self.pk and self.supersedes_id == self.pk:
+            raise ValidationError({"supersedes": "A ceasefire cannot supersede itself."})
+
+
+class CeasefireParty(FieldNamedConstraintsMixin, models.Model):
+    """A party's role in a ceasefire (signatory, bound, guarantor, mediator, observer)."""
+
+    ceasefire = models.ForeignKey(Ceasefire, on_delete=models.CASCADE, related_name="party_roles")
+    party = models.ForeignKey("tracker.Party", on_delete=models.PROTECT, related_name="ceasefire_roles")
+    role = models.CharField(max_length=16, choices=PartyRole.choices)
+
+    class Meta:
+        ordering = ["ceasefire", "party__name"]
+        verbose_name = "ceasefire party"
+        verbose_name_plural = "ceasefire parties"
+        constraints = [unique("ceasefireparty_unique", ["ceasefire", "party"], "This party already has a role in this ceasefire.")]
+
+    def __str__(self) -> str:
+        return f"{self.party} ({self.get_role_display()})"
+
+
+class Declaration(TrackedModel):
+    """One party's claim about a ceasefire, as a report carries it: when it says the ceasefire
+    starts (and ends). Conflicting claims are data, not errors."""
+
+    ceasefire = models.ForeignKey(Ceasefire, on_delete=models.CASCADE, related_name="declarations")
+    party = models.ForeignKey("tracker.Party", on_delete=models.PROTECT, related_name="declarations")
+    claimed_start = models.DateTimeField(null=True, blank=True)
+    claimed_end = models.DateTimeField(null=True, blank=True)
+    stated_as = models.CharField(max_length=200, blank=True, help_text="The time as the report states it, e.g. '14:00 Moscow time, 9 January'.")
+    report = models.ForeignKey("tracker.Report", null=True, blank=True, on_delete=models.SET_NULL, related_name="declarations")
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["ceasefire", "claimed_start", "id"]
+        verbose_name = "declaration"
+        verbose_name_plural = "declarations"
+        constraints = [
+            check(
+                "declaration_end_after_start",
+                "claimed_end",
+                models.Q(claimed_end__isnull=True) | models.Q(claimed_start__isnull=True) | models.Q(claimed_end__gt=models.F("claimed_start")),
+                "The claimed end must be after the claimed start.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.party}: {self.claimed_start:%Y-%m-%d %H:%M}Z" if self.claimed_start else str(self.party)

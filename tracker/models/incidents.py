@@ -1,0 +1,179 @@
+"""Incidents (what happened, when, where, by whom, to whom) and the citations that report them."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from tracker.choices import Attribution, Confidence, GeoPrecision, IncidentKind, IncidentStatus, Stance, TimePrecision
+from tracker.models.base import TrackedModel, check, coordinate_checks, range_checks, unique
+
+CASUALTY_FIELDS = ("killed", "civilians_killed", "children_killed", "injured")
+
+
+class CasualtyFigures(models.Model):
+    """Casualty figures as ranges: `low` is the lowest figure given, `high` the highest; an
+    open-ended figure ("at least 17") has a low and no high. Shared by incidents (the curated
+    range) and citations (what one report claims)."""
+
+    killed_low = models.IntegerField(null=True, blank=True)
+    killed_high = models.IntegerField(null=True, blank=True)
+    civilians_killed_low = models.IntegerField(null=True, blank=True)
+    civilians_killed_high = models.IntegerField(null=True, blank=True)
+    children_killed_low = models.IntegerField(null=True, blank=True)
+    children_killed_high = models.IntegerField(null=True, blank=True)
+    injured_low = models.IntegerField(null=True, blank=True)
+    injured_high = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+def _casualty_checks(prefix: str) -> list[models.CheckConstraint]:
+    return [c for name in CASUALTY_FIELDS for c in range_checks(prefix, f"{name}_low", f"{name}_high")]
+
+
+class Incident(CasualtyFigures, TrackedModel):
+    """An alleged hostile act.
+
+    When: `occurred_at` (UTC) with `time_precision`; a day is the local day of the place, so
+    "Friday" in Idlib is stored as that Friday's 00:00 Asia/Damascus. With precision `interval`,
+    [occurred_at, occurred_until) is an explicit window ("on the eve of the ceasefire").
+    Where: a `place`, optionally an exact point, and how precise the location is.
+    Who: the alleged perpetrator and how firmly it is attributed.
+    """
+
+    title = models.CharField(max_length=300)
+    kind = models.CharField(max_length=32, choices=IncidentKind.choices, db_index=True)
+    description = models.TextField(blank=True)
+    occurred_at = models.DateTimeField(help_text="Instant (UTC) or start of the window.")
+    occurred_until = models.DateTimeField(null=True, blank=True, help_text="End of an explicit window (precision 'interval').")
+    time_precision = models.CharField(max_length=16, choices=TimePrecision.choices, default=TimePrecision.DAY)
+    place = models.ForeignKey("tracker.Place", on_delete=models.PROTECT, related_name="incidents")
+    latitude = models.FloatField(null=True, blank=True, help_text="Exact point, when known.")
+    longitude = models.FloatField(null=True, blank=True, help_text="Exact point, when known.")
+    geo_precision = models.CharField(max_length=16, choices=GeoPrecision.choices, default=GeoPrecision.TOWN)
+    perpetrator = models.ForeignKey("tracker.Party", null=True, blank=True, on_delete=models.PROTECT, related_name="incidents")
+    attribution = models.CharField(max_length=16, choices=Attribution.choices, default=Attribution.UNKNOWN)
+    target_description = models.CharField(max_length=500, blank=True)
+    status = models.CharField(max_length=16, choices=IncidentStatus.choices, default=IncidentStatus.DRAFT, db_index=True)
+    confidence = models.CharField(max_length=16, choices=Confidence.choices, default=Confidence.UNASSESSED)
+    external_source = models.CharField(max_length=64, blank=True, help_text="System this incident was imported from (acled, ucdp, ...).")
+    external_id = models.CharField(max_length=128, blank=True, help_text="Its id in that system; unique per external source.")
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = "incident"
+        verbose_name_plural = "incidents"
+        permissions = [("review_incident", "Can verify, dispute or reject incidents")]
+        indexes = [
+            models.Index(fields=["-occurred_at", "-id"], name="incident_occurred_idx"),
+            models.Index(fields=["kind", "-occurred_at"], name="incident_kind_occurred_idx"),
+            models.Index(fields=["place", "-occurred_at"], name="incident_place_occurred_idx"),
+            models.Index(fields=["perpetrator", "-occurred_at"], name="incident_perp_occurred_idx"),
+        ]
+        constraints = [
+            *coordinate_checks("incident"),
+            *_casualty_checks("incident"),
+            check(
+                "incident_interval_has_end",
+                "occurred_until",
+                models.Q(time_precision=TimePrecision.INTERVAL, occurred_until__gt=models.F("occurred_at"))
+                | (~models.Q(time_precision=TimePrecision.INTERVAL) & models.Q(occurred_until__isnull=True)),
+                "An interval needs an end after its start; other precisions take no end.",
+            ),
+            check(
+                "incident_exact_needs_point",
+                "geo_precision",
+                ~models.Q(geo_precision=GeoPrecision.EXACT) | models.Q(latitude__isnull=False),
+                "An exact location needs latitude and longitude.",
+            ),
+            check(
+                "incident_attribution_needs_party",
+                "attribution",
+                models.Q(perpetrator__isnull=True, attribution=Attribution.UNKNOWN)
+                | (models.Q(perpetrator__isnull=False) & ~models.Q(attribution=Attribution.UNKNOWN)),
+                "Attribution is 'unknown' exactly when no perpetrator is named.",
+            ),
+            unique(
+                "incident_external_id_unique",
+                ["external_source", "external_id"],
+                "An incident with this external id already exists for this external source.",
+                condition=~models.Q(external_id=""),
+            ),
+            check(
+                "incident_external_id_has_source",
+                "external_source",
+                models.Q(external_id="") | ~models.Q(external_source=""),
+                "An external id needs its external source.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        errors = {}
+        if self.time_precision == TimePrecision.INTERVAL:
+            if self.occurred_until is None:
+                errors["occurred_until"] = "An interval needs an end."
+            elif self.occurred_at and self.occurred_until <= self.occurred_at:
+                errors["occurred_until"] = "The end must be after the start."
+        elif self.occurred_until is not None:
+            errors["occurred_until"] = "Only precision 'interval' takes an end; set precision to 'interval' or clear it."
+        if (self.latitude is None) != (self.longitude is None):
+            errors["longitude"] = "Latitude and longitude must be given together."
+        if self.geo_precision == GeoPrecision.EXACT and self.latitude is None:
+            errors["geo_precision"] = "An exact location needs latitude and longitude."
+        if self.perpetrator_id is None and self.attribution != Attribution.UNKNOWN:
+            errors["attribution"] = "Name a perpetrator, or set attribution to 'unknown'."
+        if self.perpetrator_id is not None and self.attribution == Attribution.UNKNOWN:
+            errors["attribution"] = "A named perpetrator needs an attribution level (alleged, claimed, confirmed)."
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def point(self) -> tuple[float, float] | None:
+        """(lat, lon) of the exact point, else the place's representative point."""
+        if self.latitude is not None:
+            return (self.latitude, self.longitude)
+        if self.place.latitude is not None:
+            return (self.place.latitude, self.place.longitude)
+        return None
+
+
+class Citation(CasualtyFigures, TrackedModel):
+    """What one report says about one incident: the party it names, the figures it gives, who
+    it attributes the claim to (SOHR quoted by Reuters) and whether it reports, disputes or
+    denies it."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="citations")
+    report = models.ForeignKey("tracker.Report", on_delete=models.PROTECT, related_name="citations")
+    claimant = models.ForeignKey(
+        "tracker.Source", null=True, blank=True, on_delete=models.PROTECT, related_name="claims", help_text="Who the report attributes the claim to; empty: the report's own source."
+    )
+    named_perpetrator = models.ForeignKey("tracker.Party", null=True, blank=True, on_delete=models.PROTECT, related_name="citations_naming")
+    quote = models.TextField(blank=True, help_text="The passage that makes the claim, verbatim.")
+    stance = models.CharField(max_length=16, choices=Stance.choices, default=Stance.REPORTS)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["incident", "id"]
+        verbose_name = "citation"
+        verbose_name_plural = "citations"
+        constraints = [
+            *_casualty_checks("citation"),
+            unique(
+                "citation_unique_claimant",
+                ["incident", "report", "claimant"],
+                "This report already has a citation for this incident and claimant.",
+                condition=models.Q(claimant__isnull=False),
+            ),
+            unique(
+                "citation_unique_own_claim",
+                ["incident", "report"],
+                "This report already has a citation for this incident in its own voice.",
+                condition=models.Q(claimant__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} → {self.incident}"

@@ -1,0 +1,61 @@
+"""Parties: the states, armed forces, groups and bodies that act in a conflict."""
+
+from django.db import models
+
+from tracker.choices import PartyKind
+from tracker.models.base import FieldNamedConstraintsMixin, TrackedModel, unique
+from tracker.models.hierarchy import HierarchyMixin
+from tracker.names import normalize_name
+from tracker.validators import validate_country_code
+
+
+class Party(HierarchyMixin, TrackedModel):
+    """An actor. `parent` makes sub-units (Russian Aerospace Forces → Russia), so that a
+    ceasefire binding Russia binds its air force, and filters by a party include its units."""
+
+    name = models.CharField(max_length=200)
+    short_name = models.CharField(max_length=60, blank=True)
+    kind = models.CharField(max_length=32, choices=PartyKind.choices)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", help_text="The party this one is a unit or branch of."
+    )
+    country_code = models.CharField(max_length=2, blank=True, validators=[validate_country_code])
+    description = models.TextField(blank=True)
+    name_key = models.CharField(max_length=200, editable=False, db_index=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "party"
+        verbose_name_plural = "parties"
+        constraints = [unique("party_name_unique", ["name"], "A party with this name already exists.")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        self.clean_parent()
+
+    def save(self, *args, **kwargs):
+        self.name_key = normalize_name(self.name)
+        super().save(*args, **kwargs)
+
+
+class PartyAlias(FieldNamedConstraintsMixin, models.Model):
+    """Another name a party goes by in reports ("Syrian regime", "VKS", "rebels")."""
+
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="aliases")
+    name = models.CharField(max_length=200)
+    name_key = models.CharField(max_length=200, editable=False, db_index=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "party alias"
+        verbose_name_plural = "party aliases"
+        constraints = [unique("partyalias_unique", ["party", "name"], "This party already has that alias.")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_key = normalize_name(self.name)
+        super().save(*args, **kwargs)

@@ -1,0 +1,83 @@
+"""The gazetteer: places in an administrative hierarchy, with coordinates, optional area
+geometry and every spelling under which reports name them."""
+
+from django.db import models
+
+from tracker.choices import PlaceKind
+from tracker.models.base import FieldNamedConstraintsMixin, TrackedModel, coordinate_checks, unique
+from tracker.models.hierarchy import HierarchyMixin
+from tracker.names import normalize_name
+from tracker.validators import validate_country_code, validate_geojson_geometry, validate_timezone
+
+
+class Place(HierarchyMixin, TrackedModel):
+    """A named place: a country, governorate, town, site, or a zone/corridor drawn for a
+    ceasefire. `geometry` (GeoJSON, WGS 84 lon/lat) describes areas; `latitude`/`longitude`
+    is its representative point."""
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=32, choices=PlaceKind.choices)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", help_text="The administrative unit containing this place."
+    )
+    country_code = models.CharField(max_length=2, blank=True, validators=[validate_country_code])
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    geometry = models.JSONField(null=True, blank=True, validators=[validate_geojson_geometry], help_text="GeoJSON geometry (lon/lat) for areas: zones, corridors, districts.")
+    timezone = models.CharField(max_length=64, blank=True, validators=[validate_timezone], help_text="IANA zone of local time here, e.g. Asia/Damascus. Empty: inherit from the parent.")
+    description = models.TextField(blank=True)
+    name_key = models.CharField(max_length=200, editable=False, db_index=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = "place"
+        verbose_name_plural = "places"
+        indexes = [models.Index(fields=["country_code", "kind"], name="place_country_kind_idx")]
+        constraints = [
+            *coordinate_checks("place"),
+            unique("place_name_parent_unique", ["parent", "name"], "A place with this name already exists under the same parent."),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        self.clean_parent()
+        if self.parent_id and not self.country_code:
+            # A town inherits its country from the hierarchy so that country filters find it.
+            self.country_code = self.parent.country_code
+
+    def save(self, *args, **kwargs):
+        self.name_key = normalize_name(self.name)
+        super().save(*args, **kwargs)
+
+    def local_timezone(self) -> str:
+        """This place's IANA zone, or the nearest ancestor's; UTC when none is known."""
+        if self.timezone:
+            return self.timezone
+        for ancestor in self.ancestors():
+            if ancestor.timezone:
+                return ancestor.timezone
+        return "UTC"
+
+
+class PlaceName(FieldNamedConstraintsMixin, models.Model):
+    """An alternate name or spelling of a place (Maarat al-Numan, Ma'arrat al-Nu'man)."""
+
+    place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="alternate_names")
+    name = models.CharField(max_length=200)
+    language = models.CharField(max_length=16, blank=True, help_text="BCP 47 tag, e.g. en, ar, ar-Latn.")
+    name_key = models.CharField(max_length=200, editable=False, db_index=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "alternate name"
+        verbose_name_plural = "alternate names"
+        constraints = [unique("placename_unique", ["place", "name"], "This place already has that name.")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.name_key = normalize_name(self.name)
+        super().save(*args, **kwargs)

@@ -1,0 +1,40 @@
+"""Writes to ceasefires, their parties' roles and the parties' declarations."""
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import transaction
+
+from tracker.models import Ceasefire, Declaration
+from tracker.services import common
+
+
+@transaction.atomic
+def ceasefire_create(*, data: Mapping[str, Any], parties: Iterable[Mapping[str, Any]] = (), user) -> Ceasefire:
+    """Create a ceasefire with its parties' roles (dicts of party, role)."""
+    ceasefire = common.create(Ceasefire, data=data, user=user)
+    common.sync_children(ceasefire, "party_roles", parties, key="party")
+    return ceasefire
+
+
+@transaction.atomic
+def ceasefire_update(*, ceasefire: Ceasefire, data: Mapping[str, Any], parties: Iterable[Mapping[str, Any]] | None = None, user) -> Ceasefire:
+    """Update a ceasefire; `parties`, when given, replaces every party's role."""
+    ceasefire = common.update(ceasefire, data=data, user=user)
+    if parties is not None:
+        common.sync_children(ceasefire, "party_roles", parties, key="party")
+    return ceasefire
+
+
+def ceasefire_delete(*, ceasefire: Ceasefire, user) -> None:
+    """Delete a ceasefire with its roles and declarations."""
+    common.delete(ceasefire, user=user)
+
+
+def declaration_create(*, data: Mapping[str, Any], user) -> Declaration:
+    """Record a party's claim about a ceasefire."""
+    return common.create(Declaration, data=data, user=user)
+
+
+def declaration_update(*, declaration: Declaration, data: Mapping[str, Any], user) -> Declaration:
+    return common.update(declaration, data=data, user=user)

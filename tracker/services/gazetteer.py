@@ -1,0 +1,53 @@
+"""Writes to places and parties, with their alternate names and aliases."""
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import transaction
+
+from tracker.models import Party, Place
+from tracker.services import common
+
+
+@transaction.atomic
+def place_create(*, data: Mapping[str, Any], alternate_names: Iterable[Mapping[str, Any]] = (), user) -> Place:
+    """Create a place with its alternate names (dicts of name, language)."""
+    place = common.create(Place, data=data, user=user)
+    common.sync_children(place, "alternate_names", alternate_names, key="name")
+    return place
+
+
+@transaction.atomic
+def place_update(*, place: Place, data: Mapping[str, Any], alternate_names: Iterable[Mapping[str, Any]] | None = None, user) -> Place:
+    """Update a place; `alternate_names`, when given, replaces the whole list."""
+    place = common.update(place, data=data, user=user)
+    if alternate_names is not None:
+        common.sync_children(place, "alternate_names", alternate_names, key="name")
+    return place
+
+
+def place_delete(*, place: Place, user) -> None:
+    """Delete a place nothing refers to (incidents, ceasefires and child places protect it)."""
+    common.delete(place, user=user)
+
+
+@transaction.atomic
+def party_create(*, data: Mapping[str, Any], aliases: Iterable[str] = (), user) -> Party:
+    """Create a party with its aliases."""
+    party = common.create(Party, data=data, user=user)
+    common.sync_children(party, "aliases", [{"name": a} for a in aliases], key="name")
+    return party
+
+
+@transaction.atomic
+def party_update(*, party: Party, data: Mapping[str, Any], aliases: Iterable[str] | None = None, user) -> Party:
+    """Update a party; `aliases`, when given, replaces the whole list."""
+    party = common.update(party, data=data, user=user)
+    if aliases is not None:
+        common.sync_children(party, "aliases", [{"name": a} for a in aliases], key="name")
+    return party
+
+
+def party_delete(*, party: Party, user) -> None:
+    """Delete a party nothing refers to."""
+    common.delete(party, user=user)

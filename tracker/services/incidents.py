@@ -1,0 +1,64 @@
+"""Writes to incidents and citations, and the curation workflow's status rules."""
+
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from tracker.choices import REVIEWER_STATUSES, IncidentStatus
+from tracker.models import Citation, Incident
+from tracker.services import common
+
+REVIEW_PERMISSION = "tracker.review_incident"
+
+
+def _check_status_change(*, old: str | None, new: str, user) -> None:
+    """Only reviewers move an incident into or out of verified/disputed/rejected.
+
+    Writes without a user (management commands, fixtures) are trusted system writes.
+    """
+    if user is None or old == new:
+        return
+    if (new in REVIEWER_STATUSES or old in REVIEWER_STATUSES) and not user.has_perm(REVIEW_PERMISSION):
+        raise PermissionDenied(f"Only reviewers may change an incident's status from '{old}' to '{new}'.")
+
+
+@transaction.atomic
+def incident_create(*, data: Mapping[str, Any], user) -> Incident:
+    """Create an incident. A curator's new incident starts as draft or in review."""
+    _check_status_change(old=None, new=data.get("status", IncidentStatus.DRAFT), user=user)
+    return common.create(Incident, data=data, user=user)
+
+
+@transaction.atomic
+def incident_update(*, incident: Incident, data: Mapping[str, Any], user) -> Incident:
+    """Update an incident's fields; status changes follow the review rules."""
+    if "status" in data:
+        _check_status_change(old=incident.status, new=data["status"], user=user)
+    return common.update(incident, data=data, user=user)
+
+
+def incident_set_status(*, incident: Incident, status: str, user) -> Incident:
+    """Move an incident through the workflow: draft → in review → verified/disputed/rejected."""
+    if status not in IncidentStatus.values:
+        raise ValidationError({"status": f"'{status}' is not a status."})
+    return incident_update(incident=incident, data={"status": status}, user=user)
+
+
+def incident_delete(*, incident: Incident, user) -> None:
+    """Delete an incident and its citations."""
+    common.delete(incident, user=user)
+
+
+def citation_create(*, data: Mapping[str, Any], user) -> Citation:
+    """Attach a report's claim to an incident."""
+    return common.create(Citation, data=data, user=user)
+
+
+def citation_update(*, citation: Citation, data: Mapping[str, Any], user) -> Citation:
+    return common.update(citation, data=data, user=user)
+
+
+def citation_delete(*, citation: Citation, user) -> None:
+    common.delete(citation, user=user)
