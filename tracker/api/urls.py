@@ -1,2 +1,18 @@
+"""/api/v1/ routes: hyphenated plural resource names, namespaced `tracker-api`."""
+
+from rest_framework.routers import DefaultRouter
+
+from tracker.api import views
+
 app_name = "tracker-api"
-urlpatterns = []
+
+router = DefaultRouter()
+router.register("parties", views.PartyViewSet)
+router.register("places", views.PlaceViewSet)
+router.register("ceasefires", views.CeasefireViewSet)
+router.register("sources", views.SourceViewSet)
+router.register("reports", views.ReportViewSet)
+router.register("incidents", views.IncidentViewSet)
+router.register("citations", views.CitationViewSet)
+
+urlpatterns = router.urls

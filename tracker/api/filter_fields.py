@@ -1,0 +1,131 @@
+"""Form fields and filters for query parameters that django-filter does not parse strictly
+enough: offset-aware instants, bounding boxes, points, country codes, existing ids."""
+
+import math
+from datetime import UTC, date, datetime, time
+
+import django_filters
+from django import forms
+from django.core.exceptions import ValidationError
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from tracker.countries import ISO_3166_ALPHA2
+
+
+class InstantField(forms.Field):
+    """An ISO 8601 date (midnight UTC) or a datetime with a UTC offset; returns aware UTC."""
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = value.strip()
+        try:
+            if len(text) == 10:
+                return datetime.combine(date.fromisoformat(text), time(0), tzinfo=UTC)
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            raise ValidationError(
+                "Enter an ISO 8601 date (2020-01-12) or datetime with offset (2020-01-12T00:01:00+03:00).", code="invalid"
+            ) from None
+        if parsed.tzinfo is None:
+            raise ValidationError(
+                "Include a UTC offset (2020-01-12T00:01:00+03:00 or ...Z); a time without one is ambiguous.", code="naive"
+            )
+        return parsed.astimezone(UTC)
+
+
+class InstantFilter(django_filters.Filter):
+    field_class = InstantField
+
+
+def _floats(text: str, count: int, what: str) -> list[float]:
+    parts = text.split(",")
+    if len(parts) != count:
+        raise ValidationError(f"Expected {count} comma-separated numbers ({what}); got {len(parts)}.", code="invalid")
+    try:
+        numbers = [float(p) for p in parts]
+    except ValueError:
+        raise ValidationError(f"Expected {count} comma-separated numbers ({what}).", code="invalid") from None
+    if not all(math.isfinite(n) for n in numbers):
+        raise ValidationError("Numbers must be finite.", code="invalid")
+    return numbers
+
+
+def _check_lat_lon(lat: float, lon: float) -> None:
+    if not -90 <= lat <= 90:
+        raise ValidationError(f"Latitude {lat} is out of range (-90 to 90).", code="invalid")
+    if not -180 <= lon <= 180:
+        raise ValidationError(f"Longitude {lon} is out of range (-180 to 180).", code="invalid")
+
+
+class BBoxField(forms.CharField):
+    """`min_lon,min_lat,max_lon,max_lat` (WGS 84), as GeoJSON orders a bbox."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        min_lon, min_lat, max_lon, max_lat = _floats(value, 4, "min_lon,min_lat,max_lon,max_lat")
+        _check_lat_lon(min_lat, min_lon)
+        _check_lat_lon(max_lat, max_lon)
+        if min_lat > max_lat:
+            raise ValidationError("min_lat must not exceed max_lat.", code="invalid")
+        if min_lon > max_lon:
+            raise ValidationError("min_lon must not exceed max_lon (boxes across the antimeridian are not supported).", code="invalid")
+        return (min_lon, min_lat, max_lon, max_lat)
+
+
+class PointField(forms.CharField):
+    """`lat,lon` (WGS 84)."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        lat, lon = _floats(value, 2, "lat,lon")
+        _check_lat_lon(lat, lon)
+        return (lat, lon)
+
+
+class CountryField(forms.CharField):
+    """ISO 3166-1 alpha-2, case-insensitive on input."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        code = value.strip().upper()
+        if code not in ISO_3166_ALPHA2:
+            raise ValidationError(f"'{value[:20]}' is not an ISO 3166-1 alpha-2 country code (e.g. SY).", code="invalid")
+        return code
+
+
+@extend_schema_field(OpenApiTypes.INT)
+class IdFilter(django_filters.ModelChoiceFilter):
+    """A ModelChoiceFilter documented as an integer id."""
+
+
+def existing(model, *, method: str | None = None, help_text: str = "", **kwargs) -> IdFilter:
+    """A filter by the id of an existing `model` row: an unknown or non-numeric id is a 400
+    naming the parameter, never an empty result that looks like an answer."""
+    name = model._meta.verbose_name
+    return IdFilter(
+        queryset=model._default_manager.all(),
+        method=method,
+        help_text=help_text or f"Id of a {name}.",
+        error_messages={"invalid_choice": f"No {name} with id '%(value)s'."},
+        **kwargs,
+    )
+
+
+class BBoxFilter(django_filters.CharFilter):
+    field_class = BBoxField
+
+
+class PointFilter(django_filters.CharFilter):
+    field_class = PointField
+
+
+class CountryFilter(django_filters.CharFilter):
+    field_class = CountryField

@@ -1,0 +1,218 @@
+"""Serializers: the API's field contract. They validate input; writes happen in services."""
+
+from django.db import models
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from tracker.api.fields import BriefRelatedField, OffsetDateTimeField
+from tracker.models import (
+    Ceasefire,
+    CeasefireParty,
+    Citation,
+    Declaration,
+    Incident,
+    Party,
+    Place,
+    PlaceName,
+    Report,
+    Source,
+)
+
+AUDIT_FIELDS = ["version", "created_at", "updated_at"]
+
+
+class TrackerModelSerializer(serializers.ModelSerializer):
+    """Datetimes must carry an offset; validation of constraints is the model's (full_clean in
+    the service), so DRF's own unique validators are switched off to keep one set of rules."""
+
+    serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping, models.DateTimeField: OffsetDateTimeField}
+
+    def get_validators(self):
+        return []
+
+
+class NameListField(serializers.ListField):
+    """A list of names read from a related manager's `name` attribute (aliases)."""
+
+    child = serializers.CharField(max_length=200)
+
+    def to_representation(self, data):
+        return [item.name for item in data.all()]
+
+
+# Brief representations, nested in other resources' responses.
+
+
+class PartyBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Party
+        fields = ["id", "name"]
+
+
+class PlaceBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Place
+        fields = ["id", "name", "latitude", "longitude"]
+
+
+class SourceBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Source
+        fields = ["id", "name"]
+
+
+def party_field(**kwargs) -> BriefRelatedField:
+    queryset = None if kwargs.get("read_only") else Party.objects.all()
+    return BriefRelatedField(PartyBriefSerializer, queryset=queryset, **kwargs)
+
+
+def place_field(**kwargs) -> BriefRelatedField:
+    queryset = None if kwargs.get("read_only") else Place.objects.all()
+    return BriefRelatedField(PlaceBriefSerializer, queryset=queryset, **kwargs)
+
+
+def source_field(**kwargs) -> BriefRelatedField:
+    queryset = None if kwargs.get("read_only") else Source.objects.all()
+    return BriefRelatedField(SourceBriefSerializer, queryset=queryset, **kwargs)
+
+
+# Gazetteer.
+
+
+class PartySerializer(TrackerModelSerializer):
+    parent = party_field(required=False, allow_null=True)
+    aliases = NameListField(required=False, help_text="Other names the party goes by in reports.")
+
+    class Meta:
+        model = Party
+        fields = ["id", "name", "short_name", "kind", "parent", "country_code", "description", "aliases", *AUDIT_FIELDS]
+
+
+class PlaceNameSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = PlaceName
+        fields = ["name", "language"]
+
+
+class PlaceSerializer(TrackerModelSerializer):
+    parent = place_field(required=False, allow_null=True)
+    alternate_names = PlaceNameSerializer(many=True, required=False, help_text="Other names and spellings.")
+
+    class Meta:
+        model = Place
+        fields = [
+            "id", "name", "kind", "parent", "country_code", "latitude", "longitude", "geometry", "timezone",
+            "description", "alternate_names", *AUDIT_FIELDS,
+        ]  # fmt: skip
+
+
+# Ceasefires.
+
+
+class CeasefirePartySerializer(serializers.ModelSerializer):
+    party = party_field()
+
+    class Meta:
+        model = CeasefireParty
+        fields = ["party", "role"]
+
+
+class DeclarationSerializer(TrackerModelSerializer):
+    party = party_field(read_only=True)
+
+    class Meta:
+        model = Declaration
+        fields = ["id", "party", "claimed_start", "claimed_end", "stated_as", "report", "notes"]
+        read_only_fields = fields
+
+
+class CeasefireSerializer(TrackerModelSerializer):
+    scope = place_field()
+    zone = place_field(required=False, allow_null=True)
+    type = serializers.ChoiceField(source="ceasefire_type", choices=Ceasefire._meta.get_field("ceasefire_type").choices)
+    parties = CeasefirePartySerializer(source="party_roles", many=True, required=False, help_text="Each party's role; on write, replaces the whole list.")
+    declarations = DeclarationSerializer(many=True, read_only=True, help_text="Each party's own claims of start and end.")
+
+    class Meta:
+        model = Ceasefire
+        fields = [
+            "id", "name", "scope", "zone", "announced_at", "starts_at", "ends_at", "type", "purpose", "terms",
+            "monitoring", "timezone", "supersedes", "parties", "declarations", *AUDIT_FIELDS,
+        ]  # fmt: skip
+
+    def validate_parties(self, value):
+        seen = set()
+        for row in value:
+            if row["party"].pk in seen:
+                raise serializers.ValidationError(f"Party {row['party'].pk} is listed twice.")
+            seen.add(row["party"].pk)
+        return value
+
+
+# Sources and reports.
+
+
+class SourceSerializer(TrackerModelSerializer):
+    affiliated_party = party_field(required=False, allow_null=True)
+
+    class Meta:
+        model = Source
+        fields = ["id", "name", "kind", "reliability", "country_code", "affiliated_party", "website", "description", *AUDIT_FIELDS]
+
+
+class ReportSerializer(TrackerModelSerializer):
+    source = source_field()
+    wire_source = source_field(required=False, allow_null=True)
+
+    class Meta:
+        model = Report
+        fields = [
+            "id", "source", "wire_source", "url", "title", "author", "published_at", "language", "summary", "body",
+            "syndicated_from", *AUDIT_FIELDS,
+        ]  # fmt: skip
+        read_only_fields = ["syndicated_from"]
+
+
+# Incidents and citations.
+
+CASUALTY_FIELDS = [
+    "killed_low", "killed_high", "civilians_killed_low", "civilians_killed_high",
+    "children_killed_low", "children_killed_high", "injured_low", "injured_high",
+]  # fmt: skip
+
+
+class IncidentSerializer(TrackerModelSerializer):
+    place = place_field()
+    perpetrator = party_field(required=False, allow_null=True)
+    citation_ids = serializers.SerializerMethodField(help_text="Ids of the citations reporting this incident.")
+    report_ids = serializers.SerializerMethodField(help_text="Ids of the reports that cite it.")
+
+    class Meta:
+        model = Incident
+        fields = [
+            "id", "title", "kind", "description", "occurred_at", "occurred_until", "time_precision", "place",
+            "latitude", "longitude", "geo_precision", "perpetrator", "attribution", "target_description",
+            *CASUALTY_FIELDS, "status", "confidence", "external_source", "external_id", "citation_ids",
+            "report_ids", *AUDIT_FIELDS,
+        ]  # fmt: skip
+
+    # The viewset prefetches citations (id, report_id only), so these cost no query per row.
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_citation_ids(self, obj) -> list[int]:
+        return [c.id for c in obj.citations.all()]
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_report_ids(self, obj) -> list[int]:
+        return sorted({c.report_id for c in obj.citations.all()})
+
+
+class CitationSerializer(TrackerModelSerializer):
+    claimant = source_field(required=False, allow_null=True, help_text="Who the report attributes the claim to; null: the report's own source.")
+    named_perpetrator = party_field(required=False, allow_null=True)
+
+    class Meta:
+        model = Citation
+        fields = [
+            "id", "incident", "report", "claimant", "named_perpetrator", *CASUALTY_FIELDS, "quote", "stance", "notes",
+            *AUDIT_FIELDS,
+        ]  # fmt: skip

@@ -1,0 +1,142 @@
+"""Thin viewsets: a queryset with its joins, a serializer, a filterset, and the service that
+writes. Nothing here knows a business rule."""
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import viewsets
+
+from tracker.api import filtersets, serializers
+from tracker.models import Ceasefire, Citation, Declaration, Incident, Party, Place, Report, Source
+from tracker.services import ceasefires as ceasefire_services
+from tracker.services import gazetteer, incidents, sources
+
+
+class ServiceModelViewSet(viewsets.ModelViewSet):
+    """A ModelViewSet whose writes call service functions.
+
+    Subclasses set `create_service`, `update_service` and `delete_service`; `nested` maps a
+    serializer's list fields (aliases, parties...) to the service's keyword for them.
+    """
+
+    create_service = update_service = delete_service = None
+    instance_kwarg = "instance"
+    nested: dict[str, str] = {}
+
+    def _split(self, validated: dict) -> tuple[dict, dict]:
+        data, extra = dict(validated), {}
+        for field, kwarg in self.nested.items():
+            if field in data:
+                extra[kwarg] = data.pop(field)
+        return data, extra
+
+    def perform_create(self, serializer):
+        data, extra = self._split(serializer.validated_data)
+        serializer.instance = self.create_service(data=data, user=self.request.user, **extra)
+
+    def perform_update(self, serializer):
+        data, extra = self._split(serializer.validated_data)
+        instance = self.update_service(**{self.instance_kwarg: serializer.instance}, data=data, user=self.request.user, **extra)
+        # Re-read so nested lists reflect the write (prefetch caches are stale).
+        serializer.instance = self.get_queryset().get(pk=instance.pk)
+
+    def perform_destroy(self, instance):
+        self.delete_service(**{self.instance_kwarg: instance}, user=self.request.user)
+
+
+@extend_schema_view(list=extend_schema(summary="List parties"), retrieve=extend_schema(summary="Get a party"))
+class PartyViewSet(ServiceModelViewSet):
+    """Parties to conflicts: states, armed forces, groups, coalitions, international bodies."""
+
+    queryset = Party.objects.select_related("parent").prefetch_related("aliases")
+    serializer_class = serializers.PartySerializer
+    filterset_class = filtersets.PartyFilterSet
+    create_service = staticmethod(gazetteer.party_create)
+    update_service = staticmethod(gazetteer.party_update)
+    delete_service = staticmethod(gazetteer.party_delete)
+    instance_kwarg = "party"
+    nested = {"aliases": "aliases"}
+
+
+@extend_schema_view(list=extend_schema(summary="List places"), retrieve=extend_schema(summary="Get a place"))
+class PlaceViewSet(ServiceModelViewSet):
+    """The gazetteer: places in their administrative hierarchy, with every spelling."""
+
+    queryset = Place.objects.select_related("parent").prefetch_related("alternate_names")
+    serializer_class = serializers.PlaceSerializer
+    filterset_class = filtersets.PlaceFilterSet
+    create_service = staticmethod(gazetteer.place_create)
+    update_service = staticmethod(gazetteer.place_update)
+    delete_service = staticmethod(gazetteer.place_delete)
+    instance_kwarg = "place"
+    nested = {"alternate_names": "alternate_names"}
+
+
+@extend_schema_view(list=extend_schema(summary="List ceasefires"), retrieve=extend_schema(summary="Get a ceasefire"))
+class CeasefireViewSet(ServiceModelViewSet):
+    """Ceasefires with the parties they concern and each party's declared start."""
+
+    queryset = Ceasefire.objects.select_related("scope", "zone").prefetch_related(
+        Prefetch("party_roles", queryset=Ceasefire.parties.through.objects.select_related("party")),
+        Prefetch("declarations", queryset=Declaration.objects.select_related("party")),
+    )
+    serializer_class = serializers.CeasefireSerializer
+    filterset_class = filtersets.CeasefireFilterSet
+    create_service = staticmethod(ceasefire_services.ceasefire_create)
+    update_service = staticmethod(ceasefire_services.ceasefire_update)
+    delete_service = staticmethod(ceasefire_services.ceasefire_delete)
+    instance_kwarg = "ceasefire"
+    nested = {"party_roles": "parties"}
+
+
+@extend_schema_view(list=extend_schema(summary="List sources"), retrieve=extend_schema(summary="Get a source"))
+class SourceViewSet(ServiceModelViewSet):
+    """Outlets and organisations that report or claim incidents."""
+
+    queryset = Source.objects.select_related("affiliated_party")
+    serializer_class = serializers.SourceSerializer
+    filterset_class = filtersets.SourceFilterSet
+    create_service = staticmethod(sources.source_create)
+    update_service = staticmethod(sources.source_update)
+    delete_service = staticmethod(sources.source_delete)
+    instance_kwarg = "source"
+
+
+@extend_schema_view(list=extend_schema(summary="List reports"), retrieve=extend_schema(summary="Get a report"))
+class ReportViewSet(ServiceModelViewSet):
+    """Documents (articles, statements) from sources."""
+
+    queryset = Report.objects.select_related("source", "wire_source")
+    serializer_class = serializers.ReportSerializer
+    filterset_class = filtersets.ReportFilterSet
+    create_service = staticmethod(sources.report_create)
+    update_service = staticmethod(sources.report_update)
+    delete_service = staticmethod(sources.report_delete)
+    instance_kwarg = "report"
+
+
+@extend_schema_view(list=extend_schema(summary="List incidents"), retrieve=extend_schema(summary="Get an incident"))
+class IncidentViewSet(ServiceModelViewSet):
+    """Alleged hostile acts: when, where, by whom, with what casualties, and who says so."""
+
+    queryset = Incident.objects.select_related("place", "perpetrator").prefetch_related(
+        Prefetch("citations", queryset=Citation.objects.only("id", "incident_id", "report_id").order_by("id"))
+    )
+    serializer_class = serializers.IncidentSerializer
+    filterset_class = filtersets.IncidentFilterSet
+    create_service = staticmethod(incidents.incident_create)
+    update_service = staticmethod(incidents.incident_update)
+    delete_service = staticmethod(incidents.incident_delete)
+    instance_kwarg = "incident"
+
+
+@extend_schema_view(list=extend_schema(summary="List citations"), retrieve=extend_schema(summary="Get a citation"))
+class CitationViewSet(ServiceModelViewSet):
+    """What each report claims about each incident."""
+
+    queryset = Citation.objects.select_related("claimant", "named_perpetrator")
+    serializer_class = serializers.CitationSerializer
+    filterset_class = filtersets.CitationFilterSet
+    create_service = staticmethod(incidents.citation_create)
+    update_service = staticmethod(incidents.citation_update)
+    delete_service = staticmethod(incidents.citation_delete)
+    instance_kwarg = "citation"

@@ -1,0 +1,35 @@
+"""Geometry helpers: distances and boxes on the sphere, as SQL expressions and in Python."""
+
+import math
+
+from django.db.models import F, FloatField, Func, Value
+from django.db.models.expressions import CombinedExpression
+from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
+
+EARTH_RADIUS_KM = 6371.0088
+
+
+def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km between two WGS 84 points."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(a)))
+
+
+def bbox_around(lat: float, lon: float, radius_km: float) -> tuple[float, float, float, float]:
+    """(min_lon, min_lat, max_lon, max_lat) enclosing the circle; used as an index-friendly
+    prefilter before the exact distance. Clamped at the poles and the antimeridian."""
+    dlat = math.degrees(radius_km / EARTH_RADIUS_KM)
+    coslat = math.cos(math.radians(lat))
+    dlon = 180.0 if coslat < 1e-9 else min(180.0, math.degrees(radius_km / (EARTH_RADIUS_KM * coslat)))
+    return (max(-180.0, lon - dlon), max(-90.0, lat - dlat), min(180.0, lon + dlon), min(90.0, lat + dlat))
+
+
+def haversine_expression(lat_field: str, lon_field: str, lat: float, lon: float) -> Func | CombinedExpression:
+    """SQL expression for the distance in km from (lat, lon) to the row's point; portable
+    across SQLite (Django registers the math functions) and PostgreSQL."""
+    dlat = Radians(F(lat_field) - Value(lat)) / Value(2.0)
+    dlon = Radians(F(lon_field) - Value(lon)) / Value(2.0)
+    a = Power(Sin(dlat), 2) + Cos(Radians(Value(lat))) * Cos(Radians(F(lat_field))) * Power(Sin(dlon), 2)
+    return Value(2 * EARTH_RADIUS_KM) * ASin(Least(Value(1.0), Sqrt(a), output_field=FloatField()))
