@@ -1,7 +1,6 @@
 """ISO 3166-1 alpha-2 country codes (the 249 officially assigned), for validating country filters."""
 
-ISO_3166_ALPHA2 = frozenset(
-    (
+_CODES = (
     "AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE "
     "BF BG BH BI BJ BL BM BN BO BQ BR BS BT BV BW BY BZ CA CC CD "
     "CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM "
@@ -15,5 +14,6 @@ ISO_3166_ALPHA2 = frozenset(
     "SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK "
     "TL TM TN TO TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI "
     "VN VU WF WS YE YT ZA ZM ZW "
-    ).split()
 )
+
+ISO_3166_ALPHA2 = frozenset(_CODES.split())

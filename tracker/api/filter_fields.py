@@ -72,7 +72,9 @@ class BBoxField(forms.CharField):
         if min_lat > max_lat:
             raise ValidationError("min_lat must not exceed max_lat.", code="invalid")
         if min_lon > max_lon:
-            raise ValidationError("min_lon must not exceed max_lon (boxes across the antimeridian are not supported).", code="invalid")
+            raise ValidationError(
+                "min_lon must not exceed max_lon (boxes across the antimeridian are not supported).", code="invalid"
+            )
         return (min_lon, min_lat, max_lon, max_lat)
 
 

@@ -32,8 +32,10 @@ class StableOrderingFilter(django_filters.OrderingFilter):
 def _names_matching(q: str) -> Q:
     """Places whose name or an alternate name contains `q` (case, accents and marks ignored)."""
     key = normalize_name(q)
-    return Q(name__icontains=q) | Q(name_key__contains=key) | Q(
-        pk__in=PlaceName.objects.filter(Q(name__icontains=q) | Q(name_key__contains=key)).values("place_id")
+    return (
+        Q(name__icontains=q)
+        | Q(name_key__contains=key)
+        | Q(pk__in=PlaceName.objects.filter(Q(name__icontains=q) | Q(name_key__contains=key)).values("place_id"))
     )
 
 
@@ -41,7 +43,11 @@ def _place_name_roots(value: str):
     """Subquery: places with this exact name or alternate name (spelling-tolerant), and below."""
     key = normalize_name(value)
     table, names = Place._meta.db_table, PlaceName._meta.db_table
-    return subtree_ids(Place, f"SELECT id FROM {table} WHERE name_key = %s OR id IN (SELECT place_id FROM {names} WHERE name_key = %s)", [key, key])
+    return subtree_ids(
+        Place,
+        f"SELECT id FROM {table} WHERE name_key = %s OR id IN (SELECT place_id FROM {names} WHERE name_key = %s)",
+        [key, key],
+    )
 
 
 class IncidentFilterForm(forms.Form):
@@ -58,24 +64,60 @@ class IncidentFilterForm(forms.Form):
 
 
 class IncidentFilterSet(django_filters.FilterSet):
-    kind = django_filters.MultipleChoiceFilter(field_name="kind", lookup_expr="exact", choices=IncidentKind.choices, help_text="Repeatable: kind=airstrike&kind=artillery_shelling.")
-    status = django_filters.MultipleChoiceFilter(field_name="status", lookup_expr="exact", choices=IncidentStatus.choices, help_text="Repeatable.")
-    occurred_after = InstantFilter(field_name="occurred_at", lookup_expr="gte", help_text="Occurred at or after this instant (date = 00:00 UTC).")
-    occurred_before = InstantFilter(field_name="occurred_at", lookup_expr="lt", help_text="Occurred before this instant (date = 00:00 UTC).")
+    kind = django_filters.MultipleChoiceFilter(
+        field_name="kind",
+        lookup_expr="exact",
+        choices=IncidentKind.choices,
+        help_text="Repeatable: kind=airstrike&kind=artillery_shelling.",
+    )
+    status = django_filters.MultipleChoiceFilter(
+        field_name="status", lookup_expr="exact", choices=IncidentStatus.choices, help_text="Repeatable."
+    )
+    occurred_after = InstantFilter(
+        field_name="occurred_at", lookup_expr="gte", help_text="Occurred at or after this instant (date = 00:00 UTC)."
+    )
+    occurred_before = InstantFilter(
+        field_name="occurred_at", lookup_expr="lt", help_text="Occurred before this instant (date = 00:00 UTC)."
+    )
     place = existing(Place, method="filter_place", help_text="Place id; includes places below it in the hierarchy.")
-    place_name = django_filters.CharFilter(field_name="place", method="filter_place_name", max_length=200, help_text="Any name or alternate name of a place (case, accents and apostrophes ignored); includes places below it.")
-    country = CountryFilter(field_name="place__country_code", lookup_expr="exact", help_text="ISO 3166-1 alpha-2 code of the place's country.")
+    place_name = django_filters.CharFilter(
+        field_name="place",
+        method="filter_place_name",
+        max_length=200,
+        help_text="Any name or alternate name of a place (case, accents and apostrophes ignored); includes places below it.",
+    )
+    country = CountryFilter(
+        field_name="place__country_code", lookup_expr="exact", help_text="ISO 3166-1 alpha-2 code of the place's country."
+    )
     perpetrator = existing(Party, method="filter_perpetrator", help_text="Party id; includes its sub-units.")
-    source = existing(Source, method="filter_source", help_text="Source id: incidents cited by its reports or attributed to it as claimant.")
+    source = existing(
+        Source, method="filter_source", help_text="Source id: incidents cited by its reports or attributed to it as claimant."
+    )
     report = existing(Report, method="filter_report", help_text="Report id: incidents it cites.")
-    fatalities_min = django_filters.NumberFilter(field_name="killed_low", lookup_expr="gte", min_value=0, help_text="At least this many killed (lowest reported figure).")
-    bbox = BBoxFilter(field_name="latitude", method="filter_bbox", help_text="min_lon,min_lat,max_lon,max_lat; the exact point, or the place's point.")
+    fatalities_min = django_filters.NumberFilter(
+        field_name="killed_low", lookup_expr="gte", min_value=0, help_text="At least this many killed (lowest reported figure)."
+    )
+    bbox = BBoxFilter(
+        field_name="latitude",
+        method="filter_bbox",
+        help_text="min_lon,min_lat,max_lon,max_lat; the exact point, or the place's point.",
+    )
     near = PointFilter(field_name="latitude", method="filter_near", help_text="lat,lon; with radius_km.")
-    radius_km = django_filters.NumberFilter(field_name="latitude", method="filter_noop", min_value=0, max_value=20000, help_text="Radius in km around `near`.")
+    radius_km = django_filters.NumberFilter(
+        field_name="latitude", method="filter_noop", min_value=0, max_value=20000, help_text="Radius in km around `near`."
+    )
     updated_since = InstantFilter(field_name="updated_at", lookup_expr="gte", help_text="Changed at or after this instant.")
-    q = django_filters.CharFilter(field_name="title", method="filter_q", max_length=200, help_text="Free text in title, description and place names.")
+    q = django_filters.CharFilter(
+        field_name="title", method="filter_q", max_length=200, help_text="Free text in title, description and place names."
+    )
     ordering = StableOrderingFilter(
-        fields=(("occurred_at", "occurred_at"), ("killed_low", "fatalities"), ("updated_at", "updated_at"), ("created_at", "created_at"), ("id", "id")),
+        fields=(
+            ("occurred_at", "occurred_at"),
+            ("killed_low", "fatalities"),
+            ("updated_at", "updated_at"),
+            ("created_at", "created_at"),
+            ("id", "id"),
+        ),
         help_text="Sort key; prefix with - for descending. Default: -occurred_at.",
     )
 
@@ -106,13 +148,17 @@ class IncidentFilterSet(django_filters.FilterSet):
 
     def filter_bbox(self, qs, name, value):
         min_lon, min_lat, max_lon, max_lat = value
-        return self._with_point(qs).filter(point_lat__gte=min_lat, point_lat__lte=max_lat, point_lon__gte=min_lon, point_lon__lte=max_lon)
+        return self._with_point(qs).filter(
+            point_lat__gte=min_lat, point_lat__lte=max_lat, point_lon__gte=min_lon, point_lon__lte=max_lon
+        )
 
     def filter_near(self, qs, name, value):
         lat, lon = value
         radius = float(self.form.cleaned_data["radius_km"])
         min_lon, min_lat, max_lon, max_lat = bbox_around(lat, lon, radius)
-        qs = self._with_point(qs).filter(point_lat__gte=min_lat, point_lat__lte=max_lat, point_lon__gte=min_lon, point_lon__lte=max_lon)
+        qs = self._with_point(qs).filter(
+            point_lat__gte=min_lat, point_lat__lte=max_lat, point_lon__gte=min_lon, point_lon__lte=max_lon
+        )
         return qs.alias(distance_km=haversine_expression("point_lat", "point_lon", lat, lon)).filter(distance_km__lte=radius)
 
     def filter_noop(self, qs, name, value):
@@ -121,14 +167,24 @@ class IncidentFilterSet(django_filters.FilterSet):
     def filter_q(self, qs, name, value):
         if not value:
             return qs
-        return qs.filter(Q(title__icontains=value) | Q(description__icontains=value) | Q(place__in=Place.objects.filter(_names_matching(value))))
+        return qs.filter(
+            Q(title__icontains=value)
+            | Q(description__icontains=value)
+            | Q(place__in=Place.objects.filter(_names_matching(value)))
+        )
 
 
 class CeasefireFilterSet(django_filters.FilterSet):
     party = existing(Party, method="filter_party", help_text="Party id: ceasefires it or one of its sub-units has a role in.")
-    place = existing(Place, method="filter_place", help_text="Place id: ceasefires whose scope or zone is this place, above it or below it.")
-    active_at = InstantFilter(field_name="starts_at", method="filter_active_at", help_text="In force at this instant: starts_at ≤ t < ends_at.")
-    q = django_filters.CharFilter(field_name="name", method="filter_q", max_length=200, help_text="Free text in name, terms and monitoring.")
+    place = existing(
+        Place, method="filter_place", help_text="Place id: ceasefires whose scope or zone is this place, above it or below it."
+    )
+    active_at = InstantFilter(
+        field_name="starts_at", method="filter_active_at", help_text="In force at this instant: starts_at ≤ t < ends_at."
+    )
+    q = django_filters.CharFilter(
+        field_name="name", method="filter_q", max_length=200, help_text="Free text in name, terms and monitoring."
+    )
     ordering = StableOrderingFilter(fields=(("starts_at", "starts_at"), ("name", "name"), ("updated_at", "updated_at")))
 
     class Meta:
@@ -136,7 +192,9 @@ class CeasefireFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
     def filter_party(self, qs, name, value):
-        return qs.filter(pk__in=Ceasefire.parties.through.objects.filter(party_id__in=subtree_of(Party, value.pk)).values("ceasefire_id"))
+        return qs.filter(
+            pk__in=Ceasefire.parties.through.objects.filter(party_id__in=subtree_of(Party, value.pk)).values("ceasefire_id")
+        )
 
     def filter_place(self, qs, name, value):
         related = [value.pk, *(a.pk for a in value.ancestors())]
@@ -154,7 +212,9 @@ class ReportFilterSet(django_filters.FilterSet):
     source = existing(Source, field_name="source", help_text="Source id.")
     published_after = InstantFilter(field_name="published_at", lookup_expr="gte", help_text="Published at or after this instant.")
     published_before = InstantFilter(field_name="published_at", lookup_expr="lt", help_text="Published before this instant.")
-    q = django_filters.CharFilter(field_name="title", method="filter_q", max_length=200, help_text="Free text in title, summary and body.")
+    q = django_filters.CharFilter(
+        field_name="title", method="filter_q", max_length=200, help_text="Free text in title, summary and body."
+    )
     ordering = StableOrderingFilter(fields=(("published_at", "published_at"), ("title", "title"), ("updated_at", "updated_at")))
 
     class Meta:
@@ -166,8 +226,12 @@ class ReportFilterSet(django_filters.FilterSet):
 
 
 class SourceFilterSet(django_filters.FilterSet):
-    kind = django_filters.MultipleChoiceFilter(field_name="kind", lookup_expr="exact", choices=SourceKind.choices, help_text="Repeatable.")
-    q = django_filters.CharFilter(field_name="name", method="filter_q", max_length=200, help_text="Free text in name and description.")
+    kind = django_filters.MultipleChoiceFilter(
+        field_name="kind", lookup_expr="exact", choices=SourceKind.choices, help_text="Repeatable."
+    )
+    q = django_filters.CharFilter(
+        field_name="name", method="filter_q", max_length=200, help_text="Free text in name and description."
+    )
     ordering = StableOrderingFilter(fields=(("name", "name"), ("updated_at", "updated_at")))
 
     class Meta:
@@ -179,10 +243,17 @@ class SourceFilterSet(django_filters.FilterSet):
 
 
 class PlaceFilterSet(django_filters.FilterSet):
-    kind = django_filters.MultipleChoiceFilter(field_name="kind", lookup_expr="exact", choices=PlaceKind.choices, help_text="Repeatable.")
+    kind = django_filters.MultipleChoiceFilter(
+        field_name="kind", lookup_expr="exact", choices=PlaceKind.choices, help_text="Repeatable."
+    )
     parent = existing(Place, field_name="parent", help_text="Id of the direct parent place.")
     country = CountryFilter(field_name="country_code", lookup_expr="exact", help_text="ISO 3166-1 alpha-2 code.")
-    q = django_filters.CharFilter(field_name="name", method="filter_q", max_length=200, help_text="Any name or alternate name, contained (case, accents and apostrophes ignored).")
+    q = django_filters.CharFilter(
+        field_name="name",
+        method="filter_q",
+        max_length=200,
+        help_text="Any name or alternate name, contained (case, accents and apostrophes ignored).",
+    )
     ordering = StableOrderingFilter(fields=(("name", "name"), ("updated_at", "updated_at")))
 
     class Meta:
@@ -194,9 +265,13 @@ class PlaceFilterSet(django_filters.FilterSet):
 
 
 class PartyFilterSet(django_filters.FilterSet):
-    kind = django_filters.MultipleChoiceFilter(field_name="kind", lookup_expr="exact", choices=PartyKind.choices, help_text="Repeatable.")
+    kind = django_filters.MultipleChoiceFilter(
+        field_name="kind", lookup_expr="exact", choices=PartyKind.choices, help_text="Repeatable."
+    )
     parent = existing(Party, field_name="parent", help_text="Id of the direct parent party.")
-    q = django_filters.CharFilter(field_name="name", method="filter_q", max_length=200, help_text="Free text in name, short name and aliases.")
+    q = django_filters.CharFilter(
+        field_name="name", method="filter_q", max_length=200, help_text="Free text in name, short name and aliases."
+    )
     ordering = StableOrderingFilter(fields=(("name", "name"), ("updated_at", "updated_at")))
 
     class Meta:
@@ -205,8 +280,14 @@ class PartyFilterSet(django_filters.FilterSet):
 
     def filter_q(self, qs, name, value):
         key = normalize_name(value)
-        aliases = Party.aliases.rel.related_model.objects.filter(Q(name__icontains=value) | Q(name_key__contains=key)).values("party_id")
-        return qs.filter(Q(name__icontains=value) | Q(short_name__icontains=value) | Q(name_key__contains=key) | Q(pk__in=aliases)) if value else qs
+        aliases = Party.aliases.rel.related_model.objects.filter(Q(name__icontains=value) | Q(name_key__contains=key)).values(
+            "party_id"
+        )
+        return (
+            qs.filter(Q(name__icontains=value) | Q(short_name__icontains=value) | Q(name_key__contains=key) | Q(pk__in=aliases))
+            if value
+            else qs
+        )
 
 
 class CitationFilterSet(django_filters.FilterSet):

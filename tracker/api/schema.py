@@ -11,7 +11,9 @@ class ErrorSerializer(serializers.Serializer):
 
 
 class ConflictSerializer(ErrorSerializer):
-    referenced_by = serializers.ListField(child=serializers.CharField(), required=False, help_text="Records that still refer to this one.")
+    referenced_by = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="Records that still refer to this one."
+    )
 
 
 VALIDATION_ERROR = {

@@ -130,7 +130,9 @@ class CeasefireSerializer(TrackerModelSerializer):
     scope = place_field()
     zone = place_field(required=False, allow_null=True)
     type = serializers.ChoiceField(source="ceasefire_type", choices=Ceasefire._meta.get_field("ceasefire_type").choices)
-    parties = CeasefirePartySerializer(source="party_roles", many=True, required=False, help_text="Each party's role; on write, replaces the whole list.")
+    parties = CeasefirePartySerializer(
+        source="party_roles", many=True, required=False, help_text="Each party's role; on write, replaces the whole list."
+    )
     declarations = DeclarationSerializer(many=True, read_only=True, help_text="Each party's own claims of start and end.")
 
     class Meta:
@@ -157,7 +159,17 @@ class SourceSerializer(TrackerModelSerializer):
 
     class Meta:
         model = Source
-        fields = ["id", "name", "kind", "reliability", "country_code", "affiliated_party", "website", "description", *AUDIT_FIELDS]
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "reliability",
+            "country_code",
+            "affiliated_party",
+            "website",
+            "description",
+            *AUDIT_FIELDS,
+        ]
 
 
 class ReportSerializer(TrackerModelSerializer):
@@ -207,7 +219,9 @@ class IncidentSerializer(TrackerModelSerializer):
 
 
 class CitationSerializer(TrackerModelSerializer):
-    claimant = source_field(required=False, allow_null=True, help_text="Who the report attributes the claim to; null: the report's own source.")
+    claimant = source_field(
+        required=False, allow_null=True, help_text="Who the report attributes the claim to; null: the report's own source."
+    )
     named_perpetrator = party_field(required=False, allow_null=True)
 
     class Meta:

@@ -30,8 +30,18 @@ def unique(name: str, fields: list[str], message: str, condition: models.Q | Non
 def range_checks(prefix: str, field_low: str, field_high: str) -> list[models.CheckConstraint]:
     """Non-negative low/high figures with low ≤ high (casualty ranges)."""
     return [
-        check(f"{prefix}_{field_low}_nonneg", field_low, models.Q(**{f"{field_low}__gte": 0}) | models.Q(**{f"{field_low}__isnull": True}), "Must not be negative."),
-        check(f"{prefix}_{field_high}_nonneg", field_high, models.Q(**{f"{field_high}__gte": 0}) | models.Q(**{f"{field_high}__isnull": True}), "Must not be negative."),
+        check(
+            f"{prefix}_{field_low}_nonneg",
+            field_low,
+            models.Q(**{f"{field_low}__gte": 0}) | models.Q(**{f"{field_low}__isnull": True}),
+            "Must not be negative.",
+        ),
+        check(
+            f"{prefix}_{field_high}_nonneg",
+            field_high,
+            models.Q(**{f"{field_high}__gte": 0}) | models.Q(**{f"{field_high}__isnull": True}),
+            "Must not be negative.",
+        ),
         check(
             f"{prefix}_{field_low}_le_high",
             field_high,
@@ -61,8 +71,7 @@ def coordinate_checks(prefix: str) -> list[models.CheckConstraint]:
         check(
             f"{prefix}_coordinates_pair",
             "longitude",
-            models.Q(latitude__isnull=True, longitude__isnull=True)
-            | models.Q(latitude__isnull=False, longitude__isnull=False),
+            models.Q(latitude__isnull=True, longitude__isnull=True) | models.Q(latitude__isnull=False, longitude__isnull=False),
             "Latitude and longitude must be given together.",
         ),
     ]

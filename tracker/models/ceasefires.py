@@ -19,7 +19,12 @@ class Ceasefire(TrackedModel):
     name = models.CharField(max_length=200)
     scope = models.ForeignKey("tracker.Place", on_delete=models.PROTECT, related_name="ceasefires_in_scope")
     zone = models.ForeignKey(
-        "tracker.Place", null=True, blank=True, on_delete=models.PROTECT, related_name="ceasefires_as_zone", help_text="A place with a geometry drawing the ceasefire's area. Empty: the whole scope."
+        "tracker.Place",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="ceasefires_as_zone",
+        help_text="A place with a geometry drawing the ceasefire's area. Empty: the whole scope.",
     )
     announced_at = models.DateTimeField(null=True, blank=True)
     starts_at = models.DateTimeField(help_text="Curated start (UTC). Parties' own claims are declarations.")
@@ -28,7 +33,12 @@ class Ceasefire(TrackedModel):
     purpose = models.CharField(max_length=32, choices=CeasefirePurpose.choices)
     terms = models.TextField(blank=True)
     monitoring = models.TextField(blank=True, help_text="Who monitors compliance, and how.")
-    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone], help_text="Local zone in which people read this ceasefire's times, e.g. Asia/Damascus.")
+    timezone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_timezone],
+        help_text="Local zone in which people read this ceasefire's times, e.g. Asia/Damascus.",
+    )
     supersedes = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="superseded_by")
     parties = models.ManyToManyField("tracker.Party", through="CeasefireParty", related_name="ceasefires")
 
@@ -73,7 +83,9 @@ class CeasefireParty(FieldNamedConstraintsMixin, models.Model):
         ordering = ["ceasefire", "party__name"]
         verbose_name = "ceasefire party"
         verbose_name_plural = "ceasefire parties"
-        constraints = [unique("ceasefireparty_unique", ["ceasefire", "party"], "This party already has a role in this ceasefire.")]
+        constraints = [
+            unique("ceasefireparty_unique", ["ceasefire", "party"], "This party already has a role in this ceasefire.")
+        ]
 
     def __str__(self) -> str:
         return f"{self.party} ({self.get_role_display()})"
@@ -87,7 +99,9 @@ class Declaration(TrackedModel):
     party = models.ForeignKey("tracker.Party", on_delete=models.PROTECT, related_name="declarations")
     claimed_start = models.DateTimeField(null=True, blank=True)
     claimed_end = models.DateTimeField(null=True, blank=True)
-    stated_as = models.CharField(max_length=200, blank=True, help_text="The time as the report states it, e.g. '14:00 Moscow time, 9 January'.")
+    stated_as = models.CharField(
+        max_length=200, blank=True, help_text="The time as the report states it, e.g. '14:00 Moscow time, 9 January'."
+    )
     report = models.ForeignKey("tracker.Report", null=True, blank=True, on_delete=models.SET_NULL, related_name="declarations")
     notes = models.TextField(blank=True)
 
@@ -99,7 +113,9 @@ class Declaration(TrackedModel):
             check(
                 "declaration_end_after_start",
                 "claimed_end",
-                models.Q(claimed_end__isnull=True) | models.Q(claimed_start__isnull=True) | models.Q(claimed_end__gt=models.F("claimed_start")),
+                models.Q(claimed_end__isnull=True)
+                | models.Q(claimed_start__isnull=True)
+                | models.Q(claimed_end__gt=models.F("claimed_start")),
                 "The claimed end must be after the claimed start.",
             ),
         ]

@@ -56,7 +56,9 @@ class Incident(CasualtyFigures, TrackedModel):
     target_description = models.CharField(max_length=500, blank=True)
     status = models.CharField(max_length=16, choices=IncidentStatus.choices, default=IncidentStatus.DRAFT, db_index=True)
     confidence = models.CharField(max_length=16, choices=Confidence.choices, default=Confidence.UNASSESSED)
-    external_source = models.CharField(max_length=64, blank=True, help_text="System this incident was imported from (acled, ucdp, ...).")
+    external_source = models.CharField(
+        max_length=64, blank=True, help_text="System this incident was imported from (acled, ucdp, ...)."
+    )
     external_id = models.CharField(max_length=128, blank=True, help_text="Its id in that system; unique per external source.")
 
     class Meta:
@@ -148,9 +150,16 @@ class Citation(CasualtyFigures, TrackedModel):
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="citations")
     report = models.ForeignKey("tracker.Report", on_delete=models.PROTECT, related_name="citations")
     claimant = models.ForeignKey(
-        "tracker.Source", null=True, blank=True, on_delete=models.PROTECT, related_name="claims", help_text="Who the report attributes the claim to; empty: the report's own source."
+        "tracker.Source",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="claims",
+        help_text="Who the report attributes the claim to; empty: the report's own source.",
     )
-    named_perpetrator = models.ForeignKey("tracker.Party", null=True, blank=True, on_delete=models.PROTECT, related_name="citations_naming")
+    named_perpetrator = models.ForeignKey(
+        "tracker.Party", null=True, blank=True, on_delete=models.PROTECT, related_name="citations_naming"
+    )
     quote = models.TextField(blank=True, help_text="The passage that makes the claim, verbatim.")
     stance = models.CharField(max_length=16, choices=Stance.choices, default=Stance.REPORTS)
     notes = models.TextField(blank=True)

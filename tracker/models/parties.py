@@ -17,7 +17,12 @@ class Party(HierarchyMixin, TrackedModel):
     short_name = models.CharField(max_length=60, blank=True)
     kind = models.CharField(max_length=32, choices=PartyKind.choices)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", help_text="The party this one is a unit or branch of."
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text="The party this one is a unit or branch of.",
     )
     country_code = models.CharField(max_length=2, blank=True, validators=[validate_country_code])
     description = models.TextField(blank=True)

@@ -18,13 +18,28 @@ class Place(HierarchyMixin, TrackedModel):
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=32, choices=PlaceKind.choices)
     parent = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", help_text="The administrative unit containing this place."
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text="The administrative unit containing this place.",
     )
     country_code = models.CharField(max_length=2, blank=True, validators=[validate_country_code])
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)
-    geometry = models.JSONField(null=True, blank=True, validators=[validate_geojson_geometry], help_text="GeoJSON geometry (lon/lat) for areas: zones, corridors, districts.")
-    timezone = models.CharField(max_length=64, blank=True, validators=[validate_timezone], help_text="IANA zone of local time here, e.g. Asia/Damascus. Empty: inherit from the parent.")
+    geometry = models.JSONField(
+        null=True,
+        blank=True,
+        validators=[validate_geojson_geometry],
+        help_text="GeoJSON geometry (lon/lat) for areas: zones, corridors, districts.",
+    )
+    timezone = models.CharField(
+        max_length=64,
+        blank=True,
+        validators=[validate_timezone],
+        help_text="IANA zone of local time here, e.g. Asia/Damascus. Empty: inherit from the parent.",
+    )
     description = models.TextField(blank=True)
     name_key = models.CharField(max_length=200, editable=False, db_index=True)
 
@@ -35,7 +50,9 @@ class Place(HierarchyMixin, TrackedModel):
         indexes = [models.Index(fields=["country_code", "kind"], name="place_country_kind_idx")]
         constraints = [
             *coordinate_checks("place"),
-            unique("place_name_parent_unique", ["parent", "name"], "A place with this name already exists under the same parent."),
+            unique(
+                "place_name_parent_unique", ["parent", "name"], "A place with this name already exists under the same parent."
+            ),
         ]
 
     def __str__(self) -> str:

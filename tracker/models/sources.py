@@ -35,7 +35,14 @@ class Report(TrackedModel):
     account of what it says."""
 
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="reports")
-    wire_source = models.ForeignKey(Source, null=True, blank=True, on_delete=models.PROTECT, related_name="wire_copies", help_text="The agency whose story this report carries, if any.")
+    wire_source = models.ForeignKey(
+        Source,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="wire_copies",
+        help_text="The agency whose story this report carries, if any.",
+    )
     url = models.URLField(max_length=500, blank=True)
     title = models.CharField(max_length=500)
     author = models.CharField(max_length=200, blank=True)
@@ -43,14 +50,18 @@ class Report(TrackedModel):
     language = models.CharField(max_length=16, default="en", help_text="BCP 47 tag.")
     summary = models.TextField(blank=True)
     body = models.TextField(blank=True, help_text="Full text, where licensing allows keeping it.")
-    syndicated_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="syndicated_copies")
+    syndicated_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="syndicated_copies"
+    )
 
     class Meta:
         ordering = ["-published_at", "id"]
         verbose_name = "report"
         verbose_name_plural = "reports"
         indexes = [models.Index(fields=["source", "published_at"], name="report_source_published_idx")]
-        constraints = [unique("report_url_unique", ["url"], "A report with this URL already exists.", condition=~models.Q(url=""))]
+        constraints = [
+            unique("report_url_unique", ["url"], "A report with this URL already exists.", condition=~models.Q(url=""))
+        ]
 
     def __str__(self) -> str:
         return self.title

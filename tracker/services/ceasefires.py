@@ -18,7 +18,9 @@ def ceasefire_create(*, data: Mapping[str, Any], parties: Iterable[Mapping[str, 
 
 
 @transaction.atomic
-def ceasefire_update(*, ceasefire: Ceasefire, data: Mapping[str, Any], parties: Iterable[Mapping[str, Any]] | None = None, user) -> Ceasefire:
+def ceasefire_update(
+    *, ceasefire: Ceasefire, data: Mapping[str, Any], parties: Iterable[Mapping[str, Any]] | None = None, user
+) -> Ceasefire:
     """Update a ceasefire; `parties`, when given, replaces every party's role."""
     ceasefire = common.update(ceasefire, data=data, user=user)
     if parties is not None:
@@ -38,3 +40,7 @@ def declaration_create(*, data: Mapping[str, Any], user) -> Declaration:
 
 def declaration_update(*, declaration: Declaration, data: Mapping[str, Any], user) -> Declaration:
     return common.update(declaration, data=data, user=user)
+
+
+def declaration_delete(*, declaration: Declaration, user) -> None:
+    common.delete(declaration, user=user)

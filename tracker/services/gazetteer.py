@@ -18,7 +18,9 @@ def place_create(*, data: Mapping[str, Any], alternate_names: Iterable[Mapping[s
 
 
 @transaction.atomic
-def place_update(*, place: Place, data: Mapping[str, Any], alternate_names: Iterable[Mapping[str, Any]] | None = None, user) -> Place:
+def place_update(
+    *, place: Place, data: Mapping[str, Any], alternate_names: Iterable[Mapping[str, Any]] | None = None, user
+) -> Place:
     """Update a place; `alternate_names`, when given, replaces the whole list."""
     place = common.update(place, data=data, user=user)
     if alternate_names is not None:

@@ -1,0 +1,56 @@
+"""Admin for places and parties."""
+
+from django.contrib import admin
+
+from tracker.admin.base import ServiceAdmin
+from tracker.models import Party, PartyAlias, Place, PlaceName
+from tracker.services import gazetteer
+
+
+class PlaceNameInline(admin.TabularInline):
+    model = PlaceName
+    extra = 1
+    fields = ("name", "language")
+
+
+@admin.register(Place)
+class PlaceAdmin(ServiceAdmin):
+    list_display = ("name", "kind", "parent", "country_code", "latitude", "longitude", "has_geometry")
+    list_filter = ("kind", "country_code")
+    search_fields = ("name", "name_key", "alternate_names__name", "alternate_names__name_key", "parent__name")
+    list_select_related = ("parent",)
+    autocomplete_fields = ("parent",)
+    inlines = [PlaceNameInline]
+    fieldsets = (
+        (None, {"fields": ("name", "kind", "parent", "country_code", "timezone", "description")}),
+        ("Location", {"fields": ("latitude", "longitude", "geometry")}),
+        ("Audit", {"classes": ("collapse",), "fields": ("version", "created_at", "created_by", "updated_at", "updated_by")}),
+    )
+    create_service = staticmethod(gazetteer.place_create)
+    update_service = staticmethod(gazetteer.place_update)
+    delete_service = staticmethod(gazetteer.place_delete)
+    instance_kwarg = "place"
+
+    @admin.display(boolean=True, description="geometry")
+    def has_geometry(self, obj) -> bool:
+        return obj.geometry is not None
+
+
+class PartyAliasInline(admin.TabularInline):
+    model = PartyAlias
+    extra = 1
+    fields = ("name",)
+
+
+@admin.register(Party)
+class PartyAdmin(ServiceAdmin):
+    list_display = ("name", "short_name", "kind", "parent", "country_code")
+    list_filter = ("kind", "country_code")
+    search_fields = ("name", "short_name", "aliases__name", "parent__name")
+    list_select_related = ("parent",)
+    autocomplete_fields = ("parent",)
+    inlines = [PartyAliasInline]
+    create_service = staticmethod(gazetteer.party_create)
+    update_service = staticmethod(gazetteer.party_update)
+    delete_service = staticmethod(gazetteer.party_delete)
+    instance_kwarg = "party"

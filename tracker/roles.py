@@ -1,0 +1,22 @@
+"""The role groups and the permissions each grants. `manage.py setup_roles` applies them."""
+
+CURATED = ["incident", "citation", "report", "source", "place", "placename", "party", "partyalias"]
+CEASEFIRE = ["ceasefire", "ceasefireparty", "declaration"]
+ALL_MODELS = CURATED + CEASEFIRE
+
+
+def _perms(actions: list[str], models: list[str]) -> set[str]:
+    return {f"{action}_{model}" for action in actions for model in models}
+
+
+ROLES: dict[str, set[str]] = {
+    # Enters and curates reports; reads everything.
+    "curator": _perms(["view"], ALL_MODELS) | _perms(["add", "change"], CURATED),
+    # A curator who also verifies/disputes/rejects incidents, deletes, and edits ceasefires.
+    "reviewer": _perms(["view"], ALL_MODELS)
+    | _perms(["add", "change", "delete"], CURATED)
+    | _perms(["add", "change", "delete"], CEASEFIRE)
+    | {"review_incident"},
+    # Machine clients pushing incidents in through the API.
+    "ingest": _perms(["view"], ALL_MODELS) | _perms(["add", "change"], ["incident", "citation", "report"]),
+}
