@@ -2,10 +2,11 @@
 `{"detail": "message"}` otherwise. Model validation, database constraints and protected
 deletes become 400/409 instead of 500s."""
 
+from django.apps import apps
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
-from django.db.models import ProtectedError, RestrictedError
+from django.db.models import ProtectedError, RestrictedError, UniqueConstraint
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -15,9 +16,31 @@ from rest_framework.views import set_rollback
 from tracker.models.base import CONSTRAINT_FIELDS
 
 
+def _sqlite_unique_name(text: str) -> str | None:
+    """SQLite names a failed UNIQUE constraint by its columns ("tracker_report.url"); find ours."""
+    if "UNIQUE constraint failed:" not in text:
+        return None
+    columns = {part.strip() for part in text.split(":", 1)[1].split(",")}
+    for model in apps.get_app_config("tracker").get_models():
+        for constraint in model._meta.constraints:
+            if isinstance(constraint, UniqueConstraint) and constraint.fields:
+                names = {f"{model._meta.db_table}.{model._meta.get_field(f).column}" for f in constraint.fields}
+                if names == columns:
+                    return constraint.name
+    return None
+
+
 def constraint_error(exc: IntegrityError) -> dict[str, list[str]]:
-    """Name the field of the constraint an IntegrityError reports, when we know it."""
+    """Name the field of the constraint an IntegrityError reports, when we know it.
+
+    PostgreSQL and SQLite name CHECK constraints, PostgreSQL names UNIQUE ones, SQLite lists
+    the UNIQUE columns instead.
+    """
     text = str(exc)
+    name = _sqlite_unique_name(text)
+    if name in CONSTRAINT_FIELDS:
+        field, message = CONSTRAINT_FIELDS[name]
+        return {field: [message]}
     for name, (field, message) in CONSTRAINT_FIELDS.items():
         if name in text:
             return {field: [message]}

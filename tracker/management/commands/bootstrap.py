@@ -48,6 +48,8 @@ class Command(BaseCommand):
             user.set_password(password)
             user.save()
         user.groups.add(Group.objects.get(name="curator"))
-        state = "created" if created else "exists (password unchanged)"
-        self.stdout.write(f"Demo curator {state}: username '{username}', password '{password if created else '…'}'")
+        if created or user.check_password(password):
+            self.stdout.write(f"Demo curator {'created' if created else 'ready'}: username '{username}', password '{password}'")
+        else:
+            self.stdout.write(f"Demo curator '{username}' exists with a password changed since; it was left as is.")
         self.stdout.write("Admin: /admin/  API: /api/v1/  Docs: /api/docs/")

@@ -1,0 +1,58 @@
+"""Shared pytest fixtures: API clients per role and the Idlib 2020 data."""
+
+import pytest
+from django.core.management import call_command
+from rest_framework.test import APIClient
+
+from tests.factories import UserFactory
+from tracker.models import ApiToken
+
+ROLES = ("anonymous", "no_permission", "curator", "reviewer", "ingest", "read_only_token")
+
+
+@pytest.fixture
+def roles(db):
+    call_command("setup_roles", verbosity=0, stdout=open("/dev/null", "w"))
+
+
+@pytest.fixture
+def idlib(db):
+    """The curated Idlib 2020 fixture."""
+    call_command("loaddata", "fixtures/idlib_2020.json", verbosity=0)
+
+
+@pytest.fixture
+def user_for(roles):
+    def make(role: str):
+        if role == "anonymous":
+            return None
+        if role == "no_permission":
+            return UserFactory(username="nobody")
+        if role == "read_only_token":
+            return UserFactory(username="reader", roles=["reviewer"])
+        return UserFactory(username=role, roles=[role])
+
+    return make
+
+
+@pytest.fixture
+def client_for(user_for):
+    """An APIClient authenticated as a role: session login for people, a token for machines."""
+
+    def make(role: str) -> APIClient:
+        client = APIClient()
+        user = user_for(role)
+        if role in ("ingest", "read_only_token"):
+            _, key = ApiToken.issue(user=user, read_only=role == "read_only_token")
+            client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+        elif user is not None:
+            client.force_authenticate(user)
+        client.user = user
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api(client_for):
+    return client_for("anonymous")
