@@ -3,6 +3,7 @@
 from django.db import models
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.validators import UniqueValidator
 
 from tracker.api.fields import BriefRelatedField, OffsetDateTimeField
 from tracker.models import (
@@ -29,6 +30,13 @@ class TrackerModelSerializer(serializers.ModelSerializer):
 
     def get_validators(self):
         return []
+
+    def build_standard_field(self, field_name, model_field):
+        field_class, kwargs = super().build_standard_field(field_name, model_field)
+        validators = [v for v in kwargs.get("validators", []) if not isinstance(v, UniqueValidator)]
+        if "validators" in kwargs:
+            kwargs["validators"] = validators
+        return field_class, kwargs
 
 
 class NameListField(serializers.ListField):
