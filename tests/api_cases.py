@@ -1,8 +1,9 @@
 """One description per API resource: how to make an existing record, a valid create payload
 and a valid partial update. Shared by the CRUD and permission-matrix tests."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from tests import factories as f
 
@@ -28,31 +29,64 @@ def _ceasefire_payload():
 
 
 RESOURCES = [
-    Resource("parties", f.PartyFactory, lambda: {"name": "New party", "kind": "militia", "aliases": ["NP"]}, {"short_name": "NP"}, "party"),
+    Resource(
+        "parties",
+        f.PartyFactory,
+        lambda: {"name": "New party", "kind": "militia", "aliases": ["NP"]},
+        {"short_name": "NP"},
+        "party",
+    ),
     Resource(
         "places",
         f.PlaceFactory,
-        lambda: {"name": "New town", "kind": "town", "country_code": "SY", "latitude": 35.9, "longitude": 36.6, "alternate_names": [{"name": "Nu Town", "language": "en"}]},
+        lambda: {
+            "name": "New town",
+            "kind": "town",
+            "country_code": "SY",
+            "latitude": 35.9,
+            "longitude": 36.6,
+            "alternate_names": [{"name": "Nu Town", "language": "en"}],
+        },
         {"description": "Checked on the map."},
         "place",
     ),
     Resource("ceasefires", f.CeasefireFactory, _ceasefire_payload, {"terms": "Stop all attacks."}, "ceasefire"),
-    Resource("sources", f.SourceFactory, lambda: {"name": "New monitor", "kind": "monitoring_group"}, {"reliability": "B"}, "source"),
+    Resource(
+        "sources", f.SourceFactory, lambda: {"name": "New monitor", "kind": "monitoring_group"}, {"reliability": "B"}, "source"
+    ),
     Resource(
         "reports",
         f.ReportFactory,
-        lambda: {"source": f.SourceFactory().pk, "title": "Strikes continue", "url": "https://news.example.org/new", "published_at": "2020-01-12T10:00:00Z"},
+        lambda: {
+            "source": f.SourceFactory().pk,
+            "title": "Strikes continue",
+            "url": "https://news.example.org/new",
+            "published_at": "2020-01-12T10:00:00Z",
+        },
         {"summary": "Own words."},
         "report",
     ),
     Resource(
         "incidents",
         f.IncidentFactory,
-        lambda: {"title": "Shelling", "kind": "artillery_shelling", "occurred_at": "2020-01-12T10:00:00+02:00", "time_precision": "hour", "place": f.PlaceFactory().pk, "status": "draft"},
+        lambda: {
+            "title": "Shelling",
+            "kind": "artillery_shelling",
+            "occurred_at": "2020-01-12T10:00:00+02:00",
+            "time_precision": "hour",
+            "place": f.PlaceFactory().pk,
+            "status": "draft",
+        },
         {"description": "Two houses hit."},
         "incident",
     ),
-    Resource("citations", f.CitationFactory, lambda: {"incident": f.IncidentFactory().pk, "report": f.ReportFactory().pk, "stance": "reports"}, {"notes": "Checked."}, "citation"),
+    Resource(
+        "citations",
+        f.CitationFactory,
+        lambda: {"incident": f.IncidentFactory().pk, "report": f.ReportFactory().pk, "stance": "reports"},
+        {"notes": "Checked."},
+        "citation",
+    ),
 ]
 
 BY_ROUTE = {r.route: r for r in RESOURCES}

@@ -1,5 +1,7 @@
 """Shared pytest fixtures: API clients per role and the Idlib 2020 data."""
 
+import io
+
 import pytest
 from django.core.management import call_command
 from rest_framework.test import APIClient
@@ -12,7 +14,7 @@ ROLES = ("anonymous", "no_permission", "curator", "reviewer", "ingest", "read_on
 
 @pytest.fixture
 def roles(db):
-    call_command("setup_roles", verbosity=0, stdout=open("/dev/null", "w"))
+    call_command("setup_roles", verbosity=0, stdout=io.StringIO())
 
 
 @pytest.fixture

@@ -93,7 +93,9 @@ class ReportFactory(factory.django.DjangoModelFactory):
     source = factory.SubFactory(SourceFactory)
     title = factory.Faker("sentence", nb_words=6)
     url = factory.Sequence(lambda n: f"https://news.example.org/articles/{n}")
-    published_at = factory.Faker("date_time_between", start_date=datetime(2020, 1, 1, tzinfo=UTC), end_date=datetime(2020, 3, 31, tzinfo=UTC), tzinfo=UTC)
+    published_at = factory.Faker(
+        "date_time_between", start_date=datetime(2020, 1, 1, tzinfo=UTC), end_date=datetime(2020, 3, 31, tzinfo=UTC), tzinfo=UTC
+    )
     summary = factory.Faker("paragraph")
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from tests.factories import IncidentFactory, PlaceFactory
-from tracker.models import Ceasefire, Incident, Party, Place, Report, Source
+from tracker.models import Incident, Party, Place, Report, Source
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +76,15 @@ def test_incident_filters(api_idlib, query, expected):
 
 def test_place_includes_places_below(api_idlib):
     idlib_gov = pk(Place, name="Idlib Governorate")
-    assert incidents(api_idlib, f"place={idlib_gov}") == {"maaret", "clash", "taftanaz", "eve", "artillery", "shelter", "wednesday"}
+    assert incidents(api_idlib, f"place={idlib_gov}") == {
+        "maaret",
+        "clash",
+        "taftanaz",
+        "eve",
+        "artillery",
+        "shelter",
+        "wednesday",
+    }
     assert incidents(api_idlib, f"place={pk(Place, name='Syria')}") == set(T) - {"soleimani"}
     assert incidents(api_idlib, f"place={pk(Place, name='Maaret al-Numan')}") == {"maaret"}
 
@@ -119,7 +127,9 @@ def test_bbox_uses_exact_point_or_place_point(api_idlib):
     assert incidents(api_idlib, "bbox=36.6,35.6,36.7,35.7") == {"maaret"}
     # Northern Idlib: Taftanaz and Ma'arrat Misrin (not the governorate's own point at 35.83).
     assert incidents(api_idlib, "bbox=36.6,35.95,36.9,36.1") == {"taftanaz", "shelter"}
-    exact = IncidentFactory(title="exact", place=Place.objects.get(name="Aleppo"), latitude=35.64, longitude=36.67, geo_precision="exact")
+    exact = IncidentFactory(
+        title="exact", place=Place.objects.get(name="Aleppo"), latitude=35.64, longitude=36.67, geo_precision="exact"
+    )
     assert incidents(api_idlib, "bbox=36.6,35.6,36.7,35.7") == {"maaret", exact.title}
 
 
@@ -127,7 +137,15 @@ def test_near_with_radius(api_idlib):
     # Maaret al-Numan (35.64, 36.67): Ma'arrat Misrin is ~41 km north, Idlib governorate's point ~21 km.
     assert incidents(api_idlib, "near=35.6433,36.6747&radius_km=5") == {"maaret"}
     assert incidents(api_idlib, "near=35.6433,36.6747&radius_km=25") == {"maaret", "clash", "eve", "artillery", "wednesday"}
-    assert incidents(api_idlib, "near=35.6433,36.6747&radius_km=45") == {"maaret", "clash", "eve", "artillery", "wednesday", "shelter", "taftanaz"}
+    assert incidents(api_idlib, "near=35.6433,36.6747&radius_km=45") == {
+        "maaret",
+        "clash",
+        "eve",
+        "artillery",
+        "wednesday",
+        "shelter",
+        "taftanaz",
+    }
 
 
 def test_updated_since(api_idlib):
@@ -177,7 +195,9 @@ def test_report_filters(api_idlib):
         "Turkey Announces Idlib Ceasefire for Jan. 12 as Strikes Continue",
         "Lavrov: Moscow Maintains Communication with Damascus, Will Not Withdraw from the Region",
     }
-    assert names(api_idlib, "reports", "published_after=2020-03-01&published_before=2021-01-01") == {"Russia and Turkey agree to cease-fire in Syria's Idlib"}
+    assert names(api_idlib, "reports", "published_after=2020-03-01&published_before=2021-01-01") == {
+        "Russia and Turkey agree to cease-fire in Syria's Idlib"
+    }
     assert names(api_idlib, "reports", "q=suspended") == {"Russian-Led Air Strikes Suspended in Idlib After Ceasefire"}
 
 
@@ -191,7 +211,12 @@ def test_source_filters(api_idlib):
 
 def test_place_filters(api_idlib):
     idlib_gov = pk(Place, name="Idlib Governorate")
-    assert names(api_idlib, "places", f"parent={idlib_gov}") == {"Maaret al-Numan", "Taftanaz", "Ma'arrat Misrin", "M4 highway security corridor"}
+    assert names(api_idlib, "places", f"parent={idlib_gov}") == {
+        "Maaret al-Numan",
+        "Taftanaz",
+        "Ma'arrat Misrin",
+        "M4 highway security corridor",
+    }
     assert names(api_idlib, "places", "kind=country") == {"Syria", "Turkey", "Iraq", "Russia"}
     assert names(api_idlib, "places", "country=IQ") == {"Iraq", "Baghdad", "Baghdad International Airport"}
     assert names(api_idlib, "places", "q=nu'man") == {"Maaret al-Numan"}
@@ -199,7 +224,10 @@ def test_place_filters(api_idlib):
 
 
 def test_party_filters(api_idlib):
-    assert names(api_idlib, "parties", f"parent={pk(Party, name='Syrian government')}") == {"Syrian Arab Army", "Syrian Arab Air Force"}
+    assert names(api_idlib, "parties", f"parent={pk(Party, name='Syrian government')}") == {
+        "Syrian Arab Army",
+        "Syrian Arab Air Force",
+    }
     assert names(api_idlib, "parties", "kind=state") == {"Russia", "Turkey", "Iran", "United States"}
     assert names(api_idlib, "parties", "q=regime warplanes") == {"Syrian Arab Air Force"}
     assert names(api_idlib, "parties", "q=VKS") == {"Russian Aerospace Forces"}

@@ -68,16 +68,30 @@ def test_place_alternate_names_are_replaced_as_a_list(reviewer):
     PlaceNameFactory(place=place, name="Maarat al-Numan")
     PlaceNameFactory(place=place, name="Typo")
     response = reviewer.patch(
-        f"/api/v1/places/{place.pk}/", {"alternate_names": [{"name": "Maarat al-Numan", "language": "en"}, {"name": "Ma'arrat al-Nu'man", "language": "ar-Latn"}]}, format="json"
+        f"/api/v1/places/{place.pk}/",
+        {
+            "alternate_names": [
+                {"name": "Maarat al-Numan", "language": "en"},
+                {"name": "Ma'arrat al-Nu'man", "language": "ar-Latn"},
+            ]
+        },
+        format="json",
     )
     assert response.status_code == 200, response.content
-    assert response.json()["alternate_names"] == [{"name": "Ma'arrat al-Nu'man", "language": "ar-Latn"}, {"name": "Maarat al-Numan", "language": "en"}]
+    assert response.json()["alternate_names"] == [
+        {"name": "Ma'arrat al-Nu'man", "language": "ar-Latn"},
+        {"name": "Maarat al-Numan", "language": "en"},
+    ]
     assert sorted(place.alternate_names.values_list("name", flat=True)) == ["Ma'arrat al-Nu'man", "Maarat al-Numan"]
 
 
 def test_party_aliases_and_parent(reviewer):
     russia = PartyFactory(name="Russia", kind="state")
-    response = reviewer.post("/api/v1/parties/", {"name": "Russian Aerospace Forces", "kind": "armed_forces", "parent": russia.pk, "aliases": ["VKS", "Russian jets"]}, format="json")
+    response = reviewer.post(
+        "/api/v1/parties/",
+        {"name": "Russian Aerospace Forces", "kind": "armed_forces", "parent": russia.pk, "aliases": ["VKS", "Russian jets"]},
+        format="json",
+    )
     assert response.status_code == 201, response.content
     assert response.json()["parent"] == {"id": russia.pk, "name": "Russia"}
     assert response.json()["aliases"] == ["Russian jets", "VKS"]
@@ -101,9 +115,14 @@ def test_ceasefire_with_parties_and_declarations(reviewer):
     assert response.status_code == 201, response.content
     body = response.json()
     assert body["starts_at"] == "2020-01-11T21:01:00Z"
-    assert body["parties"] == [{"party": {"id": russia.pk, "name": "Russia"}, "role": "signatory"}, {"party": {"id": turkey.pk, "name": "Turkey"}, "role": "guarantor"}]
+    assert body["parties"] == [
+        {"party": {"id": russia.pk, "name": "Russia"}, "role": "signatory"},
+        {"party": {"id": turkey.pk, "name": "Turkey"}, "role": "guarantor"},
+    ]
     assert body["declarations"] == []
-    changed = reviewer.patch(f"/api/v1/ceasefires/{body['id']}/", {"parties": [{"party": turkey.pk, "role": "signatory"}]}, format="json")
+    changed = reviewer.patch(
+        f"/api/v1/ceasefires/{body['id']}/", {"parties": [{"party": turkey.pk, "role": "signatory"}]}, format="json"
+    )
     assert changed.json()["parties"] == [{"party": {"id": turkey.pk, "name": "Turkey"}, "role": "signatory"}]
 
 
@@ -170,5 +189,9 @@ def test_ceasefire_list_reads_declarations(idlib, api):
     body = api.get("/api/v1/ceasefires/").json()
     assert [c["name"] for c in body["results"]] == ["Moscow agreement on Idlib (March 2020)", "Idlib ceasefire (January 2020)"]
     january = body["results"][1]
-    assert sorted({d["claimed_start"] for d in january["declarations"]}) == ["2020-01-09T11:00:00Z", "2020-01-09T23:00:00Z", "2020-01-11T21:01:00Z"]
+    assert sorted({d["claimed_start"] for d in january["declarations"]}) == [
+        "2020-01-09T11:00:00Z",
+        "2020-01-09T23:00:00Z",
+        "2020-01-11T21:01:00Z",
+    ]
     assert Ceasefire.objects.count() == 2

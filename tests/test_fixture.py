@@ -39,20 +39,30 @@ def test_conflicting_declared_starts_are_kept_as_data(idlib):
         ("Asharq Al-Awsat", utc(2020, 1, 9, 11, 0)),  # 1100 GMT
         ("CBC News", utc(2020, 1, 9, 23, 0)),  # 6 p.m. Eastern: the outlier
     }
-    assert set(january.declarations.filter(party__name="Turkey").values_list("claimed_start", flat=True)) == {utc(2020, 1, 11, 21, 1)}
+    assert set(january.declarations.filter(party__name="Turkey").values_list("claimed_start", flat=True)) == {
+        utc(2020, 1, 11, 21, 1)
+    }
 
 
 def test_parties_bound_by_both_ceasefires(idlib):
     for ceasefire in Ceasefire.objects.all():
         roles = {(r.party.name, r.role) for r in ceasefire.party_roles.all()}
-        assert roles == {("Russia", "signatory"), ("Turkey", "signatory"), ("Syrian government", "bound"), ("Syrian armed opposition", "bound")}
+        assert roles == {
+            ("Russia", "signatory"),
+            ("Turkey", "signatory"),
+            ("Syrian government", "bound"),
+            ("Syrian armed opposition", "bound"),
+        }
 
 
 def test_incident_times_respect_local_days_and_windows(idlib):
     friday = Incident.objects.get(title__startswith="Airstrikes on Maaret al-Numan")
     assert (friday.occurred_at, friday.time_precision) == (utc(2020, 1, 9, 22, 0), "day")  # 10 Jan 00:00 Damascus (UTC+2)
     eve = Incident.objects.get(title__contains="on the eve of the ceasefire")
-    assert (eve.occurred_at, eve.occurred_until) == (utc(2020, 1, 10, 22, 0), utc(2020, 1, 11, 21, 1))  # ends when the ceasefire starts
+    assert (eve.occurred_at, eve.occurred_until) == (
+        utc(2020, 1, 10, 22, 0),
+        utc(2020, 1, 11, 21, 1),
+    )  # ends when the ceasefire starts
     rockets = Incident.objects.get(kind="rocket_attack")
     assert rockets.occurred_at == utc(2020, 1, 11, 21, 1)  # after the ceasefire came into force on Sunday
     assert (rockets.killed_low, rockets.killed_high, rockets.place.name) == (2, 2, "Aleppo")

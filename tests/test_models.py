@@ -27,7 +27,12 @@ def errors_of(obj) -> dict:
         (IncidentFactory, {"latitude": -95.0, "longitude": 36.0}, "latitude", "incident_latitude_range"),
         (IncidentFactory, {"killed_low": 5, "killed_high": 2}, "killed_high", "incident_killed_low_le_high"),
         (IncidentFactory, {"injured_low": -1}, "injured_low", "incident_injured_low_nonneg"),
-        (CitationFactory, {"children_killed_low": 3, "children_killed_high": 1}, "children_killed_high", "citation_children_killed_low_le_high"),
+        (
+            CitationFactory,
+            {"children_killed_low": 3, "children_killed_high": 1},
+            "children_killed_high",
+            "citation_children_killed_low_le_high",
+        ),
         (CeasefireFactory, {"ends_at": datetime(2020, 1, 1, tzinfo=UTC)}, "ends_at", "ceasefire_ends_after_start"),
     ],
 )
@@ -55,7 +60,10 @@ def test_external_id_is_unique_per_external_source():
     IncidentFactory(external_source="ucdp", external_id="SYR1")
     clash = IncidentFactory.build(external_source="acled", external_id="SYR1", place=PlaceFactory())
     assert "external_id" in errors_of(clash)
-    with pytest.raises(IntegrityError, match="incident_external_id_unique|tracker_incident.external_source"), transaction.atomic():
+    with (
+        pytest.raises(IntegrityError, match="incident_external_id_unique|tracker_incident.external_source"),
+        transaction.atomic(),
+    ):
         clash.save()
 
 
@@ -63,7 +71,9 @@ def test_geojson_geometry_must_be_valid():
     bowtie = {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]}
     assert "Self-intersection" in errors_of(PlaceFactory.build(geometry=bowtie))["geometry"][0]
     assert "type one of" in errors_of(PlaceFactory.build(geometry={"type": "Feature"}))["geometry"][0]
-    assert "longitude/latitude" in errors_of(PlaceFactory.build(geometry={"type": "Point", "coordinates": [500, 10]}))["geometry"][0]
+    assert (
+        "longitude/latitude" in errors_of(PlaceFactory.build(geometry={"type": "Point", "coordinates": [500, 10]}))["geometry"][0]
+    )
     PlaceFactory.build(geometry={"type": "Polygon", "coordinates": [[[36, 35], [37, 35], [37, 36], [36, 35]]]}).full_clean()
 
 
@@ -78,7 +88,9 @@ def test_interval_precision_needs_an_end_after_start():
 
 def test_attribution_matches_perpetrator():
     assert "attribution" in errors_of(IncidentFactory.build(place=PlaceFactory(), attribution="alleged"))
-    assert "attribution" in errors_of(IncidentFactory.build(place=PlaceFactory(), perpetrator=PartyFactory(), attribution="unknown"))
+    assert "attribution" in errors_of(
+        IncidentFactory.build(place=PlaceFactory(), perpetrator=PartyFactory(), attribution="unknown")
+    )
     with pytest.raises(IntegrityError, match="incident_attribution_needs_party"), transaction.atomic():
         IncidentFactory(attribution="alleged")
 
@@ -102,7 +114,12 @@ def test_place_inherits_country_and_time_zone():
 
 @pytest.mark.parametrize(
     ("a", "b"),
-    [("Ma'arrat al-Nu'man", "Maarrat al Numan"), ("MAARET AL-NUMAN", "maaret al numan"), ("Ma’rat Masrin", "Marat Masrin"), ("Türkiye", "turkiye")],
+    [
+        ("Ma'arrat al-Nu'man", "Maarrat al Numan"),
+        ("MAARET AL-NUMAN", "maaret al numan"),
+        ("Ma’rat Masrin", "Marat Masrin"),
+        ("Türkiye", "turkiye"),
+    ],
 )
 def test_name_keys_ignore_case_accents_and_marks(a, b):
     assert normalize_name(a) == normalize_name(b)

@@ -1,0 +1,138 @@
+"""The curation admin, as a curator and a reviewer use it."""
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import UserFactory
+from tracker.models import Ceasefire, Citation, Declaration, Incident, Party, Place, Report, Source
+
+pytestmark = pytest.mark.django_db
+
+MODELS = [Party, Place, Source, Report, Incident, Citation, Ceasefire, Declaration]
+SEARCHES = {
+    Party: ("regime warplanes", "Syrian Arab Air Force"),
+    Place: ("Ma'rat Masrin", "Ma&#x27;arrat Misrin"),
+    Source: ("White Helmets", "Syrian Civil Defence (White Helmets)"),
+    Report: ("Moscow Times", "Russian-Led Air Strikes Suspended in Idlib After Ceasefire"),
+    # An incident is found by any name of its place, by its perpetrator's alias, by its sources.
+    Incident: ("Maarat al-Numan", "Airstrikes on Maaret al-Numan and surrounding villages"),
+    Citation: ("Smart News", "Smart News Agency"),
+    Ceasefire: ("M4", "Moscow agreement on Idlib (March 2020)"),
+    Declaration: ("Moscow time", "Idlib ceasefire (January 2020)"),
+}
+
+
+@pytest.fixture
+def curator(client, roles, idlib):
+    client.force_login(UserFactory(username="curator", roles=["curator"]))
+    return client
+
+
+@pytest.fixture
+def reviewer(client, roles, idlib):
+    client.force_login(UserFactory(username="reviewer", roles=["reviewer"]))
+    return client
+
+
+def url(model, view: str, *args) -> str:
+    return reverse(f"admin:tracker_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)
+def test_curator_pages_for_every_model(curator, model):
+    obj = model.objects.order_by("pk").first()
+    assert curator.get(url(model, "changelist")).status_code == 200
+    assert curator.get(url(model, "change", obj.pk)).status_code == 200
+    can_add = model not in (Ceasefire, Declaration)  # ceasefires are the reviewers'
+    assert curator.get(url(model, "add")).status_code == (200 if can_add else 403)
+    term, expected = SEARCHES[model]
+    response = curator.get(url(model, "changelist"), {"q": term})
+    assert response.status_code == 200
+    assert expected in response.content.decode()
+
+
+def test_incident_changelist_filters_and_date_hierarchy(curator):
+    response = curator.get(url(Incident, "changelist"), {"status__exact": "in_review", "occurred_at__year": "2020"})
+    page = response.content.decode()
+    assert "3 incidents" in page
+    assert "Insurgent rockets on residential areas of Aleppo" in page
+
+
+def test_admin_add_incident_with_citation_goes_through_services(curator):
+    place, report, sohr = (
+        Place.objects.get(name="Taftanaz"),
+        Report.objects.get(source__name="Asharq Al-Awsat", title__startswith="Turkey"),
+        Source.objects.get(name__startswith="Syrian Observatory"),
+    )
+    data = {
+        "title": "Shelling of Taftanaz",
+        "kind": "artillery_shelling",
+        "description": "",
+        "status": "draft",
+        "confidence": "low",
+        "occurred_at_0": "2020-01-13",
+        "occurred_at_1": "08:00:00",
+        "time_precision": "hour",
+        "place": place.pk,
+        "geo_precision": "town",
+        "attribution": "unknown",
+        "target_description": "",
+        "external_source": "",
+        "external_id": "",
+        "citations-TOTAL_FORMS": "1",
+        "citations-INITIAL_FORMS": "0",
+        "citations-MIN_NUM_FORMS": "0",
+        "citations-MAX_NUM_FORMS": "1000",
+        "citations-0-report": report.pk,
+        "citations-0-claimant": sohr.pk,
+        "citations-0-stance": "reports",
+        "citations-0-quote": "",
+        "citations-0-notes": "",
+    }
+    response = curator.post(url(Incident, "add"), data)
+    assert response.status_code == 302, response.content.decode()[:3000]
+    incident = Incident.objects.get(title="Shelling of Taftanaz")
+    assert incident.created_by.username == "curator" and incident.version == 1
+    citation = incident.citations.get()
+    assert (citation.claimant, citation.created_by.username) == (sohr, "curator")
+
+
+def test_admin_validation_error_is_shown_on_the_form(curator):
+    place = Place.objects.get(name="Aleppo")
+    data = {"name": place.name, "kind": "city", "latitude": "95", "longitude": "37", "country_code": "SY", "parent": place.parent_id,
+            "alternate_names-TOTAL_FORMS": "0", "alternate_names-INITIAL_FORMS": "0", "alternate_names-MIN_NUM_FORMS": "0", "alternate_names-MAX_NUM_FORMS": "1000"}  # fmt: skip
+    response = curator.post(url(Place, "change", place.pk), data)
+    assert response.status_code == 200
+    assert "Latitude must be between -90 and 90." in response.content.decode()
+    place.refresh_from_db()
+    assert place.latitude == pytest.approx(36.2021)
+
+
+def test_curator_submits_for_review_but_cannot_verify(curator):
+    draft = Incident.objects.get(status="draft")
+    response = curator.post(
+        url(Incident, "changelist"), {"action": "submit_for_review", "_selected_action": [draft.pk]}, follow=True
+    )
+    assert "1 incident(s) submitted for review." in response.content.decode()
+    draft.refresh_from_db()
+    assert draft.status == "in_review" and draft.version == 2
+    page = curator.get(url(Incident, "changelist")).content.decode()
+    assert "submit_for_review" in page and 'value="verify"' not in page
+
+
+def test_reviewer_verifies_and_rejects(reviewer):
+    pending = list(Incident.objects.filter(status="in_review").order_by("pk"))
+    response = reviewer.post(
+        url(Incident, "changelist"), {"action": "verify", "_selected_action": [i.pk for i in pending]}, follow=True
+    )
+    assert "3 incident(s) verified." in response.content.decode()
+    assert set(Incident.objects.filter(pk__in=[i.pk for i in pending]).values_list("status", flat=True)) == {"verified"}
+    response = reviewer.post(url(Incident, "changelist"), {"action": "reject", "_selected_action": [pending[0].pk]}, follow=True)
+    assert "1 incident(s) rejected." in response.content.decode()
+
+
+def test_protected_delete_is_refused_in_admin(reviewer):
+    place = Place.objects.get(name="Aleppo")
+    response = reviewer.post(url(Place, "delete", place.pk), {"post": "yes"})
+    assert response.status_code == 200  # Django shows the protected objects instead of deleting
+    assert Place.objects.filter(pk=place.pk).exists()

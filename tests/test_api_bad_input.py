@@ -1,0 +1,292 @@
+"""Malformed input is a 400 that names the parameter or field, never a 500 or a silent no-op."""
+
+import pytest
+
+from tests.factories import IncidentFactory, PlaceFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST_CASES = [
+    # (route, query, parameter named in the error, message)
+    (
+        "incidents",
+        "occurred_after=yesterday",
+        "occurred_after",
+        "Enter an ISO 8601 date (2020-01-12) or datetime with offset (2020-01-12T00:01:00+03:00).",
+    ),
+    (
+        "incidents",
+        "occurred_before=2020-13-45",
+        "occurred_before",
+        "Enter an ISO 8601 date (2020-01-12) or datetime with offset (2020-01-12T00:01:00+03:00).",
+    ),
+    (
+        "incidents",
+        "occurred_after=2020-01-12T00:01:00",
+        "occurred_after",
+        "Include a UTC offset (2020-01-12T00:01:00+03:00 or ...Z); a time without one is ambiguous.",
+    ),
+    (
+        "incidents",
+        "updated_since=not-a-date",
+        "updated_since",
+        "Enter an ISO 8601 date (2020-01-12) or datetime with offset (2020-01-12T00:01:00+03:00).",
+    ),
+    ("incidents", "kind=napalm", "kind", "Select a valid choice. napalm is not one of the available choices."),
+    ("incidents", "kind=airstrike&kind=bogus", "kind", "Select a valid choice. bogus is not one of the available choices."),
+    ("incidents", "status=approved", "status", "Select a valid choice. approved is not one of the available choices."),
+    ("incidents", "bbox=36,35,37", "bbox", "Expected 4 comma-separated numbers (min_lon,min_lat,max_lon,max_lat); got 3."),
+    ("incidents", "bbox=a,b,c,d", "bbox", "Expected 4 comma-separated numbers (min_lon,min_lat,max_lon,max_lat)."),
+    (
+        "incidents",
+        "bbox=37,35,36,36",
+        "bbox",
+        "min_lon must not exceed max_lon (boxes across the antimeridian are not supported).",
+    ),
+    ("incidents", "bbox=36,200,37,201", "bbox", "Latitude 200.0 is out of range (-90 to 90)."),
+    ("incidents", "bbox=36,nan,37,36", "bbox", "Numbers must be finite."),
+    ("incidents", "near=200,36&radius_km=5", "near", "Latitude 200.0 is out of range (-90 to 90)."),
+    ("incidents", "near=35.6&radius_km=5", "near", "Expected 2 comma-separated numbers (lat,lon); got 1."),
+    ("incidents", "near=35.6,36.6", "radius_km", "radius_km is required with near."),
+    ("incidents", "radius_km=5", "near", "near=lat,lon is required with radius_km."),
+    ("incidents", "near=35.6,36.6&radius_km=-1", "radius_km", "Ensure this value is greater than or equal to 0."),
+    ("incidents", "place=abc", "place", "No place with id 'abc'."),
+    ("incidents", "place=999999", "place", "No place with id '999999'."),
+    ("incidents", "perpetrator=1.5", "perpetrator", "No party with id '1.5'."),
+    ("incidents", "source=-1", "source", "No source with id '-1'."),
+    ("incidents", "report=x", "report", "No report with id 'x'."),
+    ("incidents", "country=Syria", "country", "'Syria' is not an ISO 3166-1 alpha-2 country code (e.g. SY)."),
+    ("incidents", "country=XX", "country", "'XX' is not an ISO 3166-1 alpha-2 country code (e.g. SY)."),
+    ("incidents", "fatalities_min=many", "fatalities_min", "Enter a number."),
+    ("incidents", "fatalities_min=-3", "fatalities_min", "Ensure this value is greater than or equal to 0."),
+    ("incidents", "ordering=title", "ordering", "Select a valid choice. title is not one of the available choices."),
+    ("incidents", "q=%00", "q", "Null characters are not allowed."),
+    ("incidents", "place_name=Idlib%00", "place_name", "Null characters are not allowed."),
+    ("incidents", "page_size=100000", "page_size", "Must be at most 1000."),
+    ("incidents", "page_size=0", "page_size", "Must be at least 1."),
+    ("incidents", "page_size=ten", "page_size", "A whole number is required; got 'ten'."),
+    ("incidents", "page=first", "page", "A whole number is required; got 'first'."),
+    ("incidents", "page=5", "page", "Invalid page."),
+    (
+        "ceasefires",
+        "active_at=tomorrow",
+        "active_at",
+        "Enter an ISO 8601 date (2020-01-12) or datetime with offset (2020-01-12T00:01:00+03:00).",
+    ),
+    ("ceasefires", "party=abc", "party", "No party with id 'abc'."),
+    (
+        "reports",
+        "published_after=2020-01-01T10:00",
+        "published_after",
+        "Include a UTC offset (2020-01-12T00:01:00+03:00 or ...Z); a time without one is ambiguous.",
+    ),
+    ("sources", "kind=blog", "kind", "Select a valid choice. blog is not one of the available choices."),
+    ("places", "country=sy1", "country", "'sy1' is not an ISO 3166-1 alpha-2 country code (e.g. SY)."),
+    ("places", "parent=0", "parent", "No place with id '0'."),
+    ("parties", "kind=gang", "kind", "Select a valid choice. gang is not one of the available choices."),
+]
+
+
+@pytest.mark.parametrize(("route", "query", "param", "message"), LIST_CASES, ids=[f"{c[0]}?{c[1]}" for c in LIST_CASES])
+def test_bad_query_parameters(api, route, query, param, message):
+    response = api.get(f"/api/v1/{route}/?{query}")
+    expected_status = 404 if param == "page" and message == "Invalid page." else 400
+    assert response.status_code == expected_status, response.content
+    assert response.json() == {param: [message]}
+
+
+def test_unknown_parameter_is_an_error_not_no_filter(api):
+    response = api.get("/api/v1/incidents/?kinds=airstrike")
+    assert response.status_code == 400
+    assert list(response.json()) == ["kinds"]
+    assert response.json()["kinds"][0].startswith("Unknown query parameter. Known: bbox, country, fatalities_min, format, kind,")
+
+
+def test_nul_byte_in_a_parameter_name(api):
+    response = api.get("/api/v1/places/?q%00=x")
+    assert (response.status_code, response.json()) == (400, {"q\\x00": ["Null characters are not allowed."]})
+
+
+def test_non_numeric_detail_id_is_404(api):
+    assert api.get("/api/v1/incidents/abc/").status_code == 404
+
+
+@pytest.fixture
+def writer(client_for):
+    return client_for("reviewer")
+
+
+def write_cases():
+    return [
+        # (route, payload builder, field, message)
+        (
+            "places",
+            lambda: {"name": "X", "kind": "town", "latitude": 200, "longitude": 36},
+            "latitude",
+            "Latitude must be between -90 and 90.",
+        ),
+        (
+            "places",
+            lambda: {"name": "X", "kind": "town", "latitude": 35},
+            "longitude",
+            "Latitude and longitude must be given together.",
+        ),
+        ("places", lambda: {"name": "X", "kind": "planet"}, "kind", '"planet" is not a valid choice.'),
+        (
+            "places",
+            lambda: {
+                "name": "X",
+                "kind": "zone",
+                "geometry": {"type": "Polygon", "coordinates": [[[0, 0], [1, 1], [1, 0], [0, 1], [0, 0]]]},
+            },
+            "geometry",
+            "Geometry is not valid: Self-intersection[0.5 0.5].",
+        ),
+        (
+            "places",
+            lambda: {"name": "X", "kind": "town", "timezone": "Idlib/Local"},
+            "timezone",
+            "Idlib/Local is not an IANA time zone name (e.g. Asia/Damascus).",
+        ),
+        ("places", lambda: {"name": "X\x00", "kind": "town"}, "name", "Null characters are not allowed."),
+        ("parties", lambda: {"name": "", "kind": "state"}, "name", "This field may not be blank."),
+        (
+            "parties",
+            lambda: {"name": "X", "kind": "state", "parent": 999999},
+            "parent",
+            'Invalid pk "999999" - object does not exist.',
+        ),
+        (
+            "parties",
+            lambda: {"name": "X", "kind": "state", "country_code": "XX"},
+            "country_code",
+            "XX is not an ISO 3166-1 alpha-2 country code (e.g. SY).",
+        ),
+        (
+            "incidents",
+            lambda: {"title": "X", "kind": "airstrike", "occurred_at": "2020-01-12 10:00", "place": PlaceFactory().pk},
+            "occurred_at",
+            "Include a UTC offset, e.g. 2020-01-12T00:01:00+03:00 or 2020-01-11T21:01:00Z.",
+        ),
+        (
+            "incidents",
+            lambda: {"title": "X", "kind": "airstrike", "occurred_at": "soon", "place": PlaceFactory().pk},
+            "occurred_at",
+            "Datetime has wrong format. Use one of these formats instead: YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].",
+        ),
+        (
+            "incidents",
+            lambda: {
+                "title": "X",
+                "kind": "airstrike",
+                "occurred_at": "2020-01-12T10:00:00Z",
+                "place": PlaceFactory().pk,
+                "killed_low": 5,
+                "killed_high": 1,
+            },
+            "killed_high",
+            "killed_high must be greater than or equal to killed_low.",
+        ),
+        (
+            "incidents",
+            lambda: {
+                "title": "X",
+                "kind": "airstrike",
+                "occurred_at": "2020-01-12T10:00:00Z",
+                "place": PlaceFactory().pk,
+                "injured_low": -2,
+            },
+            "injured_low",
+            "Must not be negative.",
+        ),
+        (
+            "incidents",
+            lambda: {
+                "title": "X",
+                "kind": "airstrike",
+                "occurred_at": "2020-01-12T10:00:00Z",
+                "place": PlaceFactory().pk,
+                "time_precision": "interval",
+            },
+            "occurred_until",
+            "An interval needs an end.",
+        ),
+        (
+            "incidents",
+            lambda: {"title": "X", "kind": "airstrike", "occurred_at": "2020-01-12T10:00:00Z", "place": "abc"},
+            "place",
+            "Incorrect type. Expected pk value, received str.",
+        ),
+        (
+            "incidents",
+            lambda: {
+                "title": "X",
+                "kind": "airstrike",
+                "occurred_at": "2020-01-12T10:00:00Z",
+                "place": PlaceFactory().pk,
+                "attribution": "alleged",
+            },
+            "attribution",
+            "Name a perpetrator, or set attribution to 'unknown'.",
+        ),
+        (
+            "incidents",
+            lambda: {
+                "title": "X",
+                "kind": "airstrike",
+                "occurred_at": "2020-01-12T10:00:00Z",
+                "place": PlaceFactory().pk,
+                "external_source": "acled",
+                "external_id": IncidentFactory(external_source="acled", external_id="SYR1").external_id,
+            },
+            "external_id",
+            "An incident with this external id already exists for this external source.",
+        ),
+        (
+            "ceasefires",
+            lambda: {
+                "name": "X",
+                "scope": PlaceFactory().pk,
+                "starts_at": "2020-01-12T00:00:00Z",
+                "ends_at": "2020-01-01T00:00:00Z",
+                "type": "bilateral",
+                "purpose": "humanitarian",
+            },
+            "ends_at",
+            "The end must be after the start.",
+        ),
+        (
+            "ceasefires",
+            lambda: {
+                "name": "X",
+                "scope": PlaceFactory().pk,
+                "starts_at": "2020-01-12T00:00:00Z",
+                "type": "bilateral",
+                "purpose": "humanitarian",
+                "parties": [{"party": 999999, "role": "signatory"}],
+            },
+            "parties",
+            None,
+        ),
+        ("reports", lambda: {"title": "X", "source": 999999}, "source", 'Invalid pk "999999" - object does not exist.'),
+        ("reports", lambda: {"title": "X", "source": None}, "source", "This field may not be null."),
+        ("sources", lambda: {"name": "X", "kind": "ngo", "reliability": "Z"}, "reliability", '"Z" is not a valid choice.'),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("route", "payload", "field", "message"), write_cases(), ids=[f"{c[0]}-{c[2]}-{i}" for i, c in enumerate(write_cases())]
+)
+def test_bad_write_input(writer, route, payload, field, message):
+    response = writer.post(f"/api/v1/{route}/", payload(), format="json")
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert list(body) == [field]
+    if message is not None:
+        assert body[field] == [message]
+
+
+def test_malformed_json_body_is_400(writer):
+    response = writer.post("/api/v1/parties/", "{not json", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["detail"].startswith("JSON parse error")

@@ -1,0 +1,71 @@
+"""A list request costs the same number of queries whatever its length (no N+1)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+
+def populate(route: str, n: int) -> None:
+    """n records of a resource, each with the related rows its representation shows."""
+    for _ in range(n):
+        if route == "parties":
+            f.PartyAliasFactory(party=f.PartyFactory(parent=f.PartyFactory()))
+        elif route == "places":
+            f.PlaceNameFactory(place=f.PlaceFactory(parent=f.PlaceFactory()))
+        elif route == "ceasefires":
+            ceasefire = f.CeasefireFactory()
+            f.CeasefirePartyFactory(ceasefire=ceasefire)
+            f.DeclarationFactory(ceasefire=ceasefire)
+        elif route == "sources":
+            f.SourceFactory(affiliated_party=f.PartyFactory())
+        elif route == "reports":
+            f.ReportFactory(wire_source=f.SourceFactory())
+        elif route == "incidents":
+            incident = f.IncidentFactory(perpetrator=f.PartyFactory(), attribution="alleged")
+            f.CitationFactory(incident=incident)
+            f.CitationFactory(incident=incident)
+        elif route == "citations":
+            f.CitationFactory(claimant=f.SourceFactory(), named_perpetrator=f.PartyFactory())
+
+
+def count_queries(api, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = api.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+# count + page + one per prefetched relation.
+EXPECTED = {"parties": 3, "places": 3, "ceasefires": 4, "sources": 2, "reports": 2, "incidents": 3, "citations": 2}
+
+
+@pytest.mark.parametrize("route", list(EXPECTED))
+def test_list_query_count_is_constant(api, route):
+    populate(route, 2)
+    small = count_queries(api, f"/api/v1/{route}/")
+    populate(route, 20)
+    large = count_queries(api, f"/api/v1/{route}/?page_size=100")
+    assert small == large == EXPECTED[route]
+
+
+def test_filtered_incident_list_is_constant_too(api):
+    country = f.PlaceFactory(kind="country")
+
+    def add(n):
+        for _ in range(n):
+            incident = f.IncidentFactory(
+                place=f.PlaceFactory(parent=country), perpetrator=f.PartyFactory(), attribution="alleged", title="a strike"
+            )
+            f.CitationFactory(incident=incident)
+
+    url = f"/api/v1/incidents/?place={country.pk}&kind=airstrike&bbox=30,30,40,40&q=strike&ordering=-fatalities"
+    add(3)
+    small = count_queries(api, url)
+    add(15)
+    with CaptureQueriesContext(connection):
+        assert api.get(url).json()["count"] == 18
+    assert count_queries(api, url) == small == 4  # + the check that the place exists
