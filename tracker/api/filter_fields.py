@@ -7,7 +7,6 @@ from datetime import UTC, date, datetime, time
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from tracker.countries import ISO_3166_ALPHA2
@@ -103,19 +102,22 @@ class CountryField(forms.CharField):
         return code
 
 
-@extend_schema_field(OpenApiTypes.INT)
 class IdFilter(django_filters.ModelChoiceFilter):
-    """A ModelChoiceFilter documented as an integer id."""
+    """A filter by the id of an existing row (see `existing`)."""
 
 
 def existing(model, *, method: str | None = None, help_text: str = "", **kwargs) -> IdFilter:
     """A filter by the id of an existing `model` row: an unknown or non-numeric id is a 400
     naming the parameter, never an empty result that looks like an answer."""
     name = model._meta.verbose_name
-    return IdFilter(
+    help_text = help_text or f"Id of a {name}."
+    # drf-spectacular takes an overridden filter's type and description from the override, so
+    # each id filter gets its own documented integer schema.
+    documented = extend_schema_field({"type": "integer", "description": help_text})(type("IdFilter", (IdFilter,), {}))
+    return documented(
         queryset=model._default_manager.all(),
         method=method,
-        help_text=help_text or f"Id of a {name}.",
+        help_text=help_text,
         error_messages={"invalid_choice": f"No {name} with id '%(value)s'."},
         **kwargs,
     )
