@@ -5,6 +5,8 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, router
 
+from tracker.names import normalize_name
+
 # constraint name -> (field the API reports it on, human message). Filled by `check()` and
 # `unique()` at import time so that an IntegrityError that slips past `full_clean()` (a race
 # between two writers) still becomes a 400 that names the field.
@@ -98,6 +100,19 @@ class FieldNamedConstraintsMixin(models.Model):
                     errors.setdefault(field, []).append(ValidationError(message, code=exc.code))
         if errors:
             raise ValidationError(errors)
+
+
+class NameKeyMixin(models.Model):
+    """Keeps `name_key`, the spelling-tolerant matching key of `name` (see tracker.names)."""
+
+    name_key = models.CharField(max_length=200, editable=False, db_index=True)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        self.name_key = normalize_name(self.name)
+        super().save(*args, **kwargs)
 
 
 class TrackedModel(FieldNamedConstraintsMixin, models.Model):

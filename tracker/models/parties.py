@@ -3,13 +3,12 @@
 from django.db import models
 
 from tracker.choices import PartyKind
-from tracker.models.base import FieldNamedConstraintsMixin, TrackedModel, unique
+from tracker.models.base import FieldNamedConstraintsMixin, NameKeyMixin, TrackedModel, unique
 from tracker.models.hierarchy import HierarchyMixin
-from tracker.names import normalize_name
 from tracker.validators import validate_country_code
 
 
-class Party(HierarchyMixin, TrackedModel):
+class Party(NameKeyMixin, HierarchyMixin, TrackedModel):
     """An actor. `parent` makes sub-units (Russian Aerospace Forces → Russia), so that a
     ceasefire binding Russia binds its air force, and filters by a party include its units."""
 
@@ -26,7 +25,6 @@ class Party(HierarchyMixin, TrackedModel):
     )
     country_code = models.CharField(max_length=2, blank=True, validators=[validate_country_code])
     description = models.TextField(blank=True)
-    name_key = models.CharField(max_length=200, editable=False, db_index=True)
 
     class Meta:
         ordering = ["name"]
@@ -40,17 +38,12 @@ class Party(HierarchyMixin, TrackedModel):
     def clean(self) -> None:
         self.clean_parent()
 
-    def save(self, *args, **kwargs):
-        self.name_key = normalize_name(self.name)
-        super().save(*args, **kwargs)
 
-
-class PartyAlias(FieldNamedConstraintsMixin, models.Model):
+class PartyAlias(NameKeyMixin, FieldNamedConstraintsMixin, models.Model):
     """Another name a party goes by in reports ("Syrian regime", "VKS", "rebels")."""
 
     party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="aliases")
     name = models.CharField(max_length=200)
-    name_key = models.CharField(max_length=200, editable=False, db_index=True)
 
     class Meta:
         ordering = ["name"]
@@ -60,7 +53,3 @@ class PartyAlias(FieldNamedConstraintsMixin, models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args, **kwargs):
-        self.name_key = normalize_name(self.name)
-        super().save(*args, **kwargs)

@@ -4,13 +4,12 @@ geometry and every spelling under which reports name them."""
 from django.db import models
 
 from tracker.choices import PlaceKind
-from tracker.models.base import FieldNamedConstraintsMixin, TrackedModel, coordinate_checks, unique
+from tracker.models.base import FieldNamedConstraintsMixin, NameKeyMixin, TrackedModel, coordinate_checks, unique
 from tracker.models.hierarchy import HierarchyMixin
-from tracker.names import normalize_name
 from tracker.validators import validate_country_code, validate_geojson_geometry, validate_timezone
 
 
-class Place(HierarchyMixin, TrackedModel):
+class Place(NameKeyMixin, HierarchyMixin, TrackedModel):
     """A named place: a country, governorate, town, site, or a zone/corridor drawn for a
     ceasefire. `geometry` (GeoJSON, WGS 84 lon/lat) describes areas; `latitude`/`longitude`
     is its representative point."""
@@ -41,7 +40,6 @@ class Place(HierarchyMixin, TrackedModel):
         help_text="IANA zone of local time here, e.g. Asia/Damascus. Empty: inherit from the parent.",
     )
     description = models.TextField(blank=True)
-    name_key = models.CharField(max_length=200, editable=False, db_index=True)
 
     class Meta:
         ordering = ["name", "id"]
@@ -64,10 +62,6 @@ class Place(HierarchyMixin, TrackedModel):
             # A town inherits its country from the hierarchy so that country filters find it.
             self.country_code = self.parent.country_code
 
-    def save(self, *args, **kwargs):
-        self.name_key = normalize_name(self.name)
-        super().save(*args, **kwargs)
-
     def local_timezone(self) -> str:
         """This place's IANA zone, or the nearest ancestor's; UTC when none is known."""
         if self.timezone:
@@ -78,13 +72,12 @@ class Place(HierarchyMixin, TrackedModel):
         return "UTC"
 
 
-class PlaceName(FieldNamedConstraintsMixin, models.Model):
+class PlaceName(NameKeyMixin, FieldNamedConstraintsMixin, models.Model):
     """An alternate name or spelling of a place (Maarat al-Numan, Ma'arrat al-Nu'man)."""
 
     place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="alternate_names")
     name = models.CharField(max_length=200)
     language = models.CharField(max_length=16, blank=True, help_text="BCP 47 tag, e.g. en, ar, ar-Latn.")
-    name_key = models.CharField(max_length=200, editable=False, db_index=True)
 
     class Meta:
         ordering = ["name"]
@@ -94,7 +87,3 @@ class PlaceName(FieldNamedConstraintsMixin, models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args, **kwargs):
-        self.name_key = normalize_name(self.name)
-        super().save(*args, **kwargs)
