@@ -195,3 +195,25 @@ def test_ceasefire_list_reads_declarations(idlib, api):
         "2020-01-11T21:01:00Z",
     ]
     assert Ceasefire.objects.count() == 2
+
+
+@pytest.mark.parametrize("route", ["parties", "places", "ceasefires", "sources", "reports", "incidents", "citations"])
+def test_browsable_api_renders_with_forms(idlib, client_for, route):
+    client = client_for("reviewer")
+    assert client.get(f"/api/v1/{route}/", HTTP_ACCEPT="text/html").status_code == 200
+    assert client.get(f"/api/v1/{route}/1/", HTTP_ACCEPT="text/html").status_code == 200
+
+
+def test_a_served_body_can_be_put_back(reviewer):
+    incident = IncidentFactory(perpetrator=PartyFactory(), attribution="alleged")
+    body = reviewer.get(f"/api/v1/incidents/{incident.pk}/").json()
+    body["title"] = "Renamed"
+    response = reviewer.put(f"/api/v1/incidents/{incident.pk}/", body, format="json")
+    assert response.status_code == 200, response.content
+    assert (response.json()["title"], response.json()["place"]["id"], response.json()["version"]) == (
+        "Renamed",
+        incident.place_id,
+        2,
+    )
+    bad = reviewer.patch(f"/api/v1/incidents/{incident.pk}/", {"place": {"name": "Somewhere"}}, format="json")
+    assert (bad.status_code, bad.json()) == (400, {"place": ["Incorrect type. Expected pk value, received object without id."]})

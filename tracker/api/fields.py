@@ -23,6 +23,23 @@ class BriefRelatedField(serializers.PrimaryKeyRelatedField):
     def to_representation(self, value):
         return self.brief_serializer(value, context=self.context).data
 
+    def to_internal_value(self, data):
+        # Accept what we serve, {"id": 3, ...}, so a GET body can be PUT back unchanged.
+        if isinstance(data, dict):
+            if "id" not in data:
+                self.fail("incorrect_type", data_type="object without id")
+            data = data["id"]
+        return super().to_internal_value(data)
+
+    def get_choices(self, cutoff=None):
+        # The browsable API's <select>: keyed by id, since the representation is a dict.
+        queryset = self.get_queryset()
+        if queryset is None:
+            return {}
+        if cutoff is not None:
+            queryset = queryset[:cutoff]
+        return {item.pk: self.display_value(item) for item in queryset}
+
 
 class BriefRelatedFieldSchema(OpenApiSerializerFieldExtension):
     """OpenAPI: an integer id in requests, the brief object in responses."""
