@@ -152,3 +152,24 @@ class Stance(models.TextChoices):
     REPORTS = "reports", "Reports"
     DISPUTES = "disputes", "Disputes"
     DENIES = "denies", "Denies"
+
+
+class Verdict(models.TextChoices):
+    VIOLATION = "violation", "Violation"
+    POSSIBLE = "possible", "Possible violation"
+    NOT_VIOLATION = "not_violation", "Not a violation"
+
+
+class Reason(models.TextChoices):
+    """Why a verdict is not a plain `violation`: a failed condition or an uncertain one."""
+
+    BEFORE_START = "before_start", "Before the ceasefire started"
+    AFTER_END = "after_end", "After the ceasefire ended"
+    TIME_UNCERTAIN = "time_uncertain", "Only partly inside the ceasefire's interval"
+    OUTSIDE_ZONE = "outside_zone", "Outside the ceasefire's zone"
+    PLACE_UNCERTAIN = "place_uncertain", "Only partly inside the ceasefire's zone"
+    PERPETRATOR_UNKNOWN = "perpetrator_unknown", "No perpetrator named"
+    PERPETRATOR_NOT_BOUND = "perpetrator_not_bound", "Perpetrator not bound by the ceasefire"
+
+
+FAILING_REASONS = frozenset({Reason.BEFORE_START, Reason.AFTER_END, Reason.OUTSIDE_ZONE, Reason.PERPETRATOR_NOT_BOUND})

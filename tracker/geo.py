@@ -33,3 +33,48 @@ def haversine_expression(lat_field: str, lon_field: str, lat: float, lon: float)
     dlon = Radians(F(lon_field) - Value(lon)) / Value(2.0)
     a = Power(Sin(dlat), 2) + Cos(Radians(Value(lat))) * Cos(Radians(F(lat_field))) * Power(Sin(dlon), 2)
     return Value(2 * EARTH_RADIUS_KM) * ASin(Least(Value(1.0), Sqrt(a), output_field=FloatField()))
+
+
+def _local_projection(lat0: float, lon0: float):
+    """A metric projection (km) centred on (lat0, lon0), vectorised for shapely.transform:
+    equirectangular, accurate to well under 1 % within a few hundred km of the centre, which is
+    all a location disc needs."""
+    kx = math.cos(math.radians(lat0)) * math.pi * EARTH_RADIUS_KM / 180.0
+    ky = math.pi * EARTH_RADIUS_KM / 180.0
+
+    def project(coords):
+        out = coords.copy()
+        out[:, 0] = (coords[:, 0] - lon0) * kx
+        out[:, 1] = (coords[:, 1] - lat0) * ky
+        return out
+
+    return project
+
+
+def disc_fraction_inside(lat: float, lon: float, radius_km: float, geometry: dict) -> float:
+    """Fraction (0..1) of the disc of `radius_km` around (lat, lon) that lies inside the
+    GeoJSON `geometry` (areas only). A radius of 0 is a point: 1 inside or on the boundary, else 0."""
+    import shapely
+    from shapely.geometry import Point, shape
+
+    area = shapely.transform(shape(geometry), _local_projection(lat, lon))
+    if radius_km <= 0:
+        return 1.0 if area.covers(Point(0, 0)) else 0.0
+    disc = Point(0, 0).buffer(radius_km, quad_segs=32)
+    return max(0.0, min(1.0, disc.intersection(area).area / disc.area))
+
+
+def geometry_bounds(geometry: dict) -> tuple[float, float, float, float]:
+    """(min_lon, min_lat, max_lon, max_lat) of a GeoJSON geometry."""
+    from shapely.geometry import shape
+
+    return shape(geometry).bounds
+
+
+def expand_bounds(bounds: tuple[float, float, float, float], km: float) -> tuple[float, float, float, float]:
+    """Grow a lon/lat box by `km` on every side."""
+    min_lon, min_lat, max_lon, max_lat = bounds
+    dlat = math.degrees(km / EARTH_RADIUS_KM)
+    coslat = max(1e-9, math.cos(math.radians(max(abs(min_lat), abs(max_lat)))))
+    dlon = min(180.0, math.degrees(km / (EARTH_RADIUS_KM * coslat)))
+    return (max(-180.0, min_lon - dlon), max(-90.0, min_lat - dlat), min(180.0, max_lon + dlon), min(90.0, max_lat + dlat))

@@ -1,5 +1,6 @@
 """Domain models, one module per entity family (see DESIGN.md)."""
 
+from tracker.models.assessments import Assessment
 from tracker.models.auth import ApiToken
 from tracker.models.ceasefires import Ceasefire, CeasefireParty, Declaration
 from tracker.models.incidents import Citation, Incident
@@ -9,6 +10,7 @@ from tracker.models.sources import Report, Source
 
 __all__ = [
     "ApiToken",
+    "Assessment",
     "Ceasefire",
     "CeasefireParty",
     "Citation",

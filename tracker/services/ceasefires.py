@@ -7,6 +7,7 @@ from django.db import transaction
 
 from tracker.models import Ceasefire, Declaration
 from tracker.services import common
+from tracker.services.assessments import assess_ceasefire
 
 
 @transaction.atomic
@@ -14,6 +15,7 @@ def ceasefire_create(*, data: Mapping[str, Any], parties: Iterable[Mapping[str, 
     """Create a ceasefire with its parties' roles (dicts of party, role)."""
     ceasefire = common.create(Ceasefire, data=data, user=user)
     common.sync_children(ceasefire, "party_roles", parties, key="party")
+    assess_ceasefire(ceasefire)
     return ceasefire
 
 
@@ -25,6 +27,7 @@ def ceasefire_update(
     ceasefire = common.update(ceasefire, data=data, user=user)
     if parties is not None:
         common.sync_children(ceasefire, "party_roles", parties, key="party")
+    assess_ceasefire(ceasefire)
     return ceasefire
 
 

@@ -7,6 +7,10 @@ from django.db import transaction
 
 from tracker.models import Party, Place
 from tracker.services import common
+from tracker.services.assessments import reassess_place
+
+# Fields whose change moves a place for the verdicts.
+LOCATING_FIELDS = ("latitude", "longitude", "geometry", "parent_id", "timezone")
 
 
 @transaction.atomic
@@ -21,8 +25,12 @@ def place_create(*, data: Mapping[str, Any], alternate_names: Iterable[Mapping[s
 def place_update(
     *, place: Place, data: Mapping[str, Any], alternate_names: Iterable[Mapping[str, Any]] | None = None, user
 ) -> Place:
-    """Update a place; `alternate_names`, when given, replaces the whole list."""
+    """Update a place; `alternate_names`, when given, replaces the whole list. A change to
+    where it is (point, geometry, parent) or its time zone reassesses what depends on it."""
+    before = {name: getattr(place, name) for name in LOCATING_FIELDS}
     place = common.update(place, data=data, user=user)
+    if any(getattr(place, name) != value for name, value in before.items()):
+        reassess_place(place)
     if alternate_names is not None:
         common.sync_children(place, "alternate_names", alternate_names, key="name")
     return place

@@ -9,6 +9,7 @@ from django.db import transaction
 from tracker.choices import REVIEWER_STATUSES, IncidentStatus
 from tracker.models import Citation, Incident
 from tracker.services import common
+from tracker.services.assessments import assess_incident
 
 REVIEW_PERMISSION = "tracker.review_incident"
 
@@ -28,7 +29,9 @@ def _check_status_change(*, old: str | None, new: str, user) -> None:
 def incident_create(*, data: Mapping[str, Any], user) -> Incident:
     """Create an incident. A curator's new incident starts as draft or in review."""
     _check_status_change(old=None, new=data.get("status", IncidentStatus.DRAFT), user=user)
-    return common.create(Incident, data=data, user=user)
+    incident = common.create(Incident, data=data, user=user)
+    assess_incident(incident)
+    return incident
 
 
 @transaction.atomic
@@ -36,7 +39,9 @@ def incident_update(*, incident: Incident, data: Mapping[str, Any], user) -> Inc
     """Update an incident's fields; status changes follow the review rules."""
     if "status" in data:
         _check_status_change(old=incident.status, new=data["status"], user=user)
-    return common.update(incident, data=data, user=user)
+    incident = common.update(incident, data=data, user=user)
+    assess_incident(incident)
+    return incident
 
 
 def incident_set_status(*, incident: Incident, status: str, user) -> Incident:

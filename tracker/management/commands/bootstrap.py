@@ -30,6 +30,8 @@ class Command(BaseCommand):
             self.stdout.write("Data already present: fixture not loaded again.")
         else:
             call_command("loaddata", fixture, stdout=self.stdout)
+            # Fixtures load raw rows; verdicts are derived data, computed here.
+            call_command("recompute_assessments", stdout=self.stdout)
         if not no_demo_user:
             self._demo_user()
 

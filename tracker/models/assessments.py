@@ -1,0 +1,55 @@
+"""Assessments: the tracker's verdict on one incident against one ceasefire, and a reviewer's
+override of it."""
+
+from django.conf import settings
+from django.db import models
+
+from tracker.choices import Verdict
+from tracker.models.base import TrackedModel, check, unique
+
+
+class Assessment(TrackedModel):
+    """Incident × ceasefire → verdict, with the machine-readable reasons and the two overlaps
+    (time and place, 0..1) that produced it, so a reader sees how uncertain it is.
+
+    A reviewer may override the verdict with a reason; recomputation keeps the override and
+    marks it `override_stale` when the computed verdict changes underneath it.
+    """
+
+    incident = models.ForeignKey("tracker.Incident", on_delete=models.CASCADE, related_name="assessments")
+    ceasefire = models.ForeignKey("tracker.Ceasefire", on_delete=models.CASCADE, related_name="assessments")
+    verdict = models.CharField(max_length=16, choices=Verdict.choices, db_index=True, help_text="Computed verdict.")
+    reasons = models.JSONField(default=list, blank=True, help_text="Failed or uncertain conditions, e.g. ['time_uncertain'].")
+    time_overlap = models.FloatField(help_text="Fraction of the incident's time window inside the ceasefire's interval.")
+    place_overlap = models.FloatField(help_text="Fraction of the incident's location uncertainty inside the zone.")
+    computed_at = models.DateTimeField()
+    override_verdict = models.CharField(max_length=16, choices=Verdict.choices, blank=True)
+    override_reason = models.TextField(blank=True)
+    override_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    override_at = models.DateTimeField(null=True, blank=True)
+    override_stale = models.BooleanField(default=False, help_text="The computed verdict changed after the override was set.")
+
+    class Meta:
+        ordering = ["ceasefire", "incident"]
+        verbose_name = "assessment"
+        verbose_name_plural = "assessments"
+        indexes = [models.Index(fields=["ceasefire", "verdict"], name="assessment_ceasefire_verdict")]
+        constraints = [
+            unique("assessment_unique", ["incident", "ceasefire"], "This incident already has an assessment for this ceasefire."),
+            check("assessment_time_overlap_range", "time_overlap", models.Q(time_overlap__gte=0, time_overlap__lte=1), "Must be between 0 and 1."),
+            check("assessment_place_overlap_range", "place_overlap", models.Q(place_overlap__gte=0, place_overlap__lte=1), "Must be between 0 and 1."),
+            check(
+                "assessment_override_has_reason",
+                "override_reason",
+                models.Q(override_verdict="") | ~models.Q(override_reason=""),
+                "An override needs a reason.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident} × {self.ceasefire}: {self.effective_verdict}"
+
+    @property
+    def effective_verdict(self) -> str:
+        """The override when there is one, else the computed verdict."""
+        return self.override_verdict or self.verdict

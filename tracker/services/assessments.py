@@ -1,0 +1,382 @@
+"""Violation verdicts: every incident assessed against every ceasefire that could concern it.
+
+An incident is a time window, a location with an uncertainty disc and an alleged perpetrator;
+a ceasefire is an interval [starts_at, ends_at), a zone and the parties it binds. Each condition
+is satisfied, uncertain or failed:
+
+- time: the fraction of the window inside the interval (0 → before_start/after_end,
+  ≥ threshold → satisfied, else time_uncertain);
+- place: the fraction of the disc inside the zone geometry, or, for a zone without geometry,
+  whether the place is the scope place or below it (0 → outside_zone, else as for time);
+- perpetrator: bound party or one of its sub-units → satisfied; none → perpetrator_unknown
+  (uncertain); anyone else → perpetrator_not_bound (failed).
+
+Any failure → not_violation; else any uncertainty → possible; else violation.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from tracker.choices import FAILING_REASONS, NON_BINDING_ROLES, IncidentStatus, Reason, Verdict
+from tracker.geo import disc_fraction_inside, expand_bounds, geometry_bounds
+from tracker.models import Assessment, Ceasefire, Incident, Party, Place
+from tracker.models.hierarchy import subtree_ids
+from tracker.timewindows import incident_window, overlap_fraction
+
+AREA_TYPES = {"Polygon", "MultiPolygon"}
+
+
+def _setting(name: str, default):
+    return getattr(settings, name, default)
+
+
+def overlap_threshold() -> float:
+    return _setting("TRACKER_OVERLAP_THRESHOLD", 0.9)
+
+
+def geo_radius_km(precision: str) -> float:
+    radii = {"exact": 0.0, "near": 5.0, "town": 3.0, "district": 15.0, "region": 30.0}
+    radii.update(_setting("TRACKER_GEO_RADIUS_KM", {}))
+    return radii[precision]
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """The outcome of one incident against one ceasefire."""
+
+    verdict: str
+    reasons: list[str]
+    time_overlap: float
+    place_overlap: float
+
+
+@dataclass
+class CeasefireContext:
+    """What evaluating incidents against one ceasefire needs, loaded once."""
+
+    ceasefire: Ceasefire
+    geometry: dict | None
+    scope_place_ids: frozenset[int]
+    bound_party_ids: frozenset[int]
+    bounds: tuple[float, float, float, float] | None = None
+    timezones: dict[int, str] = field(default_factory=dict)
+
+
+def _subtree_set(model, root_ids: Iterable[int]) -> frozenset[int]:
+    """Ids of the given rows and everything below them in the hierarchy."""
+    roots = list(root_ids)
+    if not roots:
+        return frozenset()
+    placeholders = ", ".join(["%s"] * len(roots))
+    below = subtree_ids(model, f"SELECT id FROM {model._meta.db_table} WHERE id IN ({placeholders})", roots)
+    return frozenset(model.objects.filter(pk__in=below).values_list("pk", flat=True))
+
+
+def place_timezones() -> dict[int, str]:
+    """Every place's effective IANA zone (its own, else its nearest ancestor's, else UTC)."""
+    rows = {pk: (parent, tz) for pk, parent, tz in Place.objects.values_list("pk", "parent_id", "timezone")}
+    resolved: dict[int, str] = {}
+
+    def resolve(pk: int, depth: int = 0) -> str:
+        if pk in resolved:
+            return resolved[pk]
+        parent, tz = rows[pk]
+        zone = tz or (resolve(parent, depth + 1) if parent is not None and depth < 32 else "UTC")
+        resolved[pk] = zone
+        return zone
+
+    for pk in rows:
+        resolve(pk)
+    return resolved
+
+
+def ceasefire_context(ceasefire: Ceasefire, timezones: dict[int, str] | None = None) -> CeasefireContext:
+    """Load the ceasefire's zone, scope subtree and bound parties."""
+    zone = ceasefire.zone if ceasefire.zone_id else ceasefire.scope
+    geometry = zone.geometry if zone.geometry and zone.geometry.get("type") in AREA_TYPES else None
+    binding = [r.party_id for r in ceasefire.party_roles.all() if r.role not in NON_BINDING_ROLES]
+    margin = _setting("TRACKER_ASSESSMENT_MARGIN_KM", 50.0)
+    return CeasefireContext(
+        ceasefire=ceasefire,
+        geometry=geometry,
+        scope_place_ids=_subtree_set(Place, [ceasefire.scope_id]),
+        bound_party_ids=_subtree_set(Party, binding),
+        bounds=expand_bounds(geometry_bounds(geometry), margin) if geometry else None,
+        timezones=timezones if timezones is not None else place_timezones(),
+    )
+
+
+def _point(incident: Incident) -> tuple[float, float] | None:
+    if incident.latitude is not None:
+        return incident.latitude, incident.longitude
+    if incident.place.latitude is not None:
+        return incident.place.latitude, incident.place.longitude
+    return None
+
+
+def place_overlap(incident: Incident, ctx: CeasefireContext) -> float:
+    """Fraction of the incident's location uncertainty inside the ceasefire's zone."""
+    point = _point(incident)
+    if ctx.geometry is not None and point is not None:
+        radius = 0.0 if incident.latitude is not None and incident.geo_precision == "exact" else geo_radius_km(incident.geo_precision)
+        return disc_fraction_inside(point[0], point[1], radius, ctx.geometry)
+    # No geometry to measure against: the hierarchy decides (the scope place and below).
+    return 1.0 if incident.place_id in ctx.scope_place_ids else 0.0
+
+
+def evaluate(incident: Incident, ctx: CeasefireContext, *, starts_at: datetime | None = None) -> Evaluation:
+    """Apply the rules. `starts_at` evaluates against another start (a party's declaration)."""
+    ceasefire = ctx.ceasefire
+    start = starts_at or ceasefire.starts_at
+    threshold = overlap_threshold()
+    window = incident_window(incident.occurred_at, incident.time_precision, incident.occurred_until, ctx.timezones.get(incident.place_id, "UTC"))
+    reasons: list[str] = []
+
+    t = overlap_fraction(window, start, ceasefire.ends_at)
+    if t == 0:
+        reasons.append(Reason.BEFORE_START if window[0] < start else Reason.AFTER_END)
+    elif t < threshold:
+        reasons.append(Reason.TIME_UNCERTAIN)
+
+    p = place_overlap(incident, ctx)
+    if p == 0:
+        reasons.append(Reason.OUTSIDE_ZONE)
+    elif p < threshold:
+        reasons.append(Reason.PLACE_UNCERTAIN)
+
+    if incident.perpetrator_id is None:
+        reasons.append(Reason.PERPETRATOR_UNKNOWN)
+    elif incident.perpetrator_id not in ctx.bound_party_ids:
+        reasons.append(Reason.PERPETRATOR_NOT_BOUND)
+
+    if any(r in FAILING_REASONS for r in reasons):
+        verdict = Verdict.NOT_VIOLATION
+    elif reasons:
+        verdict = Verdict.POSSIBLE
+    else:
+        verdict = Verdict.VIOLATION
+    return Evaluation(verdict=str(verdict), reasons=[str(r) for r in reasons], time_overlap=round(t, 6), place_overlap=round(p, 6))
+
+
+def _margin() -> timedelta:
+    return timedelta(days=_setting("TRACKER_ASSESSMENT_MARGIN_DAYS", 30))
+
+
+def concerns(incident: Incident, ctx: CeasefireContext) -> bool:
+    """Whether the ceasefire could concern the incident: near it in time (within the margin of
+    its interval) and in space (near the zone's box, or inside its scope place)."""
+    ceasefire = ctx.ceasefire
+    window = incident_window(incident.occurred_at, incident.time_precision, incident.occurred_until, ctx.timezones.get(incident.place_id, "UTC"))
+    if window[1] <= ceasefire.starts_at - _margin():
+        return False
+    if ceasefire.ends_at is not None and window[0] >= ceasefire.ends_at + _margin():
+        return False
+    if incident.place_id in ctx.scope_place_ids:
+        return True
+    point = _point(incident)
+    if ctx.bounds is None or point is None:
+        return False
+    min_lon, min_lat, max_lon, max_lat = ctx.bounds
+    return min_lat <= point[0] <= max_lat and min_lon <= point[1] <= max_lon
+
+
+def candidate_incidents(ctx: CeasefireContext):
+    """SQL prefilter by time and bounding box (or scope place): a superset of the incidents the
+    ceasefire could concern, which `concerns` then settles exactly."""
+    ceasefire, margin = ctx.ceasefire, _margin()
+    earliest = ceasefire.starts_at - margin
+    # A precision window ends at most ~32 days after its instant (a month); an interval ends at
+    # occurred_until. Intervals starting over a year before the ceasefire are not scanned.
+    qs = Incident.objects.exclude(status=IncidentStatus.REJECTED).filter(
+        Q(occurred_until__isnull=True, occurred_at__gte=earliest - timedelta(days=32))
+        | Q(occurred_until__gt=earliest, occurred_at__gte=earliest - timedelta(days=366))
+    )
+    if ceasefire.ends_at is not None:
+        qs = qs.filter(occurred_at__lt=ceasefire.ends_at + margin)
+    spatial = Q(place_id__in=ctx.scope_place_ids)
+    if ctx.bounds is not None:
+        min_lon, min_lat, max_lon, max_lat = ctx.bounds
+        spatial |= Q(latitude__gte=min_lat, latitude__lte=max_lat, longitude__gte=min_lon, longitude__lte=max_lon)
+        spatial |= Q(
+            latitude__isnull=True,
+            place__latitude__gte=min_lat,
+            place__latitude__lte=max_lat,
+            place__longitude__gte=min_lon,
+            place__longitude__lte=max_lon,
+        )
+    return qs.filter(spatial).select_related("place")
+
+
+def _apply(assessment: Assessment, result: Evaluation, now: datetime) -> bool:
+    """Copy a computed result onto an assessment; mark an override stale if the verdict moved.
+    Returns whether anything changed."""
+    changed = (assessment.verdict, assessment.reasons, assessment.time_overlap, assessment.place_overlap) != (
+        result.verdict,
+        result.reasons,
+        result.time_overlap,
+        result.place_overlap,
+    )
+    if not changed:
+        return False
+    if assessment.pk and assessment.override_verdict and assessment.verdict != result.verdict:
+        assessment.override_stale = True
+    if assessment.pk:
+        assessment.version += 1
+    assessment.verdict, assessment.reasons = result.verdict, result.reasons
+    assessment.time_overlap, assessment.place_overlap = result.time_overlap, result.place_overlap
+    assessment.computed_at = now
+    return True
+
+
+@dataclass
+class Counts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+
+    def __iadd__(self, other: "Counts") -> "Counts":
+        self.created += other.created
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.deleted += other.deleted
+        return self
+
+
+UPDATE_FIELDS = ["verdict", "reasons", "time_overlap", "place_overlap", "computed_at", "override_stale", "version", "updated_at"]
+
+
+def _store(pairs: list[tuple[Incident, Ceasefire, Evaluation]], existing: dict[tuple[int, int], Assessment]) -> Counts:
+    now, counts = timezone.now(), Counts()
+    new, changed = [], []
+    for incident, ceasefire, result in pairs:
+        current = existing.pop((incident.pk, ceasefire.pk), None)
+        if current is None:
+            assessment = Assessment(incident=incident, ceasefire=ceasefire, computed_at=now)
+            _apply(assessment, result, now)
+            new.append(assessment)
+        elif _apply(current, result, now):
+            current.updated_at = now
+            changed.append(current)
+        else:
+            counts.unchanged += 1
+    Assessment.objects.bulk_create(new)
+    Assessment.objects.bulk_update(changed, UPDATE_FIELDS)
+    counts.created, counts.updated = len(new), len(changed)
+    # What no longer concerns the incident goes, unless a reviewer overrode it: then it stays,
+    # flagged for another look.
+    gone = [a for a in existing.values() if not a.override_verdict]
+    kept = [a for a in existing.values() if a.override_verdict and not a.override_stale]
+    for a in kept:
+        a.override_stale, a.updated_at = True, now
+    Assessment.objects.bulk_update(kept, ["override_stale", "updated_at"])
+    counts.deleted = Assessment.objects.filter(pk__in=[a.pk for a in gone]).delete()[0] if gone else 0
+    return counts
+
+
+@transaction.atomic
+def assess_incident(incident: Incident) -> Counts:
+    """(Re)compute the incident's assessments against every ceasefire that could concern it."""
+    incident = Incident.objects.select_related("place").get(pk=incident.pk)
+    existing = {(a.incident_id, a.ceasefire_id): a for a in Assessment.objects.filter(incident=incident)}
+    pairs = []
+    if incident.status != IncidentStatus.REJECTED:
+        timezones = place_timezones()
+        for ceasefire in Ceasefire.objects.prefetch_related("party_roles").select_related("scope", "zone"):
+            ctx = ceasefire_context(ceasefire, timezones)
+            if concerns(incident, ctx):
+                pairs.append((incident, ceasefire, evaluate(incident, ctx)))
+    return _store(pairs, existing)
+
+
+@transaction.atomic
+def assess_ceasefire(ceasefire: Ceasefire, *, chunk_size: int = 2000, timezones: dict[int, str] | None = None) -> Counts:
+    """(Re)compute every assessment of one ceasefire, streaming candidates in chunks."""
+    ceasefire = Ceasefire.objects.select_related("scope", "zone").prefetch_related("party_roles").get(pk=ceasefire.pk)
+    ctx = ceasefire_context(ceasefire, timezones)
+    counts = Counts()
+    chunk: list[Incident] = []
+    kept: set[int] = set()
+
+    def flush():
+        existing = {a.incident_id: a for a in Assessment.objects.filter(ceasefire=ceasefire, incident__in=[i.pk for i in chunk])}
+        pairs = [(i, ceasefire, evaluate(i, ctx)) for i in chunk if concerns(i, ctx)]
+        kept.update(i.pk for i, _, _ in pairs)
+        # Candidates that no longer concern the ceasefire lose their assessments (see _store).
+        counts.__iadd__(_store(pairs, {(pk, ceasefire.pk): a for pk, a in existing.items()}))
+        chunk.clear()
+
+    for incident in candidate_incidents(ctx).order_by("pk").iterator(chunk_size=chunk_size):
+        chunk.append(incident)
+        if len(chunk) >= chunk_size:
+            flush()
+    if chunk:
+        flush()
+    # Assessments of incidents that left the candidate set altogether (moved, re-dated, rejected).
+    left = [a for a in Assessment.objects.filter(ceasefire=ceasefire).iterator(chunk_size=chunk_size) if a.incident_id not in kept]
+    if left:
+        counts += _store([], {(a.incident_id, a.ceasefire_id): a for a in left})
+    return counts
+
+
+def recompute(ceasefire_ids: Iterable[int] | None = None) -> Counts:
+    """Recompute all assessments (or those of the given ceasefires)."""
+    timezones = place_timezones()
+    total = Counts()
+    ceasefires = Ceasefire.objects.all() if ceasefire_ids is None else Ceasefire.objects.filter(pk__in=list(ceasefire_ids))
+    for ceasefire in ceasefires.order_by("pk"):
+        total += assess_ceasefire(ceasefire, timezones=timezones)
+    return total
+
+
+REVIEW_PERMISSION = "tracker.review_incident"
+
+
+@transaction.atomic
+def assessment_override(*, assessment: Assessment, verdict: str, reason: str, user) -> Assessment:
+    """A reviewer sets the verdict by hand, with a reason. Recomputation keeps it."""
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    if user is not None and not user.has_perm(REVIEW_PERMISSION):
+        raise PermissionDenied("Only reviewers may override a verdict.")
+    if verdict not in Verdict.values:
+        raise ValidationError({"override_verdict": f"'{verdict}' is not a verdict."})
+    if not (reason or "").strip():
+        raise ValidationError({"override_reason": "An override needs a reason."})
+    from tracker.services import common
+
+    return common.update(
+        assessment,
+        data={"override_verdict": verdict, "override_reason": reason.strip(), "override_by": common.acting_user(user), "override_at": timezone.now(), "override_stale": False},
+        user=user,
+    )
+
+
+@transaction.atomic
+def assessment_override_clear(*, assessment: Assessment, user) -> Assessment:
+    """Remove a reviewer's override: the computed verdict applies again."""
+    from django.core.exceptions import PermissionDenied
+
+    from tracker.services import common
+
+    if user is not None and not user.has_perm(REVIEW_PERMISSION):
+        raise PermissionDenied("Only reviewers may clear an override.")
+    return common.update(
+        assessment, data={"override_verdict": "", "override_reason": "", "override_by": None, "override_at": None, "override_stale": False}, user=user
+    )
+
+
+def reassess_place(place: Place) -> Counts:
+    """A place's point, geometry, time zone or parent changed: redo what depends on it."""
+    counts = Counts()
+    for ceasefire in Ceasefire.objects.filter(Q(zone=place) | Q(scope=place)):
+        counts += assess_ceasefire(ceasefire)
+    for incident in Incident.objects.filter(place=place).only("pk").iterator(chunk_size=500):
+        counts += assess_incident(incident)
+    return counts
