@@ -8,6 +8,7 @@ from django.contrib.auth.models import Group
 
 from tracker import choices
 from tracker.models import (
+    Assessment,
     Ceasefire,
     CeasefireParty,
     Citation,
@@ -149,3 +150,15 @@ class CitationFactory(factory.django.DjangoModelFactory):
     incident = factory.SubFactory(IncidentFactory)
     report = factory.SubFactory(ReportFactory)
     stance = choices.Stance.REPORTS
+
+
+class AssessmentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Assessment
+
+    incident = factory.SubFactory(IncidentFactory)
+    ceasefire = factory.SubFactory(CeasefireFactory)
+    verdict = choices.Verdict.VIOLATION
+    time_overlap = 1.0
+    place_overlap = 1.0
+    computed_at = factory.LazyFunction(lambda: datetime.now(UTC))

@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from tests.factories import UserFactory
-from tracker.models import ApiToken, Incident, Place
+from tracker.models import ApiToken, Assessment, Incident, Place
 from tracker.models.auth import hash_token
 
 pytestmark = pytest.mark.django_db
@@ -52,6 +52,7 @@ def test_bootstrap_twice_loads_once(monkeypatch, settings):
     assert "Data already present: fixture not loaded again." in second
     assert "Demo curator ready" in second
     assert (Incident.objects.count(), Place.objects.count()) == counts == (9, 23)
+    assert "assessments: 10 created" in first and Assessment.objects.count() == 10
 
 
 def test_bootstrap_takes_credentials_from_the_environment(monkeypatch):

@@ -12,7 +12,9 @@ def _local_day_start(instant: datetime, tz: zoneinfo.ZoneInfo) -> datetime:
     return datetime(local.year, local.month, local.day, tzinfo=tz)
 
 
-def incident_window(occurred_at: datetime, precision: str, occurred_until: datetime | None, tzname: str) -> tuple[datetime, datetime]:
+def incident_window(
+    occurred_at: datetime, precision: str, occurred_until: datetime | None, tzname: str
+) -> tuple[datetime, datetime]:
     """[start, end) in UTC.
 
     minute/hour: the minute/hour starting at `occurred_at`; day: the local calendar day that

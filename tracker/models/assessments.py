@@ -36,8 +36,18 @@ class Assessment(TrackedModel):
         indexes = [models.Index(fields=["ceasefire", "verdict"], name="assessment_ceasefire_verdict")]
         constraints = [
             unique("assessment_unique", ["incident", "ceasefire"], "This incident already has an assessment for this ceasefire."),
-            check("assessment_time_overlap_range", "time_overlap", models.Q(time_overlap__gte=0, time_overlap__lte=1), "Must be between 0 and 1."),
-            check("assessment_place_overlap_range", "place_overlap", models.Q(place_overlap__gte=0, place_overlap__lte=1), "Must be between 0 and 1."),
+            check(
+                "assessment_time_overlap_range",
+                "time_overlap",
+                models.Q(time_overlap__gte=0, time_overlap__lte=1),
+                "Must be between 0 and 1.",
+            ),
+            check(
+                "assessment_place_overlap_range",
+                "place_overlap",
+                models.Q(place_overlap__gte=0, place_overlap__lte=1),
+                "Must be between 0 and 1.",
+            ),
             check(
                 "assessment_override_has_reason",
                 "override_reason",

@@ -124,7 +124,9 @@ def place_overlap(incident: Incident, ctx: CeasefireContext) -> float:
     """Fraction of the incident's location uncertainty inside the ceasefire's zone."""
     point = _point(incident)
     if ctx.geometry is not None and point is not None:
-        radius = 0.0 if incident.latitude is not None and incident.geo_precision == "exact" else geo_radius_km(incident.geo_precision)
+        radius = (
+            0.0 if incident.latitude is not None and incident.geo_precision == "exact" else geo_radius_km(incident.geo_precision)
+        )
         return disc_fraction_inside(point[0], point[1], radius, ctx.geometry)
     # No geometry to measure against: the hierarchy decides (the scope place and below).
     return 1.0 if incident.place_id in ctx.scope_place_ids else 0.0
@@ -135,7 +137,9 @@ def evaluate(incident: Incident, ctx: CeasefireContext, *, starts_at: datetime |
     ceasefire = ctx.ceasefire
     start = starts_at or ceasefire.starts_at
     threshold = overlap_threshold()
-    window = incident_window(incident.occurred_at, incident.time_precision, incident.occurred_until, ctx.timezones.get(incident.place_id, "UTC"))
+    window = incident_window(
+        incident.occurred_at, incident.time_precision, incident.occurred_until, ctx.timezones.get(incident.place_id, "UTC")
+    )
     reasons: list[str] = []
 
     t = overlap_fraction(window, start, ceasefire.ends_at)
@@ -161,7 +165,9 @@ def evaluate(incident: Incident, ctx: CeasefireContext, *, starts_at: datetime |
         verdict = Verdict.POSSIBLE
     else:
         verdict = Verdict.VIOLATION
-    return Evaluation(verdict=str(verdict), reasons=[str(r) for r in reasons], time_overlap=round(t, 6), place_overlap=round(p, 6))
+    return Evaluation(
+        verdict=str(verdict), reasons=[str(r) for r in reasons], time_overlap=round(t, 6), place_overlap=round(p, 6)
+    )
 
 
 def _margin() -> timedelta:
@@ -172,7 +178,9 @@ def concerns(incident: Incident, ctx: CeasefireContext) -> bool:
     """Whether the ceasefire could concern the incident: near it in time (within the margin of
     its interval) and in space (near the zone's box, or inside its scope place)."""
     ceasefire = ctx.ceasefire
-    window = incident_window(incident.occurred_at, incident.time_precision, incident.occurred_until, ctx.timezones.get(incident.place_id, "UTC"))
+    window = incident_window(
+        incident.occurred_at, incident.time_precision, incident.occurred_until, ctx.timezones.get(incident.place_id, "UTC")
+    )
     if window[1] <= ceasefire.starts_at - _margin():
         return False
     if ceasefire.ends_at is not None and window[0] >= ceasefire.ends_at + _margin():
@@ -319,7 +327,9 @@ def assess_ceasefire(ceasefire: Ceasefire, *, chunk_size: int = 2000, timezones:
     if chunk:
         flush()
     # Assessments of incidents that left the candidate set altogether (moved, re-dated, rejected).
-    left = [a for a in Assessment.objects.filter(ceasefire=ceasefire).iterator(chunk_size=chunk_size) if a.incident_id not in kept]
+    left = [
+        a for a in Assessment.objects.filter(ceasefire=ceasefire).iterator(chunk_size=chunk_size) if a.incident_id not in kept
+    ]
     if left:
         counts += _store([], {(a.incident_id, a.ceasefire_id): a for a in left})
     return counts
@@ -353,7 +363,13 @@ def assessment_override(*, assessment: Assessment, verdict: str, reason: str, us
 
     return common.update(
         assessment,
-        data={"override_verdict": verdict, "override_reason": reason.strip(), "override_by": common.acting_user(user), "override_at": timezone.now(), "override_stale": False},
+        data={
+            "override_verdict": verdict,
+            "override_reason": reason.strip(),
+            "override_by": common.acting_user(user),
+            "override_at": timezone.now(),
+            "override_stale": False,
+        },
         user=user,
     )
 
@@ -368,7 +384,9 @@ def assessment_override_clear(*, assessment: Assessment, user) -> Assessment:
     if user is not None and not user.has_perm(REVIEW_PERMISSION):
         raise PermissionDenied("Only reviewers may clear an override.")
     return common.update(
-        assessment, data={"override_verdict": "", "override_reason": "", "override_by": None, "override_at": None, "override_stale": False}, user=user
+        assessment,
+        data={"override_verdict": "", "override_reason": "", "override_by": None, "override_at": None, "override_stale": False},
+        user=user,
     )
 
 

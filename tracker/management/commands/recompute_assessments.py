@@ -18,4 +18,6 @@ class Command(BaseCommand):
             if missing:
                 raise CommandError(f"No ceasefire with id {', '.join(map(str, sorted(missing)))}.")
         counts = recompute(ceasefire)
-        self.stdout.write(f"assessments: {counts.created} created, {counts.updated} updated, {counts.unchanged} unchanged, {counts.deleted} deleted")
+        self.stdout.write(
+            f"assessments: {counts.created} created, {counts.updated} updated, {counts.unchanged} unchanged, {counts.deleted} deleted"
+        )
