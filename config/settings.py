@@ -156,6 +156,7 @@ SPECTACULAR_SETTINGS = {
         "AttributionEnum": "tracker.choices.Attribution",
         "CeasefireTypeEnum": "tracker.choices.CeasefireType",
         "CeasefirePurposeEnum": "tracker.choices.CeasefirePurpose",
+        "VerdictEnum": "tracker.choices.Verdict",
     },
 }
 

@@ -28,6 +28,9 @@ def populate(route: str, n: int) -> None:
             incident = f.IncidentFactory(perpetrator=f.PartyFactory(), attribution="alleged")
             f.CitationFactory(incident=incident)
             f.CitationFactory(incident=incident)
+            f.AssessmentFactory(incident=incident)
+        elif route == "assessments":
+            f.AssessmentFactory(override_verdict="possible", override_reason="checked", override_by=f.UserFactory())
         elif route == "citations":
             f.CitationFactory(claimant=f.SourceFactory(), named_perpetrator=f.PartyFactory())
 
@@ -40,7 +43,16 @@ def count_queries(api, url: str) -> int:
 
 
 # count + page + one per prefetched relation.
-EXPECTED = {"parties": 3, "places": 3, "ceasefires": 4, "sources": 2, "reports": 2, "incidents": 3, "citations": 2}
+EXPECTED = {
+    "parties": 3,
+    "places": 3,
+    "ceasefires": 4,
+    "sources": 2,
+    "reports": 2,
+    "incidents": 4,
+    "citations": 2,
+    "assessments": 2,
+}
 
 
 @pytest.mark.parametrize("route", list(EXPECTED))
@@ -68,4 +80,4 @@ def test_filtered_incident_list_is_constant_too(api):
     add(15)
     with CaptureQueriesContext(connection):
         assert api.get(url).json()["count"] == 18
-    assert count_queries(api, url) == small == 4  # + the check that the place exists
+    assert count_queries(api, url) == small == 5  # + the check that the place exists

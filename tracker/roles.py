@@ -2,7 +2,7 @@
 
 CURATED = ["incident", "citation", "report", "source", "place", "placename", "party", "partyalias"]
 CEASEFIRE = ["ceasefire", "ceasefireparty", "declaration"]
-ALL_MODELS = CURATED + CEASEFIRE
+ALL_MODELS = CURATED + CEASEFIRE + ["assessment"]
 
 
 def _perms(actions: list[str], models: list[str]) -> set[str]:
@@ -16,6 +16,7 @@ ROLES: dict[str, set[str]] = {
     "reviewer": _perms(["view"], ALL_MODELS)
     | _perms(["add", "change", "delete"], CURATED)
     | _perms(["add", "change", "delete"], CEASEFIRE)
+    | _perms(["change"], ["assessment"])
     | {"review_incident"},
     # Machine clients pushing incidents in through the API.
     "ingest": _perms(["view"], ALL_MODELS) | _perms(["add", "change"], ["incident", "citation", "report"]),

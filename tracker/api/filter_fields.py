@@ -133,3 +133,24 @@ class PointFilter(django_filters.CharFilter):
 
 class CountryFilter(django_filters.CharFilter):
     field_class = CountryField
+
+
+class StrictBooleanField(forms.Field):
+    """true/false (also 1/0, yes/no); anything else is an error, not "no filter"."""
+
+    TRUE, FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise ValidationError("Enter true or false.", code="invalid")
+
+
+@extend_schema_field({"type": "boolean"})
+class StrictBooleanFilter(django_filters.Filter):
+    field_class = StrictBooleanField

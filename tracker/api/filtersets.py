@@ -10,10 +10,10 @@ from django import forms
 from django.db.models import Q
 from django.db.models.functions import Coalesce
 
-from tracker.api.filter_fields import BBoxFilter, CountryFilter, InstantFilter, PointFilter, existing
-from tracker.choices import IncidentKind, IncidentStatus, PartyKind, PlaceKind, SourceKind
+from tracker.api.filter_fields import BBoxFilter, CountryFilter, InstantFilter, PointFilter, StrictBooleanFilter, existing
+from tracker.choices import IncidentKind, IncidentStatus, PartyKind, PlaceKind, SourceKind, Verdict
 from tracker.geo import bbox_around, haversine_expression
-from tracker.models import Ceasefire, Citation, Incident, Party, Place, PlaceName, Report, Source
+from tracker.models import Assessment, Ceasefire, Citation, Incident, Party, Place, PlaceName, Report, Source
 from tracker.models.hierarchy import subtree_ids, subtree_of
 from tracker.names import normalize_name
 
@@ -27,6 +27,13 @@ class StableOrderingFilter(django_filters.OrderingFilter):
             last = self.get_ordering_value(value[-1])
             qs = qs.order_by(*qs.query.order_by, "-pk" if last.startswith("-") else "pk")
         return qs
+
+
+def effective_verdict_in(verdicts, prefix: str = "") -> Q:
+    """Assessments whose effective verdict (the override, else the computed one) is in `verdicts`."""
+    return Q(**{f"{prefix}override_verdict__in": verdicts}) | Q(
+        **{f"{prefix}override_verdict": "", f"{prefix}verdict__in": verdicts}
+    )
 
 
 def _names_matching(q: str) -> Q:
@@ -110,6 +117,17 @@ class IncidentFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         field_name="title", method="filter_q", max_length=200, help_text="Free text in title, description and place names."
     )
+    ceasefire = existing(
+        Ceasefire,
+        method="filter_ceasefire",
+        help_text="Ceasefire id: incidents assessed against it (with `verdict`: with that verdict against it).",
+    )
+    verdict = django_filters.MultipleChoiceFilter(
+        field_name="assessments__verdict",
+        method="filter_verdict",
+        choices=Verdict.choices,
+        help_text="Repeatable. Effective verdict (override, else computed); against `ceasefire` if given, else any.",
+    )
     ordering = StableOrderingFilter(
         fields=(
             ("occurred_at", "occurred_at"),
@@ -163,6 +181,19 @@ class IncidentFilterSet(django_filters.FilterSet):
 
     def filter_noop(self, qs, name, value):
         return qs  # applied by filter_near
+
+    def filter_ceasefire(self, qs, name, value):
+        if self.form.cleaned_data.get("verdict"):
+            return qs  # applied together with the verdict
+        return qs.filter(pk__in=Assessment.objects.filter(ceasefire=value).values("incident_id"))
+
+    def filter_verdict(self, qs, name, value):
+        if not value:
+            return qs
+        matching = Assessment.objects.filter(effective_verdict_in(value))
+        if self.form.cleaned_data.get("ceasefire") is not None:
+            matching = matching.filter(ceasefire=self.form.cleaned_data["ceasefire"])
+        return qs.filter(pk__in=matching.values("incident_id"))
 
     def filter_q(self, qs, name, value):
         if not value:
@@ -299,3 +330,31 @@ class CitationFilterSet(django_filters.FilterSet):
     class Meta:
         model = Citation
         fields: list[str] = []
+
+
+class AssessmentFilterSet(django_filters.FilterSet):
+    ceasefire = existing(Ceasefire, field_name="ceasefire", help_text="Ceasefire id.")
+    incident = existing(Incident, field_name="incident", help_text="Incident id.")
+    verdict = django_filters.MultipleChoiceFilter(
+        field_name="verdict",
+        method="filter_verdict",
+        choices=Verdict.choices,
+        help_text="Repeatable. Effective verdict (override, else computed).",
+    )
+    overridden = StrictBooleanFilter(
+        field_name="override_verdict", method="filter_overridden", help_text="true: only overridden; false: only not overridden."
+    )
+    stale = StrictBooleanFilter(
+        field_name="override_stale", lookup_expr="exact", help_text="true: overrides whose computed verdict has changed since."
+    )
+    ordering = StableOrderingFilter(fields=(("computed_at", "computed_at"), ("updated_at", "updated_at"), ("id", "id")))
+
+    class Meta:
+        model = Assessment
+        fields: list[str] = []
+
+    def filter_verdict(self, qs, name, value):
+        return qs.filter(effective_verdict_in(value)) if value else qs
+
+    def filter_overridden(self, qs, name, value):
+        return qs.exclude(override_verdict="") if value else qs.filter(override_verdict="")

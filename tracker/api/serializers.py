@@ -6,7 +6,9 @@ from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
 from tracker.api.fields import BriefRelatedField, OffsetDateTimeField
+from tracker.choices import Verdict
 from tracker.models import (
+    Assessment,
     Ceasefire,
     CeasefireParty,
     Citation,
@@ -201,11 +203,71 @@ CASUALTY_FIELDS = [
 ]  # fmt: skip
 
 
+class CeasefireBriefSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Ceasefire
+        fields = ["id", "name"]
+
+
+class OverrideSerializer(serializers.Serializer):
+    verdict = serializers.ChoiceField(choices=Verdict.choices, source="override_verdict")
+    reason = serializers.CharField(source="override_reason")
+    by = serializers.CharField(source="override_by.username", allow_null=True, default=None)
+    at = serializers.DateTimeField(source="override_at")
+    stale = serializers.BooleanField(
+        source="override_stale", help_text="The computed verdict changed after the override was set."
+    )
+
+
+class AssessmentBriefSerializer(serializers.ModelSerializer):
+    """An incident's verdict against one ceasefire, nested in the incident."""
+
+    ceasefire = CeasefireBriefSerializer(read_only=True)
+    override = serializers.SerializerMethodField()
+    effective_verdict = serializers.ChoiceField(
+        choices=Verdict.choices, read_only=True, help_text="The override's verdict if any, else the computed one."
+    )
+
+    class Meta:
+        model = Assessment
+        fields = [
+            "id",
+            "ceasefire",
+            "verdict",
+            "reasons",
+            "time_overlap",
+            "place_overlap",
+            "override",
+            "effective_verdict",
+            "computed_at",
+        ]
+
+    @extend_schema_field(OverrideSerializer(allow_null=True))
+    def get_override(self, obj):
+        return OverrideSerializer(obj).data if obj.override_verdict else None
+
+
+class AssessmentSerializer(AssessmentBriefSerializer):
+    """An assessment with its incident; reviewers write `override_verdict` + `override_reason`
+    (an empty verdict clears the override)."""
+
+    incident = serializers.PrimaryKeyRelatedField(read_only=True)
+    override_verdict = serializers.ChoiceField(choices=[("", "(none)"), *Verdict.choices], write_only=True, allow_blank=True)
+    override_reason = serializers.CharField(write_only=True, allow_blank=True, required=False, max_length=2000)
+
+    class Meta(AssessmentBriefSerializer.Meta):
+        fields = ["id", "incident", *AssessmentBriefSerializer.Meta.fields[1:], "override_verdict", "override_reason", "version"]
+        read_only_fields = ["verdict", "reasons", "time_overlap", "place_overlap", "computed_at", "version"]
+
+
 class IncidentSerializer(TrackerModelSerializer):
     place = place_field()
     perpetrator = party_field(required=False, allow_null=True)
     citation_ids = serializers.SerializerMethodField(help_text="Ids of the citations reporting this incident.")
     report_ids = serializers.SerializerMethodField(help_text="Ids of the reports that cite it.")
+    assessments = AssessmentBriefSerializer(
+        many=True, read_only=True, help_text="Verdicts against each ceasefire that could concern it."
+    )
 
     class Meta:
         model = Incident
@@ -213,7 +275,7 @@ class IncidentSerializer(TrackerModelSerializer):
             "id", "title", "kind", "description", "occurred_at", "occurred_until", "time_precision", "place",
             "latitude", "longitude", "geo_precision", "perpetrator", "attribution", "target_description",
             *CASUALTY_FIELDS, "status", "confidence", "external_source", "external_id", "citation_ids",
-            "report_ids", *AUDIT_FIELDS,
+            "report_ids", "assessments", *AUDIT_FIELDS,
         ]  # fmt: skip
 
     # The viewset prefetches citations (id, report_id only), so these cost no query per row.

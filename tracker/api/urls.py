@@ -14,5 +14,6 @@ router.register("sources", views.SourceViewSet)
 router.register("reports", views.ReportViewSet)
 router.register("incidents", views.IncidentViewSet)
 router.register("citations", views.CitationViewSet)
+router.register("assessments", views.AssessmentViewSet)
 
 urlpatterns = router.urls

@@ -3,12 +3,12 @@ writes. Nothing here knows a business rule."""
 
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import viewsets
+from rest_framework import mixins, viewsets
 
 from tracker.api import filtersets, serializers
-from tracker.models import Ceasefire, Citation, Declaration, Incident, Party, Place, Report, Source
+from tracker.models import Assessment, Ceasefire, Citation, Declaration, Incident, Party, Place, Report, Source
+from tracker.services import assessments, gazetteer, incidents, sources
 from tracker.services import ceasefires as ceasefire_services
-from tracker.services import gazetteer, incidents, sources
 
 
 class ServiceModelViewSet(viewsets.ModelViewSet):
@@ -119,7 +119,8 @@ class IncidentViewSet(ServiceModelViewSet):
     """Alleged hostile acts: when, where, by whom, with what casualties, and who says so."""
 
     queryset = Incident.objects.select_related("place", "perpetrator").prefetch_related(
-        Prefetch("citations", queryset=Citation.objects.only("id", "incident_id", "report_id").order_by("id"))
+        Prefetch("citations", queryset=Citation.objects.only("id", "incident_id", "report_id").order_by("id")),
+        Prefetch("assessments", queryset=Assessment.objects.select_related("ceasefire", "override_by").order_by("ceasefire_id")),
     )
     serializer_class = serializers.IncidentSerializer
     filterset_class = filtersets.IncidentFilterSet
@@ -140,3 +141,34 @@ class CitationViewSet(ServiceModelViewSet):
     update_service = staticmethod(incidents.citation_update)
     delete_service = staticmethod(incidents.citation_delete)
     instance_kwarg = "citation"
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List assessments"),
+    retrieve=extend_schema(summary="Get an assessment"),
+    partial_update=extend_schema(
+        summary="Override a verdict (reviewers)",
+        description="Set `override_verdict` with a non-empty `override_reason`; an empty `override_verdict` clears the override.",
+    ),
+)
+class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+    """The tracker's verdicts: each incident against each ceasefire that could concern it.
+    Computed automatically; reviewers may override one with a reason."""
+
+    queryset = Assessment.objects.select_related("ceasefire", "override_by")
+    serializer_class = serializers.AssessmentSerializer
+    filterset_class = filtersets.AssessmentFilterSet
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def perform_update(self, serializer):
+        data, user = serializer.validated_data, self.request.user
+        if data.get("override_verdict"):
+            assessments.assessment_override(
+                assessment=serializer.instance,
+                verdict=data["override_verdict"],
+                reason=data.get("override_reason", ""),
+                user=user,
+            )
+        elif "override_verdict" in data:
+            assessments.assessment_override_clear(assessment=serializer.instance, user=user)
+        serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)

@@ -1,0 +1,129 @@
+"""Verdicts through the API: incident filters, the assessments resource and overrides."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+
+from tracker.models import Assessment, Ceasefire, Incident
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def assessed(idlib):
+    call_command("recompute_assessments", stdout=io.StringIO())
+
+
+def jan() -> int:
+    return Ceasefire.objects.get(name="Idlib ceasefire (January 2020)").pk
+
+
+def titles(api, query: str) -> set[str]:
+    response = api.get(f"/api/v1/incidents/?{query}")
+    assert response.status_code == 200, response.content
+    return {row["title"][:28] for row in response.json()["results"]}
+
+
+def test_incidents_by_ceasefire_and_verdict(assessed, api):
+    assert titles(api, f"ceasefire={jan()}&verdict=violation") == {"Artillery shelling of at lea", "Russian airstrike on a shelt"}
+    assert titles(api, f"ceasefire={jan()}&verdict=violation&verdict=possible") == {
+        "Artillery shelling of at lea", "Russian airstrike on a shelt", "Airstrikes and shelling on c",
+    }  # fmt: skip
+    moscow = Ceasefire.objects.get(name__startswith="Moscow").pk
+    assert titles(api, f"ceasefire={moscow}&verdict=violation") == set()
+    assert titles(api, f"ceasefire={moscow}") == {"Russian airstrike on a shelt", "Airstrikes and shelling on c"}
+    assert len(titles(api, "verdict=not_violation")) == 7
+
+
+def test_incident_detail_carries_its_verdicts(assessed, api):
+    artillery = Incident.objects.get(title__startswith="Artillery shelling")
+    body = api.get(f"/api/v1/incidents/{artillery.pk}/").json()
+    assert body["assessments"] == [
+        {
+            "id": Assessment.objects.get(incident=artillery).pk,
+            "ceasefire": {"id": jan(), "name": "Idlib ceasefire (January 2020)"},
+            "verdict": "violation",
+            "reasons": [],
+            "time_overlap": 1.0,
+            "place_overlap": 1.0,
+            "override": None,
+            "effective_verdict": "violation",
+            "computed_at": body["assessments"][0]["computed_at"],
+        }
+    ]
+
+
+def test_assessment_filters(assessed, api):
+    def count(query):
+        response = api.get(f"/api/v1/assessments/?{query}")
+        assert response.status_code == 200, response.content
+        return response.json()["count"]
+
+    assert count("") == 10
+    assert count(f"ceasefire={jan()}") == 8
+    assert count("verdict=possible") == 1
+    assert count("overridden=false") == 10 and count("overridden=true") == 0 and count("stale=true") == 0
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [("anonymous", 401), ("no_permission", 403), ("curator", 403), ("ingest", 403), ("read_only_token", 403), ("reviewer", 200)],
+)
+def test_override_permissions(assessed, client_for, role, status):
+    assessment = Assessment.objects.get(incident__title__startswith="Artillery shelling")
+    client = client_for(role)
+    response = client.patch(
+        f"/api/v1/assessments/{assessment.pk}/",
+        {"override_verdict": "possible", "override_reason": "Shelling source unclear."},
+        format="json",
+    )
+    assert response.status_code == status, response.content
+    assessment.refresh_from_db()
+    assert assessment.override_verdict == ("possible" if status == 200 else "")
+    assert client.post("/api/v1/assessments/", {}, format="json").status_code in (401, 403, 405)
+    assert client.delete(f"/api/v1/assessments/{assessment.pk}/").status_code in (401, 403, 405)
+
+
+def test_override_round_trip(assessed, client_for, api):
+    reviewer = client_for("reviewer")
+    assessment = Assessment.objects.get(incident__title__startswith="Artillery shelling")
+    url = f"/api/v1/assessments/{assessment.pk}/"
+    body = reviewer.patch(
+        url, {"override_verdict": "possible", "override_reason": "Shelling source unclear."}, format="json"
+    ).json()
+    assert body["effective_verdict"] == "possible"
+    assert {k: v for k, v in body["override"].items() if k != "at"} == {
+        "verdict": "possible",
+        "reason": "Shelling source unclear.",
+        "by": "reviewer",
+        "stale": False,
+    }
+    assert titles(api, f"ceasefire={jan()}&verdict=possible") == {"Artillery shelling of at lea", "Airstrikes and shelling on c"}
+    assert reviewer.patch(url, {"override_verdict": "possible", "override_reason": ""}, format="json").json() == {
+        "override_reason": ["An override needs a reason."]
+    }
+    cleared = reviewer.patch(url, {"override_verdict": ""}, format="json").json()
+    assert (cleared["override"], cleared["effective_verdict"]) == (None, "violation")
+
+
+@pytest.mark.parametrize(
+    ("query", "param", "message"),
+    [
+        ("verdict=guilty", "verdict", "Select a valid choice. guilty is not one of the available choices."),
+        ("overridden=maybe", "overridden", "Enter true or false."),
+        ("stale=2", "stale", "Enter true or false."),
+        ("ceasefire=abc", "ceasefire", "No ceasefire with id 'abc'."),
+    ],
+)
+def test_bad_assessment_queries(api, query, param, message):
+    response = api.get(f"/api/v1/assessments/?{query}")
+    assert (response.status_code, response.json()) == (400, {param: [message]})
+
+
+def test_bad_incident_verdict_query(api):
+    response = api.get("/api/v1/incidents/?verdict=violations")
+    assert (response.status_code, response.json()) == (
+        400,
+        {"verdict": ["Select a valid choice. violations is not one of the available choices."]},
+    )
