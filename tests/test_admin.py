@@ -136,3 +136,35 @@ def test_protected_delete_is_refused_in_admin(reviewer):
     response = reviewer.post(url(Place, "delete", place.pk), {"post": "yes"})
     assert response.status_code == 200  # Django shows the protected objects instead of deleting
     assert Place.objects.filter(pk=place.pk).exists()
+
+
+@pytest.fixture
+def assessed(idlib):
+    import io
+
+    from django.core.management import call_command
+
+    call_command("recompute_assessments", stdout=io.StringIO())
+
+
+def test_incident_page_shows_verdicts_and_filters_by_them(curator, assessed):
+    from tracker.models import Assessment
+
+    artillery = Incident.objects.get(title__startswith="Artillery shelling")
+    page = curator.get(url(Incident, "change", artillery.pk)).content.decode()
+    assert "Idlib ceasefire (January 2020)" in page and "Violation" in page
+    listing = curator.get(url(Incident, "changelist"), {"assessments__verdict": "violation"}).content.decode()
+    assert "2 incidents" in listing
+    assert curator.get(url(Assessment, "changelist")).status_code == 200
+
+
+def test_reviewer_overrides_in_admin(reviewer, assessed):
+    from tracker.models import Assessment
+
+    assessment = Assessment.objects.get(incident__title__startswith="Artillery shelling")
+    page = reviewer.post(url(Assessment, "change", assessment.pk), {"override_verdict": "possible", "override_reason": ""})
+    assert "An override needs a reason." in page.content.decode()
+    response = reviewer.post(url(Assessment, "change", assessment.pk), {"override_verdict": "possible", "override_reason": "One-sided claim."})
+    assert response.status_code == 302
+    assessment.refresh_from_db()
+    assert (assessment.effective_verdict, assessment.override_by.username, assessment.version) == ("possible", "reviewer", 2)

@@ -99,7 +99,9 @@ def test_unknown_parameter_is_an_error_not_no_filter(api):
     response = api.get("/api/v1/incidents/?kinds=airstrike")
     assert response.status_code == 400
     assert list(response.json()) == ["kinds"]
-    assert response.json()["kinds"][0].startswith("Unknown query parameter. Known: bbox, country, fatalities_min, format, kind,")
+    assert response.json()["kinds"][0].startswith(
+        "Unknown query parameter. Known: bbox, ceasefire, country, fatalities_min, format, kind,"
+    )
 
 
 def test_nul_byte_in_a_parameter_name(api):

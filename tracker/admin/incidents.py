@@ -2,9 +2,10 @@
 
 from django.contrib import admin
 
+from tracker.admin.assessments import AssessmentInline, save_override
 from tracker.admin.base import ServiceAdmin
 from tracker.choices import IncidentStatus
-from tracker.models import Citation, Incident
+from tracker.models import Assessment, Citation, Incident
 from tracker.services import incidents
 from tracker.services.incidents import REVIEW_PERMISSION
 
@@ -36,7 +37,16 @@ class IncidentAdmin(ServiceAdmin):
         "status",
         "confidence",
     )
-    list_filter = ("status", "kind", "confidence", "time_precision", "attribution", "place__country_code")
+    list_filter = (
+        "status",
+        "kind",
+        "assessments__verdict",
+        "assessments__ceasefire",
+        "confidence",
+        "time_precision",
+        "attribution",
+        "place__country_code",
+    )
     # Found by any name of its place, by perpetrator (or alias), and by source of its reports.
     search_fields = (
         "title", "description", "target_description", "external_id",
@@ -47,7 +57,7 @@ class IncidentAdmin(ServiceAdmin):
     list_select_related = ("place", "perpetrator")
     autocomplete_fields = ("place", "perpetrator")
     date_hierarchy = "occurred_at"
-    inlines = [CitationInline]
+    inlines = [CitationInline, AssessmentInline]
     actions = ["submit_for_review", "verify", "dispute", "reject"]
     fieldsets = (
         (None, {"fields": ("title", "kind", "description", "status", "confidence")}),
@@ -72,6 +82,17 @@ class IncidentAdmin(ServiceAdmin):
     update_service = staticmethod(incidents.incident_update)
     delete_service = staticmethod(incidents.incident_delete)
     instance_kwarg = "incident"
+
+    def get_inline_instances(self, request, obj=None):
+        # Verdicts exist only once the incident does.
+        return [i for i in super().get_inline_instances(request, obj) if obj is not None or not isinstance(i, AssessmentInline)]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is Assessment:
+            for assessment in formset.save(commit=False):
+                save_override(assessment, request.user)
+            return
+        super().save_formset(request, form, formset, change)
 
     def has_review_permission(self, request) -> bool:
         return request.user.has_perm(REVIEW_PERMISSION)
