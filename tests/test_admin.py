@@ -164,7 +164,9 @@ def test_reviewer_overrides_in_admin(reviewer, assessed):
     assessment = Assessment.objects.get(incident__title__startswith="Artillery shelling")
     page = reviewer.post(url(Assessment, "change", assessment.pk), {"override_verdict": "possible", "override_reason": ""})
     assert "An override needs a reason." in page.content.decode()
-    response = reviewer.post(url(Assessment, "change", assessment.pk), {"override_verdict": "possible", "override_reason": "One-sided claim."})
+    response = reviewer.post(
+        url(Assessment, "change", assessment.pk), {"override_verdict": "possible", "override_reason": "One-sided claim."}
+    )
     assert response.status_code == 302
     assessment.refresh_from_db()
     assert (assessment.effective_verdict, assessment.override_by.username, assessment.version) == ("possible", "reviewer", 2)

@@ -127,3 +127,17 @@ def test_bad_incident_verdict_query(api):
         400,
         {"verdict": ["Select a valid choice. violations is not one of the available choices."]},
     )
+
+
+def test_ceasefire_violations(assessed, api):
+    response = api.get(f"/api/v1/ceasefires/{jan()}/violations/")
+    assert response.status_code == 200
+    assert {r["title"][:28] for r in response.json()["results"]} == {
+        "Artillery shelling of at lea", "Russian airstrike on a shelt", "Airstrikes and shelling on c",
+    }  # fmt: skip
+    narrowed = api.get(f"/api/v1/ceasefires/{jan()}/violations/?kind=artillery_shelling").json()
+    assert [r["title"][:28] for r in narrowed["results"]] == ["Artillery shelling of at lea"]
+    assert api.get(f"/api/v1/ceasefires/{jan()}/violations/?kind=foo").json() == {"kind": ["Select a valid choice. foo is not one of the available choices."]}
+    assert api.get("/api/v1/ceasefires/9999/violations/").status_code == 404
+    moscow = Ceasefire.objects.get(name__startswith="Moscow").pk
+    assert api.get(f"/api/v1/ceasefires/{moscow}/violations/").json()["count"] == 0

@@ -1,5 +1,6 @@
 """/api/v1/ routes: hyphenated plural resource names, namespaced `tracker-api`."""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from tracker.api import views
@@ -16,4 +17,7 @@ router.register("incidents", views.IncidentViewSet)
 router.register("citations", views.CitationViewSet)
 router.register("assessments", views.AssessmentViewSet)
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("ceasefires/<int:pk>/violations/", views.CeasefireViolationsView.as_view(), name="ceasefire-violations"),
+    *router.urls,
+]

@@ -2,10 +2,13 @@
 writes. Nothing here knows a business rule."""
 
 from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import mixins, viewsets
+from rest_framework import generics, mixins, viewsets
 
 from tracker.api import filtersets, serializers
+from tracker.api.filtersets import effective_verdict_in
+from tracker.choices import Verdict
 from tracker.models import Assessment, Ceasefire, Citation, Declaration, Incident, Party, Place, Report, Source
 from tracker.services import assessments, gazetteer, incidents, sources
 from tracker.services import ceasefires as ceasefire_services
@@ -172,3 +175,23 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
         elif "override_verdict" in data:
             assessments.assessment_override_clear(assessment=serializer.instance, user=user)
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
+
+
+@extend_schema(
+    summary="Violations of a ceasefire",
+    description="Incidents whose effective verdict against this ceasefire is `violation` or `possible`; the same filters, ordering and pagination as `/api/v1/incidents/`.",
+)
+class CeasefireViolationsView(generics.ListAPIView):
+    """Incidents that violate, or possibly violate, one ceasefire."""
+
+    action = "list"  # the strict filter backend checks list parameters
+    queryset = Incident.objects.none()  # the model, for permissions and the schema
+    serializer_class = IncidentViewSet.serializer_class
+    filterset_class = IncidentViewSet.filterset_class
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.queryset
+        ceasefire = get_object_or_404(Ceasefire, pk=self.kwargs["pk"])
+        violating = Assessment.objects.filter(effective_verdict_in([Verdict.VIOLATION, Verdict.POSSIBLE]), ceasefire=ceasefire)
+        return IncidentViewSet.queryset.filter(pk__in=violating.values("incident_id"))
