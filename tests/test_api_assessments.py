@@ -137,7 +137,9 @@ def test_ceasefire_violations(assessed, api):
     }  # fmt: skip
     narrowed = api.get(f"/api/v1/ceasefires/{jan()}/violations/?kind=artillery_shelling").json()
     assert [r["title"][:28] for r in narrowed["results"]] == ["Artillery shelling of at lea"]
-    assert api.get(f"/api/v1/ceasefires/{jan()}/violations/?kind=foo").json() == {"kind": ["Select a valid choice. foo is not one of the available choices."]}
+    assert api.get(f"/api/v1/ceasefires/{jan()}/violations/?kind=foo").json() == {
+        "kind": ["Select a valid choice. foo is not one of the available choices."]
+    }
     assert api.get("/api/v1/ceasefires/9999/violations/").status_code == 404
     moscow = Ceasefire.objects.get(name__startswith="Moscow").pk
     assert api.get(f"/api/v1/ceasefires/{moscow}/violations/").json()["count"] == 0

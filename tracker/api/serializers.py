@@ -300,3 +300,57 @@ class CitationSerializer(TrackerModelSerializer):
             "id", "incident", "report", "claimant", "named_perpetrator", *CASUALTY_FIELDS, "quote", "stance", "notes",
             *AUDIT_FIELDS,
         ]  # fmt: skip
+
+
+# Compliance (documentation of the response; the selector builds the data).
+
+
+class VerdictCountsSerializer(serializers.Serializer):
+    violation = serializers.IntegerField()
+    possible = serializers.IntegerField()
+    not_violation = serializers.IntegerField()
+
+
+class ComplianceDaySerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="Local date in the ceasefire's time zone.")
+    day = serializers.IntegerField(help_text="Days from the start's local date (0 = the start's day).")
+    total = serializers.IntegerField()
+    by_verdict = VerdictCountsSerializer()
+    by_kind = serializers.DictField(
+        child=serializers.IntegerField(), help_text="Counts by incident kind (kinds with none omitted)."
+    )
+
+
+class ComplianceTotalsSerializer(serializers.Serializer):
+    before = serializers.IntegerField()
+    after = serializers.IntegerField()
+    by_verdict = VerdictCountsSerializer()
+
+
+class CompliancePerpetratorSerializer(serializers.Serializer):
+    party = PartyBriefSerializer(allow_null=True)
+    before = serializers.IntegerField()
+    after = serializers.IntegerField()
+    by_verdict = VerdictCountsSerializer()
+
+
+class ComplianceSerializer(serializers.Serializer):
+    ceasefire = CeasefireBriefSerializer()
+    basis = serializers.CharField(help_text="curated, or declaration:<id>.")
+    basis_party = PartyBriefSerializer(allow_null=True)
+    starts_at = serializers.DateTimeField()
+    timezone = serializers.CharField()
+    days = serializers.IntegerField()
+    series = ComplianceDaySerializer(many=True)
+    totals = ComplianceTotalsSerializer()
+    daily_rate_before = serializers.FloatField()
+    daily_rate_after = serializers.FloatField()
+    rate_ratio = serializers.FloatField(allow_null=True, help_text="after / before; null when nothing happened before.")
+    by_perpetrator = CompliancePerpetratorSerializer(many=True)
+
+
+class ComplianceQuerySerializer(serializers.Serializer):
+    days = serializers.IntegerField(min_value=1, max_value=365, default=14, help_text="Days before and after the start.")
+    basis = serializers.CharField(
+        default="curated", max_length=40, help_text="curated, or declaration:<id> to centre on a party's declared start."
+    )

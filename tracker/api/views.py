@@ -5,11 +5,15 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import generics, mixins, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
 
 from tracker.api import filtersets, serializers
 from tracker.api.filtersets import effective_verdict_in
 from tracker.choices import Verdict
 from tracker.models import Assessment, Ceasefire, Citation, Declaration, Incident, Party, Place, Report, Source
+from tracker.selectors.compliance import compliance, parse_basis
 from tracker.services import assessments, gazetteer, incidents, sources
 from tracker.services import ceasefires as ceasefire_services
 
@@ -89,6 +93,26 @@ class CeasefireViewSet(ServiceModelViewSet):
     delete_service = staticmethod(ceasefire_services.ceasefire_delete)
     instance_kwarg = "ceasefire"
     nested = {"party_roles": "parties"}
+
+    @extend_schema(
+        summary="Compliance before and after the start",
+        parameters=[serializers.ComplianceQuerySerializer],
+        responses={200: serializers.ComplianceSerializer},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def compliance(self, request, pk=None):
+        """Daily counts of hostile incidents in the zone, by verdict and kind, for `days` local
+        days before and after the start (curated, or a party's declared start), with the
+        before/after daily rates and counts by perpetrator."""
+        unknown = sorted(set(request.query_params) - {"days", "basis", "format"})
+        if unknown:
+            raise ValidationError({name: ["Unknown query parameter. Known: basis, days, format."] for name in unknown})
+        query = serializers.ComplianceQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        ceasefire = self.get_object()
+        basis = parse_basis(ceasefire, query.validated_data["basis"])
+        data = compliance(ceasefire, days=query.validated_data["days"], basis=basis)
+        return Response(serializers.ComplianceSerializer(data).data)
 
 
 @extend_schema_view(list=extend_schema(summary="List sources"), retrieve=extend_schema(summary="Get a source"))

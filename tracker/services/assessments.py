@@ -174,16 +174,16 @@ def _margin() -> timedelta:
     return timedelta(days=_setting("TRACKER_ASSESSMENT_MARGIN_DAYS", 30))
 
 
-def concerns(incident: Incident, ctx: CeasefireContext) -> bool:
+def concerns(incident: Incident, ctx: CeasefireContext, *, margin: timedelta | None = None) -> bool:
     """Whether the ceasefire could concern the incident: near it in time (within the margin of
     its interval) and in space (near the zone's box, or inside its scope place)."""
-    ceasefire = ctx.ceasefire
+    ceasefire, margin = ctx.ceasefire, margin or _margin()
     window = incident_window(
         incident.occurred_at, incident.time_precision, incident.occurred_until, ctx.timezones.get(incident.place_id, "UTC")
     )
-    if window[1] <= ceasefire.starts_at - _margin():
+    if window[1] <= ceasefire.starts_at - margin:
         return False
-    if ceasefire.ends_at is not None and window[0] >= ceasefire.ends_at + _margin():
+    if ceasefire.ends_at is not None and window[0] >= ceasefire.ends_at + margin:
         return False
     if incident.place_id in ctx.scope_place_ids:
         return True
@@ -194,10 +194,10 @@ def concerns(incident: Incident, ctx: CeasefireContext) -> bool:
     return min_lat <= point[0] <= max_lat and min_lon <= point[1] <= max_lon
 
 
-def candidate_incidents(ctx: CeasefireContext):
+def candidate_incidents(ctx: CeasefireContext, *, margin: timedelta | None = None):
     """SQL prefilter by time and bounding box (or scope place): a superset of the incidents the
     ceasefire could concern, which `concerns` then settles exactly."""
-    ceasefire, margin = ctx.ceasefire, _margin()
+    ceasefire, margin = ctx.ceasefire, margin or _margin()
     earliest = ceasefire.starts_at - margin
     # A precision window ends at most ~32 days after its instant (a month); an interval ends at
     # occurred_until. Intervals starting over a year before the ceasefire are not scanned.
