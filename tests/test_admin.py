@@ -170,3 +170,14 @@ def test_reviewer_overrides_in_admin(reviewer, assessed):
     assert response.status_code == 302
     assessment.refresh_from_db()
     assert (assessment.effective_verdict, assessment.override_by.username, assessment.version) == ("possible", "reviewer", 2)
+
+
+def test_ceasefire_page_shows_compliance_chart_and_declared_starts(curator, assessed):
+    january = Ceasefire.objects.get(name="Idlib ceasefire (January 2020)")
+    page = curator.get(url(Ceasefire, "change", january.pk)).content.decode()
+    assert "<svg" in page and "Incidents per day before and after the start, by verdict" in page
+    assert "2020-01-11: 1 violation" in page  # the artillery, on the start's local day
+    assert f"/api/v1/ceasefires/{january.pk}/violations/" in page
+    assert "Under each party&#x27;s declared start" in page or "Under each party's declared start" in page
+    # Russia's 9 January start turns three strikes into violations (plus the artillery).
+    assert "<td>Russia</td><td>2020-01-09 11:00</td>" in page

@@ -1,10 +1,16 @@
 """Admin for ceasefires, with their parties' roles and declarations inline."""
 
 from django.contrib import admin
+from django.urls import reverse
 
 from tracker.admin.base import ServiceAdmin
+from tracker.admin.charts import compliance_svg
 from tracker.models import Ceasefire, CeasefireParty, Declaration
+from tracker.selectors.compliance import Basis, compliance
 from tracker.services import ceasefires
+
+# The window the ceasefire page charts around the start.
+COMPLIANCE_DAYS = 14
 
 
 class CeasefirePartyInline(admin.TabularInline):
@@ -33,6 +39,37 @@ class CeasefireAdmin(ServiceAdmin):
     update_service = staticmethod(ceasefires.ceasefire_update)
     delete_service = staticmethod(ceasefires.ceasefire_delete)
     instance_kwarg = "ceasefire"
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        ceasefire = Ceasefire.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+        if ceasefire is not None:
+            extra_context = {**(extra_context or {}), **self._compliance_context(ceasefire)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    @staticmethod
+    def _compliance_context(ceasefire) -> dict:
+        summary = compliance(ceasefire, days=COMPLIANCE_DAYS, basis=Basis(starts_at=ceasefire.starts_at))
+        declared = []
+        for declaration in ceasefire.declarations.select_related("party", "report").exclude(claimed_start=None):
+            totals = compliance(
+                ceasefire, days=COMPLIANCE_DAYS, basis=Basis(starts_at=declaration.claimed_start, declaration=declaration)
+            )["totals"]
+            declared.append(
+                {
+                    "party": declaration.party,
+                    "starts_at": declaration.claimed_start,
+                    "report": declaration.report,
+                    **totals["by_verdict"],
+                }
+            )
+        return {
+            "compliance": summary,
+            "compliance_svg": compliance_svg(summary["series"]),
+            "declared": declared,
+            "violations_admin_url": f"{reverse('admin:tracker_incident_changelist')}?assessments__ceasefire__id__exact={ceasefire.pk}&assessments__verdict=violation",
+            "violations_api_url": reverse("tracker-api:ceasefire-violations", args=[ceasefire.pk]),
+            "compliance_api_url": f"{reverse('tracker-api:ceasefire-compliance', args=[ceasefire.pk])}?days={COMPLIANCE_DAYS}",
+        }
 
 
 @admin.register(Declaration)
