@@ -51,17 +51,44 @@ def _local_projection(lat0: float, lon0: float):
     return project
 
 
+class ZoneShape:
+    """A zone geometry projected once to km around its own centre, ready to measure many
+    location discs against (the verdict engine builds one per ceasefire). The equirectangular
+    projection keeps distances within ~1 % for zones a few hundred km across."""
+
+    def __init__(self, geometry: dict):
+        import shapely
+        from shapely.geometry import shape
+
+        geom = shape(geometry)
+        centre = geom.centroid
+        self.lat0, self.lon0 = centre.y, centre.x
+        self._project = _local_projection(self.lat0, self.lon0)
+        self.area = shapely.transform(geom, self._project)
+        shapely.prepare(self.area)
+
+    def fraction_inside(self, lat: float, lon: float, radius_km: float) -> float:
+        """Fraction (0..1) of the disc of `radius_km` around (lat, lon) inside the zone; a
+        radius of 0 is a point: 1 inside or on the boundary, else 0."""
+        import numpy as np
+        from shapely.geometry import Point
+
+        x, y = self._project(np.array([[lon, lat]], dtype=float))[0]
+        point = Point(x, y)
+        if radius_km <= 0:
+            return 1.0 if self.area.covers(point) else 0.0
+        disc = point.buffer(radius_km, quad_segs=32)
+        if self.area.contains(disc):
+            return 1.0
+        if not self.area.intersects(disc):
+            return 0.0
+        return max(0.0, min(1.0, disc.intersection(self.area).area / disc.area))
+
+
 def disc_fraction_inside(lat: float, lon: float, radius_km: float, geometry: dict) -> float:
     """Fraction (0..1) of the disc of `radius_km` around (lat, lon) that lies inside the
-    GeoJSON `geometry` (areas only). A radius of 0 is a point: 1 inside or on the boundary, else 0."""
-    import shapely
-    from shapely.geometry import Point, shape
-
-    area = shapely.transform(shape(geometry), _local_projection(lat, lon))
-    if radius_km <= 0:
-        return 1.0 if area.covers(Point(0, 0)) else 0.0
-    disc = Point(0, 0).buffer(radius_km, quad_segs=32)
-    return max(0.0, min(1.0, disc.intersection(area).area / disc.area))
+    GeoJSON `geometry` (areas only). For many discs against one zone, build a ZoneShape."""
+    return ZoneShape(geometry).fraction_inside(lat, lon, radius_km)
 
 
 def geometry_bounds(geometry: dict) -> tuple[float, float, float, float]:

@@ -79,18 +79,17 @@ def compliance(ceasefire: Ceasefire, *, days: int, basis: Basis) -> dict:
     per_day: dict[date, dict] = {}
     perpetrators: dict[int | None, dict] = defaultdict(lambda: {"before": 0, "after": 0, "by_verdict": _empty_verdicts()})
     totals = {"before": 0, "after": 0, "by_verdict": _empty_verdicts()}
-    for incident in candidate_incidents(ctx, margin=margin).iterator(chunk_size=2000):
-        if not concerns(incident, ctx, margin=margin):
-            continue
-        result = evaluate(incident, ctx, starts_at=basis.starts_at)
-        if result.place_overlap == 0:
-            continue  # hostile incidents in the zone only
+    candidates = candidate_incidents(ctx, margin=margin).filter(occurred_at__lt=range_end)
+    for incident in candidates.iterator(chunk_size=2000):
         window_start = incident_window(
             incident.occurred_at, incident.time_precision, incident.occurred_until, ctx.timezones.get(incident.place_id, "UTC")
         )[0]
         day = window_start.astimezone(tz).date()
-        if not first <= day <= last:
+        if not first <= day <= last or not concerns(incident, ctx, margin=margin):
             continue
+        result = evaluate(incident, ctx, starts_at=basis.starts_at)
+        if result.place_overlap == 0:
+            continue  # hostile incidents in the zone only
         verdict = overrides.get(incident.pk, result.verdict)
         # Before/after by instant, not by day: the start's local day holds both.
         side = "before" if window_start < basis.starts_at else "after"

@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from tracker.choices import FAILING_REASONS, NON_BINDING_ROLES, IncidentStatus, Reason, Verdict
-from tracker.geo import disc_fraction_inside, expand_bounds, geometry_bounds
+from tracker.geo import ZoneShape, expand_bounds, geometry_bounds
 from tracker.models import Assessment, Ceasefire, Incident, Party, Place
 from tracker.models.hierarchy import subtree_ids
 from tracker.timewindows import incident_window, overlap_fraction
@@ -62,6 +62,7 @@ class CeasefireContext:
 
     ceasefire: Ceasefire
     geometry: dict | None
+    zone_shape: ZoneShape | None
     scope_place_ids: frozenset[int]
     bound_party_ids: frozenset[int]
     bounds: tuple[float, float, float, float] | None = None
@@ -105,6 +106,7 @@ def ceasefire_context(ceasefire: Ceasefire, timezones: dict[int, str] | None = N
     return CeasefireContext(
         ceasefire=ceasefire,
         geometry=geometry,
+        zone_shape=ZoneShape(geometry) if geometry else None,
         scope_place_ids=_subtree_set(Place, [ceasefire.scope_id]),
         bound_party_ids=_subtree_set(Party, binding),
         bounds=expand_bounds(geometry_bounds(geometry), margin) if geometry else None,
@@ -127,7 +129,7 @@ def place_overlap(incident: Incident, ctx: CeasefireContext) -> float:
         radius = (
             0.0 if incident.latitude is not None and incident.geo_precision == "exact" else geo_radius_km(incident.geo_precision)
         )
-        return disc_fraction_inside(point[0], point[1], radius, ctx.geometry)
+        return ctx.zone_shape.fraction_inside(point[0], point[1], radius)
     # No geometry to measure against: the hierarchy decides (the scope place and below).
     return 1.0 if incident.place_id in ctx.scope_place_ids else 0.0
 
