@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "simple_history",
     "tracker",
 ]
 
@@ -50,6 +51,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "tracker.middleware.HistoryChannelMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -159,6 +161,9 @@ SPECTACULAR_SETTINGS = {
         "VerdictEnum": "tracker.choices.Verdict",
     },
 }
+
+# History: change reasons can be longer than a line.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # Tracker behaviour.
 # Anonymous clients may read the public API while this is true.

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 
 from tracker.choices import Verdict
+from tracker.history import TrackerHistory
 from tracker.models.base import TrackedModel, check, unique
 
 
@@ -28,6 +29,8 @@ class Assessment(TrackedModel):
     override_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     override_at = models.DateTimeField(null=True, blank=True)
     override_stale = models.BooleanField(default=False, help_text="The computed verdict changed after the override was set.")
+
+    history = TrackerHistory()
 
     class Meta:
         ordering = ["ceasefire", "incident"]

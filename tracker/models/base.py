@@ -98,6 +98,8 @@ class FieldNamedConstraintsMixin(models.Model):
                     field = CONSTRAINT_FIELDS.get(constraint.name, (NON_FIELD_ERRORS, ""))[0]
                     message = CONSTRAINT_FIELDS.get(constraint.name, ("", exc.messages[0]))[1]
                     errors.setdefault(field, []).append(ValidationError(message, code=exc.code))
+        if not errors and isinstance(self, SoftDeletable):
+            errors = self._trashed_duplicates()
         if errors:
             raise ValidationError(errors)
 
@@ -134,3 +136,69 @@ class TrackedModel(FieldNamedConstraintsMixin, models.Model):
 
     class Meta:
         abstract = True
+
+
+class LiveManager(models.Manager):
+    """Rows not in the trash. The default manager of soft-deletable models, so lists, related
+    managers (`incident.citations`), lookups by id and the admin never see trashed rows."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=True)
+
+
+class TrashManager(models.Manager):
+    """Rows in the trash only."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(deleted_at__isnull=False)
+
+
+class SoftDeletable(models.Model):
+    """A record whose deletion is recoverable: deleting sets `deleted_at`/`deleted_by` and
+    hides it; restoring clears them; only a purge removes the row. Records deleted along with
+    it (an incident's citations) carry the same `deleted_at`, which is how a restore finds them.
+
+    A trashed record keeps its identity: its unique values (report URL, external id, place
+    name under a parent) stay taken, and a duplicate is refused with a pointer to the trash.
+    """
+
+    deleted_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    deleted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+
+    objects = LiveManager()
+    all_objects = models.Manager()
+    trashed = TrashManager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    def _trashed_duplicates(self) -> dict[str, list]:
+        """Unique constraints are validated against live rows (the default manager); check the
+        trash too, so that the duplicate gets a clear message instead of a database error."""
+        errors: dict[str, list] = {}
+        for constraint in self._meta.constraints:
+            if not isinstance(constraint, models.UniqueConstraint) or not constraint.fields:
+                continue
+            values = {name: getattr(self, self._meta.get_field(name).attname) for name in constraint.fields}
+            if any(value is None for value in values.values()):
+                continue
+            if constraint.condition is not None:
+                # A partial constraint only binds rows (this one included) that meet its condition.
+                against = self._get_field_expression_map(meta=self._meta)
+                if not models.Q(constraint.condition).check(against):
+                    continue
+            rows = type(self).trashed.filter(**values).exclude(pk=self.pk)
+            if constraint.condition is not None:
+                rows = rows.filter(constraint.condition)
+            if rows.exists():
+                field, message = CONSTRAINT_FIELDS[constraint.name]
+                errors.setdefault(field, []).append(
+                    ValidationError(f"{message} It is in the trash: restore it instead.", code="unique_trashed")
+                )
+        return errors

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from tracker.choices import CeasefirePurpose, CeasefireType, PartyRole
+from tracker.history import TrackerHistory
 from tracker.models.base import FieldNamedConstraintsMixin, TrackedModel, check, unique
 from tracker.validators import validate_timezone
 
@@ -42,6 +43,8 @@ class Ceasefire(TrackedModel):
     supersedes = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="superseded_by")
     parties = models.ManyToManyField("tracker.Party", through="CeasefireParty", related_name="ceasefires")
 
+    history = TrackerHistory()
+
     class Meta:
         ordering = ["-starts_at", "id"]
         verbose_name = "ceasefire"
@@ -79,6 +82,8 @@ class CeasefireParty(FieldNamedConstraintsMixin, models.Model):
     party = models.ForeignKey("tracker.Party", on_delete=models.PROTECT, related_name="ceasefire_roles")
     role = models.CharField(max_length=16, choices=PartyRole.choices)
 
+    history = TrackerHistory()
+
     class Meta:
         ordering = ["ceasefire", "party__name"]
         verbose_name = "ceasefire party"
@@ -104,6 +109,8 @@ class Declaration(TrackedModel):
     )
     report = models.ForeignKey("tracker.Report", null=True, blank=True, on_delete=models.SET_NULL, related_name="declarations")
     notes = models.TextField(blank=True)
+
+    history = TrackerHistory()
 
     class Meta:
         ordering = ["ceasefire", "claimed_start", "id"]

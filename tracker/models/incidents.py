@@ -4,7 +4,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from tracker.choices import Attribution, Confidence, GeoPrecision, IncidentKind, IncidentStatus, Stance, TimePrecision
-from tracker.models.base import TrackedModel, check, coordinate_checks, range_checks, unique
+from tracker.history import TrackerHistory
+from tracker.models.base import SoftDeletable, TrackedModel, check, coordinate_checks, range_checks, unique
 
 CASUALTY_FIELDS = ("killed", "civilians_killed", "children_killed", "injured")
 
@@ -31,7 +32,7 @@ def _casualty_checks(prefix: str) -> list[models.CheckConstraint]:
     return [c for name in CASUALTY_FIELDS for c in range_checks(prefix, f"{name}_low", f"{name}_high")]
 
 
-class Incident(CasualtyFigures, TrackedModel):
+class Incident(CasualtyFigures, SoftDeletable, TrackedModel):
     """An alleged hostile act.
 
     When: `occurred_at` (UTC) with `time_precision`; a day is the local day of the place, so
@@ -61,11 +62,16 @@ class Incident(CasualtyFigures, TrackedModel):
     )
     external_id = models.CharField(max_length=128, blank=True, help_text="Its id in that system; unique per external source.")
 
+    history = TrackerHistory()
+
     class Meta:
         ordering = ["-occurred_at", "-id"]
         verbose_name = "incident"
         verbose_name_plural = "incidents"
-        permissions = [("review_incident", "Can verify, dispute or reject incidents")]
+        permissions = [
+            ("review_incident", "Can verify, dispute or reject incidents"),
+            ("purge_incident", "Can purge deleted incidents"),
+        ]
         indexes = [
             models.Index(fields=["-occurred_at", "-id"], name="incident_occurred_idx"),
             models.Index(fields=["kind", "-occurred_at"], name="incident_kind_occurred_idx"),
@@ -142,7 +148,7 @@ class Incident(CasualtyFigures, TrackedModel):
         return None
 
 
-class Citation(CasualtyFigures, TrackedModel):
+class Citation(CasualtyFigures, SoftDeletable, TrackedModel):
     """What one report says about one incident: the party it names, the figures it gives, who
     it attributes the claim to (SOHR quoted by Reuters) and whether it reports, disputes or
     denies it."""
@@ -164,10 +170,13 @@ class Citation(CasualtyFigures, TrackedModel):
     stance = models.CharField(max_length=16, choices=Stance.choices, default=Stance.REPORTS)
     notes = models.TextField(blank=True)
 
+    history = TrackerHistory()
+
     class Meta:
         ordering = ["incident", "id"]
         verbose_name = "citation"
         verbose_name_plural = "citations"
+        permissions = [("purge_citation", "Can purge deleted citations")]
         constraints = [
             *_casualty_checks("citation"),
             unique(

@@ -3,6 +3,7 @@
 from django.db import models
 
 from tracker.choices import PartyKind
+from tracker.history import TrackerHistory
 from tracker.models.base import FieldNamedConstraintsMixin, NameKeyMixin, TrackedModel, unique
 from tracker.models.hierarchy import HierarchyMixin
 from tracker.validators import validate_country_code
@@ -26,6 +27,8 @@ class Party(NameKeyMixin, HierarchyMixin, TrackedModel):
     country_code = models.CharField(max_length=2, blank=True, validators=[validate_country_code])
     description = models.TextField(blank=True)
 
+    history = TrackerHistory()
+
     class Meta:
         ordering = ["name"]
         verbose_name = "party"
@@ -44,6 +47,8 @@ class PartyAlias(NameKeyMixin, FieldNamedConstraintsMixin, models.Model):
 
     party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="aliases")
     name = models.CharField(max_length=200)
+
+    history = TrackerHistory()
 
     class Meta:
         ordering = ["name"]

@@ -4,12 +4,13 @@ geometry and every spelling under which reports name them."""
 from django.db import models
 
 from tracker.choices import PlaceKind
-from tracker.models.base import FieldNamedConstraintsMixin, NameKeyMixin, TrackedModel, coordinate_checks, unique
+from tracker.history import TrackerHistory
+from tracker.models.base import FieldNamedConstraintsMixin, NameKeyMixin, SoftDeletable, TrackedModel, coordinate_checks, unique
 from tracker.models.hierarchy import HierarchyMixin
 from tracker.validators import validate_country_code, validate_geojson_geometry, validate_timezone
 
 
-class Place(NameKeyMixin, HierarchyMixin, TrackedModel):
+class Place(NameKeyMixin, HierarchyMixin, SoftDeletable, TrackedModel):
     """A named place: a country, governorate, town, site, or a zone/corridor drawn for a
     ceasefire. `geometry` (GeoJSON, WGS 84 lon/lat) describes areas; `latitude`/`longitude`
     is its representative point."""
@@ -41,10 +42,13 @@ class Place(NameKeyMixin, HierarchyMixin, TrackedModel):
     )
     description = models.TextField(blank=True)
 
+    history = TrackerHistory()
+
     class Meta:
         ordering = ["name", "id"]
         verbose_name = "place"
         verbose_name_plural = "places"
+        permissions = [("purge_place", "Can purge deleted places")]
         indexes = [models.Index(fields=["country_code", "kind"], name="place_country_kind_idx")]
         constraints = [
             *coordinate_checks("place"),
@@ -78,6 +82,8 @@ class PlaceName(NameKeyMixin, FieldNamedConstraintsMixin, models.Model):
     place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="alternate_names")
     name = models.CharField(max_length=200)
     language = models.CharField(max_length=16, blank=True, help_text="BCP 47 tag, e.g. en, ar, ar-Latn.")
+
+    history = TrackerHistory()
 
     class Meta:
         ordering = ["name"]

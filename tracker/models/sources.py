@@ -3,7 +3,8 @@
 from django.db import models
 
 from tracker.choices import Reliability, SourceKind
-from tracker.models.base import TrackedModel, unique
+from tracker.history import TrackerHistory
+from tracker.models.base import SoftDeletable, TrackedModel, unique
 from tracker.validators import validate_country_code
 
 
@@ -19,6 +20,8 @@ class Source(TrackedModel):
     website = models.URLField(blank=True)
     description = models.TextField(blank=True)
 
+    history = TrackerHistory()
+
     class Meta:
         ordering = ["name"]
         verbose_name = "source"
@@ -29,7 +32,7 @@ class Source(TrackedModel):
         return self.name
 
 
-class Report(TrackedModel):
+class Report(SoftDeletable, TrackedModel):
     """One document from a source: an article, statement or post. `wire_source` is the agency
     whose copy it carries (a Reuters story run by an outlet); `summary` is the curator's own
     account of what it says."""
@@ -54,10 +57,13 @@ class Report(TrackedModel):
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="syndicated_copies"
     )
 
+    history = TrackerHistory()
+
     class Meta:
         ordering = ["-published_at", "id"]
         verbose_name = "report"
         verbose_name_plural = "reports"
+        permissions = [("purge_report", "Can purge deleted reports")]
         indexes = [models.Index(fields=["source", "published_at"], name="report_source_published_idx")]
         constraints = [
             unique("report_url_unique", ["url"], "A report with this URL already exists.", condition=~models.Q(url=""))

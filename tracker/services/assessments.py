@@ -22,9 +22,11 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from tracker.choices import FAILING_REASONS, NON_BINDING_ROLES, IncidentStatus, Reason, Verdict
 from tracker.geo import ZoneShape, expand_bounds, geometry_bounds
+from tracker.history import bulk_defaults
 from tracker.models import Assessment, Ceasefire, Incident, Party, Place
 from tracker.models.hierarchy import subtree_ids
 from tracker.timewindows import incident_window, overlap_fraction
@@ -276,8 +278,9 @@ def _store(pairs: list[tuple[Incident, Ceasefire, Evaluation]], existing: dict[t
             changed.append(current)
         else:
             counts.unchanged += 1
-    Assessment.objects.bulk_create(new)
-    Assessment.objects.bulk_update(changed, UPDATE_FIELDS)
+    # One history row per created or changed assessment, written in bulk like the rows.
+    bulk_create_with_history(new, Assessment, batch_size=500, **bulk_defaults())
+    bulk_update_with_history(changed, Assessment, UPDATE_FIELDS, batch_size=500, **bulk_defaults())
     counts.created, counts.updated = len(new), len(changed)
     # What no longer concerns the incident goes, unless a reviewer overrode it: then it stays,
     # flagged for another look.
@@ -285,7 +288,10 @@ def _store(pairs: list[tuple[Incident, Ceasefire, Evaluation]], existing: dict[t
     kept = [a for a in existing.values() if a.override_verdict and not a.override_stale]
     for a in kept:
         a.override_stale, a.updated_at = True, now
-    Assessment.objects.bulk_update(kept, ["override_stale", "updated_at"])
+    for a in kept:
+        a.version += 1
+    bulk_update_with_history(kept, Assessment, ["override_stale", "updated_at", "version"], batch_size=500, **bulk_defaults())
+    # Deleting through the ORM sends post_delete per row, which records each in history.
     counts.deleted = Assessment.objects.filter(pk__in=[a.pk for a in gone]).delete()[0] if gone else 0
     return counts
 
@@ -329,9 +335,9 @@ def assess_ceasefire(ceasefire: Ceasefire, *, chunk_size: int = 2000, timezones:
     if chunk:
         flush()
     # Assessments of incidents that left the candidate set altogether (moved, re-dated, rejected).
-    left = [
-        a for a in Assessment.objects.filter(ceasefire=ceasefire).iterator(chunk_size=chunk_size) if a.incident_id not in kept
-    ]
+    # Incidents in the trash keep their assessments as they were, for a restore.
+    live = Assessment.objects.filter(ceasefire=ceasefire, incident__deleted_at__isnull=True)
+    left = [a for a in live.iterator(chunk_size=chunk_size) if a.incident_id not in kept]
     if left:
         counts += _store([], {(a.incident_id, a.ceasefire_id): a for a in left})
     return counts
@@ -351,7 +357,7 @@ REVIEW_PERMISSION = "tracker.review_incident"
 
 
 @transaction.atomic
-def assessment_override(*, assessment: Assessment, verdict: str, reason: str, user) -> Assessment:
+def assessment_override(*, assessment: Assessment, verdict: str, reason: str, user, expected_version=None) -> Assessment:
     """A reviewer sets the verdict by hand, with a reason. Recomputation keeps it."""
     from django.core.exceptions import PermissionDenied, ValidationError
 
@@ -373,11 +379,12 @@ def assessment_override(*, assessment: Assessment, verdict: str, reason: str, us
             "override_stale": False,
         },
         user=user,
+        expected_version=expected_version,
     )
 
 
 @transaction.atomic
-def assessment_override_clear(*, assessment: Assessment, user) -> Assessment:
+def assessment_override_clear(*, assessment: Assessment, user, expected_version=None) -> Assessment:
     """Remove a reviewer's override: the computed verdict applies again."""
     from django.core.exceptions import PermissionDenied
 
@@ -389,6 +396,7 @@ def assessment_override_clear(*, assessment: Assessment, user) -> Assessment:
         assessment,
         data={"override_verdict": "", "override_reason": "", "override_by": None, "override_at": None, "override_stale": False},
         user=user,
+        expected_version=expected_version,
     )
 
 

@@ -14,26 +14,31 @@ from tracker.services.assessments import assess_ceasefire
 def ceasefire_create(*, data: Mapping[str, Any], parties: Iterable[Mapping[str, Any]] = (), user) -> Ceasefire:
     """Create a ceasefire with its parties' roles (dicts of party, role)."""
     ceasefire = common.create(Ceasefire, data=data, user=user)
-    common.sync_children(ceasefire, "party_roles", parties, key="party")
+    common.sync_children(ceasefire, "party_roles", parties, key="party", user=user)
     assess_ceasefire(ceasefire)
     return ceasefire
 
 
 @transaction.atomic
 def ceasefire_update(
-    *, ceasefire: Ceasefire, data: Mapping[str, Any], parties: Iterable[Mapping[str, Any]] | None = None, user
+    *,
+    ceasefire: Ceasefire,
+    data: Mapping[str, Any],
+    parties: Iterable[Mapping[str, Any]] | None = None,
+    user,
+    expected_version=None,
 ) -> Ceasefire:
     """Update a ceasefire; `parties`, when given, replaces every party's role."""
-    ceasefire = common.update(ceasefire, data=data, user=user)
+    ceasefire = common.update(ceasefire, data=data, user=user, expected_version=expected_version)
     if parties is not None:
-        common.sync_children(ceasefire, "party_roles", parties, key="party")
+        common.sync_children(ceasefire, "party_roles", parties, key="party", user=user)
     assess_ceasefire(ceasefire)
     return ceasefire
 
 
-def ceasefire_delete(*, ceasefire: Ceasefire, user) -> None:
+def ceasefire_delete(*, ceasefire: Ceasefire, user, expected_version=None) -> None:
     """Delete a ceasefire with its roles and declarations."""
-    common.delete(ceasefire, user=user)
+    common.delete(ceasefire, user=user, expected_version=expected_version)
 
 
 def declaration_create(*, data: Mapping[str, Any], user) -> Declaration:

@@ -17,47 +17,54 @@ LOCATING_FIELDS = ("latitude", "longitude", "geometry", "parent_id", "timezone")
 def place_create(*, data: Mapping[str, Any], alternate_names: Iterable[Mapping[str, Any]] = (), user) -> Place:
     """Create a place with its alternate names (dicts of name, language)."""
     place = common.create(Place, data=data, user=user)
-    common.sync_children(place, "alternate_names", alternate_names, key="name")
+    common.sync_children(place, "alternate_names", alternate_names, key="name", user=user)
     return place
 
 
 @transaction.atomic
 def place_update(
-    *, place: Place, data: Mapping[str, Any], alternate_names: Iterable[Mapping[str, Any]] | None = None, user
+    *,
+    place: Place,
+    data: Mapping[str, Any],
+    alternate_names: Iterable[Mapping[str, Any]] | None = None,
+    user,
+    expected_version=None,
 ) -> Place:
     """Update a place; `alternate_names`, when given, replaces the whole list. A change to
     where it is (point, geometry, parent) or its time zone reassesses what depends on it."""
     before = {name: getattr(place, name) for name in LOCATING_FIELDS}
-    place = common.update(place, data=data, user=user)
+    place = common.update(place, data=data, user=user, expected_version=expected_version)
     if any(getattr(place, name) != value for name, value in before.items()):
         reassess_place(place)
     if alternate_names is not None:
-        common.sync_children(place, "alternate_names", alternate_names, key="name")
+        common.sync_children(place, "alternate_names", alternate_names, key="name", user=user)
     return place
 
 
-def place_delete(*, place: Place, user) -> None:
-    """Delete a place nothing refers to (incidents, ceasefires and child places protect it)."""
-    common.delete(place, user=user)
+def place_delete(*, place: Place, user, expected_version=None) -> None:
+    """Move a place to the trash; live incidents, child places and ceasefires protect it (409)."""
+    common.delete(place, user=user, expected_version=expected_version)
 
 
 @transaction.atomic
 def party_create(*, data: Mapping[str, Any], aliases: Iterable[str] = (), user) -> Party:
     """Create a party with its aliases."""
     party = common.create(Party, data=data, user=user)
-    common.sync_children(party, "aliases", [{"name": a} for a in aliases], key="name")
+    common.sync_children(party, "aliases", [{"name": a} for a in aliases], key="name", user=user)
     return party
 
 
 @transaction.atomic
-def party_update(*, party: Party, data: Mapping[str, Any], aliases: Iterable[str] | None = None, user) -> Party:
+def party_update(
+    *, party: Party, data: Mapping[str, Any], aliases: Iterable[str] | None = None, user, expected_version=None
+) -> Party:
     """Update a party; `aliases`, when given, replaces the whole list."""
-    party = common.update(party, data=data, user=user)
+    party = common.update(party, data=data, user=user, expected_version=expected_version)
     if aliases is not None:
-        common.sync_children(party, "aliases", [{"name": a} for a in aliases], key="name")
+        common.sync_children(party, "aliases", [{"name": a} for a in aliases], key="name", user=user)
     return party
 
 
-def party_delete(*, party: Party, user) -> None:
+def party_delete(*, party: Party, user, expected_version=None) -> None:
     """Delete a party nothing refers to."""
-    common.delete(party, user=user)
+    common.delete(party, user=user, expected_version=expected_version)

@@ -35,11 +35,11 @@ def incident_create(*, data: Mapping[str, Any], user) -> Incident:
 
 
 @transaction.atomic
-def incident_update(*, incident: Incident, data: Mapping[str, Any], user) -> Incident:
+def incident_update(*, incident: Incident, data: Mapping[str, Any], user, expected_version=None) -> Incident:
     """Update an incident's fields; status changes follow the review rules."""
     if "status" in data:
         _check_status_change(old=incident.status, new=data["status"], user=user)
-    incident = common.update(incident, data=data, user=user)
+    incident = common.update(incident, data=data, user=user, expected_version=expected_version)
     assess_incident(incident)
     return incident
 
@@ -51,9 +51,18 @@ def incident_set_status(*, incident: Incident, status: str, user) -> Incident:
     return incident_update(incident=incident, data={"status": status}, user=user)
 
 
-def incident_delete(*, incident: Incident, user) -> None:
-    """Delete an incident and its citations."""
-    common.delete(incident, user=user)
+def incident_delete(*, incident: Incident, user, expected_version=None) -> None:
+    """Move an incident and its citations to the trash. Its assessments are kept as they were
+    (hidden with it), so a restore gives back the reviewers' overrides too."""
+    common.delete(incident, user=user, expected_version=expected_version)
+
+
+@transaction.atomic
+def incident_restore(*, incident: Incident, user, expected_version=None) -> Incident:
+    """Bring an incident and the citations trashed with it back, and reassess it."""
+    incident = common.restore(incident, user=user, expected_version=expected_version)
+    assess_incident(incident)
+    return incident
 
 
 def citation_create(*, data: Mapping[str, Any], user) -> Citation:
@@ -61,9 +70,10 @@ def citation_create(*, data: Mapping[str, Any], user) -> Citation:
     return common.create(Citation, data=data, user=user)
 
 
-def citation_update(*, citation: Citation, data: Mapping[str, Any], user) -> Citation:
-    return common.update(citation, data=data, user=user)
+def citation_update(*, citation: Citation, data: Mapping[str, Any], user, expected_version=None) -> Citation:
+    return common.update(citation, data=data, user=user, expected_version=expected_version)
 
 
-def citation_delete(*, citation: Citation, user) -> None:
-    common.delete(citation, user=user)
+def citation_delete(*, citation: Citation, user, expected_version=None) -> None:
+    """Move a citation to the trash."""
+    common.delete(citation, user=user, expected_version=expected_version)
