@@ -5,6 +5,7 @@ import io
 import pytest
 from django.core.management import call_command
 
+from tests.helpers import if_match
 from tracker.models import Assessment, Ceasefire, Incident
 
 pytestmark = pytest.mark.django_db
@@ -77,6 +78,7 @@ def test_override_permissions(assessed, client_for, role, status):
         f"/api/v1/assessments/{assessment.pk}/",
         {"override_verdict": "possible", "override_reason": "Shelling source unclear."},
         format="json",
+        **if_match(assessment),
     )
     assert response.status_code == status, response.content
     assessment.refresh_from_db()
@@ -90,7 +92,10 @@ def test_override_round_trip(assessed, client_for, api):
     assessment = Assessment.objects.get(incident__title__startswith="Artillery shelling")
     url = f"/api/v1/assessments/{assessment.pk}/"
     body = reviewer.patch(
-        url, {"override_verdict": "possible", "override_reason": "Shelling source unclear."}, format="json"
+        url,
+        {"override_verdict": "possible", "override_reason": "Shelling source unclear."},
+        format="json",
+        **if_match(assessment),
     ).json()
     assert body["effective_verdict"] == "possible"
     assert {k: v for k, v in body["override"].items() if k != "at"} == {
@@ -100,10 +105,10 @@ def test_override_round_trip(assessed, client_for, api):
         "stale": False,
     }
     assert titles(api, f"ceasefire={jan()}&verdict=possible") == {"Artillery shelling of at lea", "Airstrikes and shelling on c"}
-    assert reviewer.patch(url, {"override_verdict": "possible", "override_reason": ""}, format="json").json() == {
-        "override_reason": ["An override needs a reason."]
-    }
-    cleared = reviewer.patch(url, {"override_verdict": ""}, format="json").json()
+    assert reviewer.patch(
+        url, {"override_verdict": "possible", "override_reason": ""}, format="json", **if_match(assessment)
+    ).json() == {"override_reason": ["An override needs a reason."]}
+    cleared = reviewer.patch(url, {"override_verdict": ""}, format="json", **if_match(assessment)).json()
     assert (cleared["override"], cleared["effective_verdict"]) == (None, "violation")
 
 

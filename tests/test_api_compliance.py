@@ -5,6 +5,7 @@ import io
 import pytest
 from django.core.management import call_command
 
+from tests.helpers import if_match
 from tracker.models import Ceasefire, Declaration
 
 pytestmark = pytest.mark.django_db
@@ -66,6 +67,7 @@ def test_overrides_count_on_the_curated_basis_only(api, january, client_for):
         f"/api/v1/assessments/{artillery.pk}/",
         {"override_verdict": "possible", "override_reason": "Unclear who fired."},
         format="json",
+        **if_match(artillery),
     )
     assert get(api, january, "days=3")["totals"]["by_verdict"] == {"violation": 0, "possible": 1, "not_violation": 3}
 

@@ -4,6 +4,7 @@ import pytest
 from django.test import override_settings
 
 from tests.api_cases import RESOURCES
+from tests.helpers import if_match
 
 pytestmark = pytest.mark.django_db
 
@@ -47,9 +48,9 @@ def test_permission_matrix(resource, role, method, client_for):
     elif method == "post":
         responses = [client.post(f"/api/v1/{resource.route}/", payload, format="json")]
     elif method == "patch":
-        responses = [client.patch(f"/api/v1/{resource.route}/{obj.pk}/", resource.patch, format="json")]
+        responses = [client.patch(f"/api/v1/{resource.route}/{obj.pk}/", resource.patch, format="json", **if_match(obj))]
     else:
-        responses = [client.delete(f"/api/v1/{resource.route}/{obj.pk}/")]
+        responses = [client.delete(f"/api/v1/{resource.route}/{obj.pk}/", **if_match(obj))]
     want = expected(role, method, resource.route)
     for response in responses:
         assert response.status_code == want, response.content
@@ -106,10 +107,15 @@ def test_only_reviewers_verify(client_for):
 
     incident = IncidentFactory(status="in_review")
     curator = client_for("curator")
-    response = curator.patch(f"/api/v1/incidents/{incident.pk}/", {"status": "verified"}, format="json")
+    response = curator.patch(f"/api/v1/incidents/{incident.pk}/", {"status": "verified"}, format="json", **if_match(incident))
     assert response.status_code == 403
     assert response.json() == {"detail": "Only reviewers may change an incident's status from 'in_review' to 'verified'."}
     incident.refresh_from_db()
     assert incident.status == "in_review"
     reviewer = client_for("reviewer")
-    assert reviewer.patch(f"/api/v1/incidents/{incident.pk}/", {"status": "verified"}, format="json").status_code == 200
+    assert (
+        reviewer.patch(
+            f"/api/v1/incidents/{incident.pk}/", {"status": "verified"}, format="json", **if_match(incident)
+        ).status_code
+        == 200
+    )

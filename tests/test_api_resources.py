@@ -12,6 +12,7 @@ from tests.factories import (
     ReportFactory,
     SourceFactory,
 )
+from tests.helpers import if_match
 from tracker.models import Ceasefire, Incident, Party, Place
 
 pytestmark = pytest.mark.django_db
@@ -47,7 +48,7 @@ def test_incident_round_trip_with_offsets_and_brief_nesting(reviewer):
     incident = Incident.objects.get(pk=body["id"])
     assert incident.created_by == reviewer.user and incident.updated_by == reviewer.user
 
-    updated = reviewer.patch(f"/api/v1/incidents/{incident.pk}/", {"killed_high": 6}, format="json")
+    updated = reviewer.patch(f"/api/v1/incidents/{incident.pk}/", {"killed_high": 6}, format="json", HTTP_IF_MATCH='"1"')
     assert (updated.status_code, updated.json()["killed_high"], updated.json()["version"]) == (200, 6, 2)
 
     fetched = reviewer.get(f"/api/v1/incidents/{incident.pk}/").json()
@@ -76,6 +77,7 @@ def test_place_alternate_names_are_replaced_as_a_list(reviewer):
             ]
         },
         format="json",
+        **if_match(place),
     )
     assert response.status_code == 200, response.content
     assert response.json()["alternate_names"] == [
@@ -121,14 +123,19 @@ def test_ceasefire_with_parties_and_declarations(reviewer):
     ]
     assert body["declarations"] == []
     changed = reviewer.patch(
-        f"/api/v1/ceasefires/{body['id']}/", {"parties": [{"party": turkey.pk, "role": "signatory"}]}, format="json"
+        f"/api/v1/ceasefires/{body['id']}/",
+        {"parties": [{"party": turkey.pk, "role": "signatory"}]},
+        format="json",
+        HTTP_IF_MATCH=f'"{body["version"]}"',
     )
     assert changed.json()["parties"] == [{"party": {"id": turkey.pk, "name": "Turkey"}, "role": "signatory"}]
 
 
 def test_ceasefire_zone_must_have_geometry(reviewer):
     ceasefire = CeasefireFactory()
-    response = reviewer.patch(f"/api/v1/ceasefires/{ceasefire.pk}/", {"zone": PlaceFactory(geometry=None).pk}, format="json")
+    response = reviewer.patch(
+        f"/api/v1/ceasefires/{ceasefire.pk}/", {"zone": PlaceFactory(geometry=None).pk}, format="json", **if_match(ceasefire)
+    )
     assert response.status_code == 400
     assert response.json() == {"zone": ["The zone place has no geometry; draw one or leave the zone empty."]}
 
@@ -136,15 +143,15 @@ def test_ceasefire_zone_must_have_geometry(reviewer):
 def test_delete_of_a_referenced_record_is_409_and_keeps_it(reviewer):
     place = PlaceFactory()
     IncidentFactory(place=place)
-    response = reviewer.delete(f"/api/v1/places/{place.pk}/")
+    response = reviewer.delete(f"/api/v1/places/{place.pk}/", **if_match(place))
     assert response.status_code == 409
     assert response.json()["detail"] == "Cannot delete: other records refer to this one."
     assert Place.objects.filter(pk=place.pk).exists()
 
 
-def test_delete_incident_removes_its_citations(reviewer):
+def test_delete_incident_trashes_its_citations(reviewer):
     citation = CitationFactory()
-    assert reviewer.delete(f"/api/v1/incidents/{citation.incident_id}/").status_code == 204
+    assert reviewer.delete(f"/api/v1/incidents/{citation.incident_id}/", **if_match(citation.incident)).status_code == 204
     assert not Incident.objects.exists()
     assert reviewer.get(f"/api/v1/citations/{citation.pk}/").status_code == 404
 
@@ -208,12 +215,14 @@ def test_a_served_body_can_be_put_back(reviewer):
     incident = IncidentFactory(perpetrator=PartyFactory(), attribution="alleged")
     body = reviewer.get(f"/api/v1/incidents/{incident.pk}/").json()
     body["title"] = "Renamed"
-    response = reviewer.put(f"/api/v1/incidents/{incident.pk}/", body, format="json")
+    response = reviewer.put(f"/api/v1/incidents/{incident.pk}/", body, format="json", HTTP_IF_MATCH='"1"')
     assert response.status_code == 200, response.content
     assert (response.json()["title"], response.json()["place"]["id"], response.json()["version"]) == (
         "Renamed",
         incident.place_id,
         2,
     )
-    bad = reviewer.patch(f"/api/v1/incidents/{incident.pk}/", {"place": {"name": "Somewhere"}}, format="json")
+    bad = reviewer.patch(
+        f"/api/v1/incidents/{incident.pk}/", {"place": {"name": "Somewhere"}}, format="json", HTTP_IF_MATCH='"2"'
+    )
     assert (bad.status_code, bad.json()) == (400, {"place": ["Incorrect type. Expected pk value, received object without id."]})

@@ -57,6 +57,12 @@ def history_context(**changes) -> Iterator[Context]:
         _current.reset(token)
 
 
+def bind(**changes) -> None:
+    """Change the current context until the enclosing `history_context` ends (the request
+    middleware's: DRF authenticates inside the view, so the user is known only then)."""
+    _current.set(replace(_current.get(), **changes))
+
+
 class HistoryChannel(models.Model):
     """Abstract base of the historical tables: the channel a change came through."""
 

@@ -13,7 +13,9 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
 from rest_framework.views import set_rollback
 
+from tracker.api.versioning import etag
 from tracker.models.base import CONSTRAINT_FIELDS
+from tracker.services.common import VersionConflict
 
 
 def _sqlite_unique_name(text: str) -> str | None:
@@ -48,6 +50,15 @@ def constraint_error(exc: IntegrityError) -> dict[str, list[str]]:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, VersionConflict):
+        set_rollback()
+        if exc.current_version is None:
+            return Response({"detail": "No such record."}, status=status.HTTP_404_NOT_FOUND)
+        response = Response(
+            {"detail": str(exc), "current_version": exc.current_version}, status=status.HTTP_412_PRECONDITION_FAILED
+        )
+        response["ETag"] = etag(exc.current_version)
+        return response
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(as_serializer_error(exc))
     elif isinstance(exc, DjangoPermissionDenied):

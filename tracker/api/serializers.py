@@ -7,6 +7,7 @@ from rest_framework.validators import UniqueValidator
 
 from tracker.api.fields import BriefRelatedField, OffsetDateTimeField
 from tracker.choices import Verdict
+from tracker.history import Channel
 from tracker.models import (
     Assessment,
     Ceasefire,
@@ -20,6 +21,7 @@ from tracker.models import (
     Report,
     Source,
 )
+from tracker.selectors.history import HISTORY_TYPES
 
 AUDIT_FIELDS = ["version", "created_at", "updated_at"]
 
@@ -354,3 +356,34 @@ class ComplianceQuerySerializer(serializers.Serializer):
     basis = serializers.CharField(
         default="curated", max_length=40, help_text="curated, or declaration:<id> to centre on a party's declared start."
     )
+
+
+# History.
+
+
+class ChangeSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="The field's name as the API writes it (related records by id).")
+    old = serializers.JSONField(allow_null=True, help_text="Its value before (null when the record was created).")
+    new = serializers.JSONField(allow_null=True, help_text="Its value after.")
+
+
+class HistoryUserSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+
+
+class HistoryEntrySerializer(serializers.Serializer):
+    """One change of a record: who made it, when, through which channel, why, and what it changed."""
+
+    id = serializers.IntegerField(source="history_id")
+    at = serializers.DateTimeField(source="history_date")
+    type = serializers.SerializerMethodField(help_text="created, changed or deleted (purged).")
+    version = serializers.IntegerField(allow_null=True, help_text="The record's version after this change.")
+    user = HistoryUserSerializer(source="history_user", allow_null=True)
+    channel = serializers.ChoiceField(source="history_channel", choices=Channel.choices)
+    reason = serializers.CharField(source="history_change_reason", allow_null=True)
+    changes = ChangeSerializer(many=True)
+
+    @extend_schema_field(serializers.ChoiceField(choices=["created", "changed", "deleted"]))
+    def get_type(self, entry) -> str:
+        return HISTORY_TYPES[entry.history_type]

@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from tracker.api import filtersets, serializers
 from tracker.api.filtersets import effective_verdict_in
+from tracker.api.mixins import HistoryMixin, TrashMixin, VersionedWritesMixin
 from tracker.choices import Verdict
 from tracker.models import Assessment, Ceasefire, Citation, Declaration, Incident, Party, Place, Report, Source
 from tracker.selectors.compliance import compliance, parse_basis
@@ -18,8 +19,8 @@ from tracker.services import assessments, gazetteer, incidents, sources
 from tracker.services import ceasefires as ceasefire_services
 
 
-class ServiceModelViewSet(viewsets.ModelViewSet):
-    """A ModelViewSet whose writes call service functions.
+class ServiceModelViewSet(VersionedWritesMixin, HistoryMixin, viewsets.ModelViewSet):
+    """A ModelViewSet whose writes call service functions, guarded by If-Match.
 
     Subclasses set `create_service`, `update_service` and `delete_service`; `nested` maps a
     serializer's list fields (aliases, parties...) to the service's keyword for them.
@@ -42,12 +43,18 @@ class ServiceModelViewSet(viewsets.ModelViewSet):
 
     def perform_update(self, serializer):
         data, extra = self._split(serializer.validated_data)
-        instance = self.update_service(**{self.instance_kwarg: serializer.instance}, data=data, user=self.request.user, **extra)
+        instance = self.update_service(
+            **{self.instance_kwarg: serializer.instance},
+            data=data,
+            user=self.request.user,
+            expected_version=self.expected_version,
+            **extra,
+        )
         # Re-read so nested lists reflect the write (prefetch caches are stale).
         serializer.instance = self.get_queryset().get(pk=instance.pk)
 
     def perform_destroy(self, instance):
-        self.delete_service(**{self.instance_kwarg: instance}, user=self.request.user)
+        self.delete_service(**{self.instance_kwarg: instance}, user=self.request.user, expected_version=self.expected_version)
 
 
 @extend_schema_view(list=extend_schema(summary="List parties"), retrieve=extend_schema(summary="Get a party"))
@@ -65,7 +72,7 @@ class PartyViewSet(ServiceModelViewSet):
 
 
 @extend_schema_view(list=extend_schema(summary="List places"), retrieve=extend_schema(summary="Get a place"))
-class PlaceViewSet(ServiceModelViewSet):
+class PlaceViewSet(TrashMixin, ServiceModelViewSet):
     """The gazetteer: places in their administrative hierarchy, with every spelling."""
 
     queryset = Place.objects.select_related("parent").prefetch_related("alternate_names")
@@ -129,7 +136,7 @@ class SourceViewSet(ServiceModelViewSet):
 
 
 @extend_schema_view(list=extend_schema(summary="List reports"), retrieve=extend_schema(summary="Get a report"))
-class ReportViewSet(ServiceModelViewSet):
+class ReportViewSet(TrashMixin, ServiceModelViewSet):
     """Documents (articles, statements) from sources."""
 
     queryset = Report.objects.select_related("source", "wire_source")
@@ -142,7 +149,7 @@ class ReportViewSet(ServiceModelViewSet):
 
 
 @extend_schema_view(list=extend_schema(summary="List incidents"), retrieve=extend_schema(summary="Get an incident"))
-class IncidentViewSet(ServiceModelViewSet):
+class IncidentViewSet(TrashMixin, ServiceModelViewSet):
     """Alleged hostile acts: when, where, by whom, with what casualties, and who says so."""
 
     queryset = Incident.objects.select_related("place", "perpetrator").prefetch_related(
@@ -154,11 +161,12 @@ class IncidentViewSet(ServiceModelViewSet):
     create_service = staticmethod(incidents.incident_create)
     update_service = staticmethod(incidents.incident_update)
     delete_service = staticmethod(incidents.incident_delete)
+    restore_service = staticmethod(incidents.incident_restore)
     instance_kwarg = "incident"
 
 
 @extend_schema_view(list=extend_schema(summary="List citations"), retrieve=extend_schema(summary="Get a citation"))
-class CitationViewSet(ServiceModelViewSet):
+class CitationViewSet(TrashMixin, ServiceModelViewSet):
     """What each report claims about each incident."""
 
     queryset = Citation.objects.select_related("claimant", "named_perpetrator")
@@ -178,11 +186,19 @@ class CitationViewSet(ServiceModelViewSet):
         description="Set `override_verdict` with a non-empty `override_reason`; an empty `override_verdict` clears the override.",
     ),
 )
-class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewsets.GenericViewSet):
+class AssessmentViewSet(
+    VersionedWritesMixin,
+    HistoryMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
     """The tracker's verdicts: each incident against each ceasefire that could concern it.
     Computed automatically; reviewers may override one with a reason."""
 
-    queryset = Assessment.objects.select_related("ceasefire", "override_by")
+    # Assessments of incidents in the trash are kept for a restore but not shown.
+    queryset = Assessment.objects.filter(incident__deleted_at__isnull=True).select_related("ceasefire", "override_by")
     serializer_class = serializers.AssessmentSerializer
     filterset_class = filtersets.AssessmentFilterSet
     http_method_names = ["get", "patch", "head", "options"]
@@ -195,9 +211,12 @@ class AssessmentViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins
                 verdict=data["override_verdict"],
                 reason=data.get("override_reason", ""),
                 user=user,
+                expected_version=self.expected_version,
             )
         elif "override_verdict" in data:
-            assessments.assessment_override_clear(assessment=serializer.instance, user=user)
+            assessments.assessment_override_clear(
+                assessment=serializer.instance, user=user, expected_version=self.expected_version
+            )
         serializer.instance = self.get_queryset().get(pk=serializer.instance.pk)
 
 

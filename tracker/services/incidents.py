@@ -58,7 +58,7 @@ def incident_delete(*, incident: Incident, user, expected_version=None) -> None:
 
 
 @transaction.atomic
-def incident_restore(*, incident: Incident, user, expected_version=None) -> Incident:
+def incident_restore(incident: Incident, *, user, expected_version=None) -> Incident:
     """Bring an incident and the citations trashed with it back, and reassess it."""
     incident = common.restore(incident, user=user, expected_version=expected_version)
     assess_incident(incident)
