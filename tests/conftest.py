@@ -24,6 +24,12 @@ def idlib(db):
 
 
 @pytest.fixture
+def assessed(idlib):
+    """The Idlib 2020 fixture with its verdicts computed (as `make run` has them)."""
+    call_command("recompute_assessments", stdout=io.StringIO())
+
+
+@pytest.fixture
 def user_for(roles):
     def make(role: str):
         if role == "anonymous":

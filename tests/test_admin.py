@@ -138,15 +138,6 @@ def test_protected_delete_is_refused_in_admin(reviewer):
     assert Place.objects.filter(pk=place.pk).exists()
 
 
-@pytest.fixture
-def assessed(idlib):
-    import io
-
-    from django.core.management import call_command
-
-    call_command("recompute_assessments", stdout=io.StringIO())
-
-
 def test_incident_page_shows_verdicts_and_filters_by_them(curator, assessed):
     from tracker.models import Assessment
 

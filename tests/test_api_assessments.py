@@ -1,19 +1,11 @@
 """Verdicts through the API: incident filters, the assessments resource and overrides."""
 
-import io
-
 import pytest
-from django.core.management import call_command
 
 from tests.helpers import if_match
 from tracker.models import Assessment, Ceasefire, Incident
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def assessed(idlib):
-    call_command("recompute_assessments", stdout=io.StringIO())
 
 
 def jan() -> int:

@@ -3,18 +3,21 @@
 import pytest
 from django.test import override_settings
 
-from tests.api_cases import RESOURCES
+from tests.api_cases import BY_ROUTE, RESOURCES
 from tests.helpers import if_match
 
 pytestmark = pytest.mark.django_db
 
 CURATED = {"parties", "places", "sources", "reports", "incidents", "citations"}
 INGEST = {"incidents", "citations", "reports"}
+TRASHABLE = {"places", "reports", "incidents", "citations"}
+ROLES = ["anonymous", "no_permission", "curator", "reviewer", "ingest", "read_only_token"]
+OK = {"get": 200, "post": 201, "put": 200, "patch": 200, "delete": 204}
 
 
 def expected(role: str, method: str, route: str) -> int:
-    """The status the permission design promises."""
-    ok = {"get": 200, "post": 201, "patch": 200, "delete": 204}[method]
+    """The status the permission design promises for the resource endpoints."""
+    ok = OK[method]
     if method == "get":
         return ok
     if role == "anonymous":
@@ -22,7 +25,9 @@ def expected(role: str, method: str, route: str) -> int:
     if role in ("no_permission", "read_only_token"):
         return 403
     if role == "curator":
-        return ok if route in CURATED and method != "delete" else 403
+        if method == "delete":
+            return ok if route in TRASHABLE else 403
+        return ok if route in CURATED else 403
     if role == "reviewer":
         return ok
     if role == "ingest":
@@ -30,36 +35,113 @@ def expected(role: str, method: str, route: str) -> int:
     raise AssertionError(role)
 
 
-def snapshot(model):
-    return sorted(model.objects.values_list("pk", "version"))
+def snapshot():
+    """Every row of every tracker model with its version, trash state and history count."""
+    from django.apps import apps
+
+    state = {}
+    for model in apps.get_app_config("tracker").get_models():
+        manager = getattr(model, "all_objects", model._base_manager)
+        fields = [f for f in ("pk", "version", "deleted_at") if f == "pk" or hasattr(model, f)]
+        state[model._meta.label] = sorted(manager.values_list(*fields))
+    return state
 
 
 @pytest.mark.parametrize("resource", RESOURCES, ids=lambda r: r.route)
-@pytest.mark.parametrize("role", ["anonymous", "no_permission", "curator", "reviewer", "ingest", "read_only_token"])
-@pytest.mark.parametrize("method", ["get", "post", "patch", "delete"])
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("method", ["get", "post", "put", "patch", "delete"])
 def test_permission_matrix(resource, role, method, client_for):
     client = client_for(role)
     obj = resource.make()
-    model = type(obj)
-    payload = resource.create() if method == "post" else None
-    before = snapshot(model)
+    payload = resource.create() if method in ("post", "put") else None
+    if method == "put" and hasattr(obj, "status"):
+        payload["status"] = obj.status  # a status change is the review test's business
+    before = snapshot()
+    url = f"/api/v1/{resource.route}/{obj.pk}/"
     if method == "get":
-        responses = [client.get(f"/api/v1/{resource.route}/"), client.get(f"/api/v1/{resource.route}/{obj.pk}/")]
+        responses = [client.get(f"/api/v1/{resource.route}/"), client.get(url)]
     elif method == "post":
         responses = [client.post(f"/api/v1/{resource.route}/", payload, format="json")]
+    elif method == "put":
+        responses = [client.put(url, payload, format="json", **if_match(obj))]
     elif method == "patch":
-        responses = [client.patch(f"/api/v1/{resource.route}/{obj.pk}/", resource.patch, format="json", **if_match(obj))]
+        responses = [client.patch(url, resource.patch, format="json", **if_match(obj))]
     else:
-        responses = [client.delete(f"/api/v1/{resource.route}/{obj.pk}/", **if_match(obj))]
+        responses = [client.delete(url, **if_match(obj))]
     want = expected(role, method, resource.route)
     for response in responses:
         assert response.status_code == want, response.content
         if want >= 400:
             assert "detail" in response.json()  # a JSON body that says why
     if want >= 400:
-        assert snapshot(model) == before, "a refused request changed data"
-    elif method == "post":
-        assert len(snapshot(model)) == len(before) + 1
+        assert snapshot() == before, "a refused request changed data"
+
+
+def _extra_expected(role: str, endpoint: str, route: str) -> int:
+    """History, trash, restore, purge, verdict overrides, violations and compliance."""
+    if endpoint in ("violations", "compliance", "assessment-get"):
+        return 200
+    if role == "anonymous":
+        return 401
+    if role == "no_permission":
+        return 403
+    if endpoint == "history":
+        return 200
+    if endpoint == "trash":
+        return 200 if role in ("curator", "reviewer", "read_only_token") else 403
+    if endpoint == "restore":
+        return 200 if role in ("curator", "reviewer") else 403
+    if endpoint in ("purge", "assessment-patch"):
+        return {"reviewer": 204 if endpoint == "purge" else 200}.get(role, 403)
+    if endpoint == "assessment-post":
+        return 403  # nobody has add_assessment: verdicts are computed
+    raise AssertionError(endpoint)
+
+
+def _extra_cases():
+    cases = [(r.route, "history") for r in RESOURCES] + [("assessments", "history")]
+    cases += [(route, e) for route in sorted(TRASHABLE) for e in ("trash", "restore", "purge")]
+    cases += [("assessments", e) for e in ("assessment-get", "assessment-patch", "assessment-post")]
+    cases += [("ceasefires", "violations"), ("ceasefires", "compliance")]
+    return cases
+
+
+@pytest.mark.parametrize(("route", "endpoint"), _extra_cases(), ids=lambda v: v)
+@pytest.mark.parametrize("role", ROLES)
+def test_permission_matrix_of_the_other_endpoints(route, endpoint, role, client_for):
+    from tests.factories import AssessmentFactory, CeasefireFactory
+
+    client = client_for(role)
+    if route == "assessments":
+        obj = AssessmentFactory()
+    elif endpoint in ("violations", "compliance"):
+        obj = CeasefireFactory()
+    else:
+        obj = BY_ROUTE[route].make()
+    if endpoint in ("restore", "purge"):
+        from tracker.services.common import delete
+
+        delete(obj, user=None)
+    before = snapshot()
+    url = f"/api/v1/{route}/{obj.pk}/"
+    response = {
+        "history": lambda: client.get(url + "history/"),
+        "trash": lambda: client.get(f"/api/v1/{route}/trash/"),
+        "restore": lambda: client.post(url + "restore/"),
+        "purge": lambda: client.delete(url + "purge/", **if_match(obj)),
+        "assessment-get": lambda: client.get(url),
+        "assessment-patch": lambda: client.patch(
+            url, {"override_verdict": "possible", "override_reason": "Checked."}, format="json", **if_match(obj)
+        ),
+        "assessment-post": lambda: client.post(f"/api/v1/{route}/", {}, format="json"),
+        "violations": lambda: client.get(f"/api/v1/ceasefires/{obj.pk}/violations/"),
+        "compliance": lambda: client.get(f"/api/v1/ceasefires/{obj.pk}/compliance/"),
+    }[endpoint]()
+    want = _extra_expected(role, endpoint, route)
+    assert response.status_code == want, response.content
+    if want >= 400:
+        assert "detail" in response.json()
+        assert snapshot() == before, "a refused request changed data"
 
 
 @override_settings(TRACKER_PUBLIC_READ=False)
