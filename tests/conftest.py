@@ -8,6 +8,7 @@ from rest_framework.test import APIClient
 
 from tests.factories import UserFactory
 from tracker.models import ApiToken
+from tracker.services.fixtures import load_fixture
 
 ROLES = ("anonymous", "no_permission", "curator", "reviewer", "ingest", "read_only_token")
 
@@ -20,7 +21,7 @@ def roles(db):
 @pytest.fixture
 def idlib(db):
     """The curated Idlib 2020 fixture."""
-    call_command("loaddata", "fixtures/idlib_2020.json", verbosity=0)
+    load_fixture("fixtures/idlib_2020.json")
 
 
 @pytest.fixture

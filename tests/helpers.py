@@ -1,7 +1,46 @@
-"""Small helpers shared by the API tests."""
+"""Small helpers shared by the tests."""
+
+from django.forms import MultiWidget
 
 
 def if_match(obj) -> dict:
     """Request headers naming the record's current version (what a client read with GET)."""
     version = type(obj)._base_manager.filter(pk=obj.pk).values_list("version", flat=True).get()
     return {"HTTP_IF_MATCH": f'"{version}"'}
+
+
+def admin_form_data(response) -> dict:
+    """The POST body a browser would send back for an admin change form as it was served:
+    every field's current value, plus each inline formset's management form and rows."""
+    data = {}
+
+    def add(form):
+        for name, field in form.fields.items():
+            value = form[name].value()
+            if value is None or value is False:
+                continue
+            key = form.add_prefix(name)
+            widget = getattr(field.widget, "widget", field.widget)  # admin wraps related widgets
+            if isinstance(widget, MultiWidget):
+                parts = value if isinstance(value, list) else widget.decompress(value)
+                for i, (sub, part) in enumerate(zip(widget.widgets, parts, strict=True)):
+                    if part is not None:
+                        data[f"{key}_{i}"] = sub.format_value(part)
+            elif isinstance(value, (list, tuple)):
+                data[key] = [str(v) for v in value]
+            elif value is True:
+                data[key] = "on"
+            else:
+                data[key] = widget.format_value(value)
+            if key in data and data[key] is None:
+                data.pop(key)
+
+    context = response.context
+    add(context["adminform"].form)
+    # A history (revert) form has no inlines.
+    for inline in context.get("inline_admin_formsets", []):
+        formset = inline.formset
+        add(formset.management_form)
+        for form in formset.forms:
+            add(form)
+    return data

@@ -153,10 +153,14 @@ def test_reviewer_overrides_in_admin(reviewer, assessed):
     from tracker.models import Assessment
 
     assessment = Assessment.objects.get(incident__title__startswith="Artillery shelling")
-    page = reviewer.post(url(Assessment, "change", assessment.pk), {"override_verdict": "possible", "override_reason": ""})
+    opened = {"based_on_version": 1}
+    page = reviewer.post(
+        url(Assessment, "change", assessment.pk), {"override_verdict": "possible", "override_reason": "", **opened}
+    )
     assert "An override needs a reason." in page.content.decode()
     response = reviewer.post(
-        url(Assessment, "change", assessment.pk), {"override_verdict": "possible", "override_reason": "One-sided claim."}
+        url(Assessment, "change", assessment.pk),
+        {"override_verdict": "possible", "override_reason": "One-sided claim.", **opened},
     )
     assert response.status_code == 302
     assessment.refresh_from_db()

@@ -99,7 +99,6 @@ def test_each_service_write_records_exactly_one_row_per_changed_record(roles):
 
 
 def test_bulk_recompute_records_one_row_per_created_or_changed_assessment(idlib):
-    Assessment.objects.all().delete()
     Assessment.history.all().delete()
     with history_context(channel=Channel.COMMAND, reason="nightly recompute"):
         counts = assessments.recompute()

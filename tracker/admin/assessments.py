@@ -3,6 +3,8 @@
 from django import forms
 from django.contrib import admin
 
+from tracker import history
+from tracker.admin.base import ServiceAdmin, VersionedModelForm
 from tracker.models import Assessment
 from tracker.services import assessments
 from tracker.services.assessments import REVIEW_PERMISSION
@@ -20,7 +22,9 @@ COMPUTED = (
 )
 
 
-class OverrideForm(forms.ModelForm):
+class InlineOverrideForm(forms.ModelForm):
+    """An override row under an incident (the incident form carries the version check)."""
+
     class Meta:
         model = Assessment
         fields = ("override_verdict", "override_reason")
@@ -32,21 +36,29 @@ class OverrideForm(forms.ModelForm):
         return data
 
 
-def save_override(assessment: Assessment, user) -> None:
+class OverrideForm(VersionedModelForm, InlineOverrideForm):
+    """The assessment's own page: the override plus the version it was opened at."""
+
+
+def save_override(assessment: Assessment, user, expected_version=None) -> None:
     """Route an edited override through the service (author, time, staleness reset)."""
     current = Assessment.objects.get(pk=assessment.pk)
     if assessment.override_verdict:
         if (assessment.override_verdict, assessment.override_reason) != (current.override_verdict, current.override_reason):
             assessments.assessment_override(
-                assessment=current, verdict=assessment.override_verdict, reason=assessment.override_reason, user=user
+                assessment=current,
+                verdict=assessment.override_verdict,
+                reason=assessment.override_reason,
+                user=user,
+                expected_version=expected_version,
             )
     elif current.override_verdict:
-        assessments.assessment_override_clear(assessment=current, user=user)
+        assessments.assessment_override_clear(assessment=current, user=user, expected_version=expected_version)
 
 
 class AssessmentInline(admin.TabularInline):
     model = Assessment
-    form = OverrideForm
+    form = InlineOverrideForm
     extra = 0
     can_delete = False
     fields = (*COMPUTED[:6], "override_verdict", "override_reason", "override_by", "override_stale")
@@ -60,7 +72,7 @@ class AssessmentInline(admin.TabularInline):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(admin.ModelAdmin):
+class AssessmentAdmin(ServiceAdmin):
     form = OverrideForm
     list_display = (
         "incident",
@@ -87,5 +99,9 @@ class AssessmentAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None) -> bool:
         return request.user.has_perm(REVIEW_PERMISSION)
 
+    def get_readonly_fields(self, request, obj=None):
+        return self.readonly_fields
+
     def save_model(self, request, obj, form, change):
-        save_override(obj, request.user)
+        history.bind(reason=form.cleaned_data.get("change_reason", ""))
+        save_override(obj, request.user, expected_version=[form.cleaned_data["based_on_version"]])

@@ -7,6 +7,7 @@ from tracker.models.incidents import Citation, Incident
 from tracker.models.parties import Party, PartyAlias
 from tracker.models.places import Place, PlaceName
 from tracker.models.sources import Report, Source
+from tracker.models.trash import TrashedCitation, TrashedIncident, TrashedPlace, TrashedReport
 
 __all__ = [
     "ApiToken",
@@ -22,4 +23,8 @@ __all__ = [
     "PlaceName",
     "Report",
     "Source",
+    "TrashedCitation",
+    "TrashedIncident",
+    "TrashedPlace",
+    "TrashedReport",
 ]

@@ -46,9 +46,9 @@ def declaration_create(*, data: Mapping[str, Any], user) -> Declaration:
     return common.create(Declaration, data=data, user=user)
 
 
-def declaration_update(*, declaration: Declaration, data: Mapping[str, Any], user) -> Declaration:
-    return common.update(declaration, data=data, user=user)
+def declaration_update(*, declaration: Declaration, data: Mapping[str, Any], user, expected_version=None) -> Declaration:
+    return common.update(declaration, data=data, user=user, expected_version=expected_version)
 
 
-def declaration_delete(*, declaration: Declaration, user) -> None:
-    common.delete(declaration, user=user)
+def declaration_delete(*, declaration: Declaration, user, expected_version=None) -> None:
+    common.delete(declaration, user=user, expected_version=expected_version)

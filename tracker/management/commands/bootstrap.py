@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from tracker.models import Ceasefire, Incident, Place
+from tracker.services.fixtures import load_fixture
 
 DEV_PASSWORD = "idlib-2020-demo"
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
         if Incident.objects.exists() or Place.objects.exists() or Ceasefire.objects.exists():
             self.stdout.write("Data already present: fixture not loaded again.")
         else:
-            call_command("loaddata", fixture, stdout=self.stdout)
+            load_fixture(fixture, stdout=self.stdout)
             # Fixtures load raw rows; verdicts are derived data, computed here.
             call_command("recompute_assessments", stdout=self.stdout)
         if not no_demo_user:

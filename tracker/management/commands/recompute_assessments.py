@@ -2,6 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
+from tracker.history import Channel, history_context
 from tracker.models import Ceasefire
 from tracker.services.assessments import recompute
 
@@ -17,7 +18,8 @@ class Command(BaseCommand):
             missing = set(ceasefire) - set(Ceasefire.objects.filter(pk__in=ceasefire).values_list("pk", flat=True))
             if missing:
                 raise CommandError(f"No ceasefire with id {', '.join(map(str, sorted(missing)))}.")
-        counts = recompute(ceasefire)
+        with history_context(channel=Channel.COMMAND, reason="recompute_assessments"):
+            counts = recompute(ceasefire)
         self.stdout.write(
             f"assessments: {counts.created} created, {counts.updated} updated, {counts.unchanged} unchanged, {counts.deleted} deleted"
         )
