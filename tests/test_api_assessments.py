@@ -8,30 +8,39 @@ from tracker.models import Assessment, Ceasefire, Incident
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture
+def reader(client_for):
+    """A curator reads every incident, drafts included (see tests/test_visibility.py)."""
+    return client_for("curator")
+
+
 def jan() -> int:
     return Ceasefire.objects.get(name="Idlib ceasefire (January 2020)").pk
 
 
-def titles(api, query: str) -> set[str]:
-    response = api.get(f"/api/v1/incidents/?{query}")
+def titles(reader, query: str) -> set[str]:
+    response = reader.get(f"/api/v1/incidents/?{query}")
     assert response.status_code == 200, response.content
     return {row["title"][:28] for row in response.json()["results"]}
 
 
-def test_incidents_by_ceasefire_and_verdict(assessed, api):
-    assert titles(api, f"ceasefire={jan()}&verdict=violation") == {"Artillery shelling of at lea", "Russian airstrike on a shelt"}
-    assert titles(api, f"ceasefire={jan()}&verdict=violation&verdict=possible") == {
+def test_incidents_by_ceasefire_and_verdict(assessed, reader):
+    assert titles(reader, f"ceasefire={jan()}&verdict=violation") == {
+        "Artillery shelling of at lea",
+        "Russian airstrike on a shelt",
+    }
+    assert titles(reader, f"ceasefire={jan()}&verdict=violation&verdict=possible") == {
         "Artillery shelling of at lea", "Russian airstrike on a shelt", "Airstrikes and shelling on c",
     }  # fmt: skip
     moscow = Ceasefire.objects.get(name__startswith="Moscow").pk
-    assert titles(api, f"ceasefire={moscow}&verdict=violation") == set()
-    assert titles(api, f"ceasefire={moscow}") == {"Russian airstrike on a shelt", "Airstrikes and shelling on c"}
-    assert len(titles(api, "verdict=not_violation")) == 7
+    assert titles(reader, f"ceasefire={moscow}&verdict=violation") == set()
+    assert titles(reader, f"ceasefire={moscow}") == {"Russian airstrike on a shelt", "Airstrikes and shelling on c"}
+    assert len(titles(reader, "verdict=not_violation")) == 7
 
 
-def test_incident_detail_carries_its_verdicts(assessed, api):
+def test_incident_detail_carries_its_verdicts(assessed, reader):
     artillery = Incident.objects.get(title__startswith="Artillery shelling")
-    body = api.get(f"/api/v1/incidents/{artillery.pk}/").json()
+    body = reader.get(f"/api/v1/incidents/{artillery.pk}/").json()
     assert body["assessments"] == [
         {
             "id": Assessment.objects.get(incident=artillery).pk,
@@ -47,9 +56,9 @@ def test_incident_detail_carries_its_verdicts(assessed, api):
     ]
 
 
-def test_assessment_filters(assessed, api):
+def test_assessment_filters(assessed, reader):
     def count(query):
-        response = api.get(f"/api/v1/assessments/?{query}")
+        response = reader.get(f"/api/v1/assessments/?{query}")
         assert response.status_code == 200, response.content
         return response.json()["count"]
 
@@ -79,7 +88,7 @@ def test_override_permissions(assessed, client_for, role, status):
     assert client.delete(f"/api/v1/assessments/{assessment.pk}/").status_code in (401, 403, 405)
 
 
-def test_override_round_trip(assessed, client_for, api):
+def test_override_round_trip(assessed, client_for, reader):
     reviewer = client_for("reviewer")
     assessment = Assessment.objects.get(incident__title__startswith="Artillery shelling")
     url = f"/api/v1/assessments/{assessment.pk}/"
@@ -96,7 +105,10 @@ def test_override_round_trip(assessed, client_for, api):
         "by": "reviewer",
         "stale": False,
     }
-    assert titles(api, f"ceasefire={jan()}&verdict=possible") == {"Artillery shelling of at lea", "Airstrikes and shelling on c"}
+    assert titles(reader, f"ceasefire={jan()}&verdict=possible") == {
+        "Artillery shelling of at lea",
+        "Airstrikes and shelling on c",
+    }
     assert reviewer.patch(
         url, {"override_verdict": "possible", "override_reason": ""}, format="json", **if_match(assessment)
     ).json() == {"override_reason": ["An override needs a reason."]}
@@ -113,30 +125,30 @@ def test_override_round_trip(assessed, client_for, api):
         ("ceasefire=abc", "ceasefire", "No ceasefire with id 'abc'."),
     ],
 )
-def test_bad_assessment_queries(api, query, param, message):
-    response = api.get(f"/api/v1/assessments/?{query}")
+def test_bad_assessment_queries(reader, query, param, message):
+    response = reader.get(f"/api/v1/assessments/?{query}")
     assert (response.status_code, response.json()) == (400, {param: [message]})
 
 
-def test_bad_incident_verdict_query(api):
-    response = api.get("/api/v1/incidents/?verdict=violations")
+def test_bad_incident_verdict_query(reader):
+    response = reader.get("/api/v1/incidents/?verdict=violations")
     assert (response.status_code, response.json()) == (
         400,
         {"verdict": ["Select a valid choice. violations is not one of the available choices."]},
     )
 
 
-def test_ceasefire_violations(assessed, api):
-    response = api.get(f"/api/v1/ceasefires/{jan()}/violations/")
+def test_ceasefire_violations(assessed, reader):
+    response = reader.get(f"/api/v1/ceasefires/{jan()}/violations/")
     assert response.status_code == 200
     assert {r["title"][:28] for r in response.json()["results"]} == {
         "Artillery shelling of at lea", "Russian airstrike on a shelt", "Airstrikes and shelling on c",
     }  # fmt: skip
-    narrowed = api.get(f"/api/v1/ceasefires/{jan()}/violations/?kind=artillery_shelling").json()
+    narrowed = reader.get(f"/api/v1/ceasefires/{jan()}/violations/?kind=artillery_shelling").json()
     assert [r["title"][:28] for r in narrowed["results"]] == ["Artillery shelling of at lea"]
-    assert api.get(f"/api/v1/ceasefires/{jan()}/violations/?kind=foo").json() == {
+    assert reader.get(f"/api/v1/ceasefires/{jan()}/violations/?kind=foo").json() == {
         "kind": ["Select a valid choice. foo is not one of the available choices."]
     }
-    assert api.get("/api/v1/ceasefires/9999/violations/").status_code == 404
+    assert reader.get("/api/v1/ceasefires/9999/violations/").status_code == 404
     moscow = Ceasefire.objects.get(name__startswith="Moscow").pk
-    assert api.get(f"/api/v1/ceasefires/{moscow}/violations/").json()["count"] == 0
+    assert reader.get(f"/api/v1/ceasefires/{moscow}/violations/").json()["count"] == 0

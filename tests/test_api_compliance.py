@@ -12,19 +12,25 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
+def reader(client_for):
+    """A curator reads every incident, drafts included (see tests/test_visibility.py)."""
+    return client_for("curator")
+
+
+@pytest.fixture
 def january(idlib):
     call_command("recompute_assessments", stdout=io.StringIO())
     return Ceasefire.objects.get(name="Idlib ceasefire (January 2020)")
 
 
-def get(api, ceasefire, query=""):
-    response = api.get(f"/api/v1/ceasefires/{ceasefire.pk}/compliance/?{query}")
+def get(reader, ceasefire, query=""):
+    response = reader.get(f"/api/v1/ceasefires/{ceasefire.pk}/compliance/?{query}")
     assert response.status_code == 200, response.content
     return response.json()
 
 
-def test_curated_basis(api, january):
-    body = get(api, january, "days=3")
+def test_curated_basis(reader, january):
+    body = get(reader, january, "days=3")
     assert (body["basis"], body["basis_party"], body["starts_at"], body["timezone"]) == (
         "curated",
         None,
@@ -45,9 +51,9 @@ def test_curated_basis(api, january):
     assert by_party == {"Russian Aerospace Forces": (1, 0), None: (1, 0), "Syrian government": (1, 0), "Syrian Arab Army": (0, 1)}
 
 
-def test_russias_declared_start(api, january):
+def test_russias_declared_start(reader, january):
     russia = Declaration.objects.get(ceasefire=january, party__name="Russia", report__source__name="Duvar English")
-    body = get(api, january, f"days=3&basis=declaration:{russia.pk}")
+    body = get(reader, january, f"days=3&basis=declaration:{russia.pk}")
     assert (body["basis"], body["basis_party"]["name"], body["starts_at"]) == (
         f"declaration:{russia.pk}",
         "Russia",
@@ -58,7 +64,7 @@ def test_russias_declared_start(api, january):
     assert body["rate_ratio"] is None
 
 
-def test_overrides_count_on_the_curated_basis_only(api, january, client_for):
+def test_overrides_count_on_the_curated_basis_only(reader, january, client_for):
     from tracker.models import Assessment
 
     artillery = Assessment.objects.get(ceasefire=january, incident__title__startswith="Artillery")
@@ -69,7 +75,7 @@ def test_overrides_count_on_the_curated_basis_only(api, january, client_for):
         format="json",
         **if_match(artillery),
     )
-    assert get(api, january, "days=3")["totals"]["by_verdict"] == {"violation": 0, "possible": 1, "not_violation": 3}
+    assert get(reader, january, "days=3")["totals"]["by_verdict"] == {"violation": 0, "possible": 1, "not_violation": 3}
 
 
 @pytest.mark.parametrize(
@@ -84,18 +90,18 @@ def test_overrides_count_on_the_curated_basis_only(api, january, client_for):
         ("window=3", {"window": ["Unknown query parameter. Known: basis, days, format."]}),
     ],
 )
-def test_bad_compliance_queries(api, january, query, body):
-    response = api.get(f"/api/v1/ceasefires/{january.pk}/compliance/?{query}")
+def test_bad_compliance_queries(reader, january, query, body):
+    response = reader.get(f"/api/v1/ceasefires/{january.pk}/compliance/?{query}")
     expected = {k: [m.replace("{pk}", str(january.pk)) for m in v] for k, v in body.items()}
     assert (response.status_code, response.json()) == (400, expected)
 
 
-def test_unknown_ceasefire_is_404(api, idlib):
-    assert api.get("/api/v1/ceasefires/99999/compliance/").status_code == 404
+def test_unknown_ceasefire_is_404(reader, idlib):
+    assert reader.get("/api/v1/ceasefires/99999/compliance/").status_code == 404
 
 
-def test_declaration_of_another_ceasefire_is_refused(api, january):
+def test_declaration_of_another_ceasefire_is_refused(reader, january):
     march = Ceasefire.objects.get(name__startswith="Moscow")
     other = Declaration.objects.filter(ceasefire=march).first()
-    response = api.get(f"/api/v1/ceasefires/{january.pk}/compliance/?basis=declaration:{other.pk}")
+    response = reader.get(f"/api/v1/ceasefires/{january.pk}/compliance/?basis=declaration:{other.pk}")
     assert response.status_code == 400

@@ -33,8 +33,10 @@ def pk(model, **lookup) -> int:
 
 
 @pytest.fixture
-def api_idlib(idlib, api):
-    return api
+def api_idlib(idlib, client_for):
+    """A curator's client: filters are tested over every incident, drafts included (what the
+    public sees is tests/test_visibility.py's business)."""
+    return client_for("curator")
 
 
 def test_no_filter_returns_everything(api_idlib):

@@ -15,6 +15,7 @@ from tracker.api.mixins import HistoryMixin, TrashMixin, VersionedWritesMixin
 from tracker.choices import Verdict
 from tracker.models import Assessment, Ceasefire, Citation, Declaration, Incident, Party, Place, Report, Source
 from tracker.selectors.compliance import compliance, parse_basis
+from tracker.selectors.visibility import visible, visible_statuses
 from tracker.services import assessments, gazetteer, incidents, sources
 from tracker.services import ceasefires as ceasefire_services
 
@@ -118,7 +119,7 @@ class CeasefireViewSet(ServiceModelViewSet):
         query.is_valid(raise_exception=True)
         ceasefire = self.get_object()
         basis = parse_basis(ceasefire, query.validated_data["basis"])
-        data = compliance(ceasefire, days=query.validated_data["days"], basis=basis)
+        data = compliance(ceasefire, days=query.validated_data["days"], basis=basis, statuses=visible_statuses(request.user))
         return Response(serializers.ComplianceSerializer(data).data)
 
 
@@ -164,6 +165,9 @@ class IncidentViewSet(TrashMixin, ServiceModelViewSet):
     restore_service = staticmethod(incidents.incident_restore)
     instance_kwarg = "incident"
 
+    def get_queryset(self):
+        return visible(super().get_queryset(), self.request.user)
+
 
 @extend_schema_view(list=extend_schema(summary="List citations"), retrieve=extend_schema(summary="Get a citation"))
 class CitationViewSet(TrashMixin, ServiceModelViewSet):
@@ -176,6 +180,9 @@ class CitationViewSet(TrashMixin, ServiceModelViewSet):
     update_service = staticmethod(incidents.citation_update)
     delete_service = staticmethod(incidents.citation_delete)
     instance_kwarg = "citation"
+
+    def get_queryset(self):
+        return visible(super().get_queryset(), self.request.user, incident_path="incident__")
 
 
 @extend_schema_view(
@@ -202,6 +209,9 @@ class AssessmentViewSet(
     serializer_class = serializers.AssessmentSerializer
     filterset_class = filtersets.AssessmentFilterSet
     http_method_names = ["get", "patch", "head", "options"]
+
+    def get_queryset(self):
+        return visible(super().get_queryset(), self.request.user, incident_path="incident__")
 
     def perform_update(self, serializer):
         data, user = serializer.validated_data, self.request.user
@@ -237,4 +247,4 @@ class CeasefireViolationsView(generics.ListAPIView):
             return self.queryset
         ceasefire = get_object_or_404(Ceasefire, pk=self.kwargs["pk"])
         violating = Assessment.objects.filter(effective_verdict_in([Verdict.VIOLATION, Verdict.POSSIBLE]), ceasefire=ceasefire)
-        return IncidentViewSet.queryset.filter(pk__in=violating.values("incident_id"))
+        return visible(IncidentViewSet.queryset.filter(pk__in=violating.values("incident_id")), self.request.user)

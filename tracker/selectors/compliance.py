@@ -8,6 +8,7 @@ reviewer's override counts; on a declaration basis verdicts are evaluated afresh
 
 import zoneinfo
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -56,8 +57,9 @@ def _empty_verdicts() -> dict[str, int]:
     return dict.fromkeys(Verdict.values, 0)
 
 
-def compliance(ceasefire: Ceasefire, *, days: int, basis: Basis) -> dict:
-    """The compliance summary as plain data (the API serialises it as is)."""
+def compliance(ceasefire: Ceasefire, *, days: int, basis: Basis, statuses: Iterable[str] | None = None) -> dict:
+    """The compliance summary as plain data (the API serialises it as is). `statuses` limits
+    the incidents counted (the public sees verified and disputed ones only)."""
     if not 1 <= days <= MAX_DAYS:
         raise ValidationError({"days": f"Must be between 1 and {MAX_DAYS}."})
     tz = zoneinfo.ZoneInfo(ceasefire.timezone)
@@ -80,6 +82,8 @@ def compliance(ceasefire: Ceasefire, *, days: int, basis: Basis) -> dict:
     perpetrators: dict[int | None, dict] = defaultdict(lambda: {"before": 0, "after": 0, "by_verdict": _empty_verdicts()})
     totals = {"before": 0, "after": 0, "by_verdict": _empty_verdicts()}
     candidates = candidate_incidents(ctx, margin=margin).filter(occurred_at__lt=range_end)
+    if statuses is not None:
+        candidates = candidates.filter(status__in=list(statuses))
     for incident in candidates.iterator(chunk_size=2000):
         window_start = incident_window(
             incident.occurred_at, incident.time_precision, incident.occurred_until, ctx.timezones.get(incident.place_id, "UTC")
