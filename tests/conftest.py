@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.core.cache import cache
 from django.core.management import call_command
 from rest_framework.test import APIClient
 
@@ -11,6 +12,12 @@ from tracker.models import ApiToken
 from tracker.services.fixtures import load_fixture
 
 ROLES = ("anonymous", "no_permission", "curator", "reviewer", "ingest", "read_only_token")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters live in the cache: each test starts with none."""
+    cache.clear()
 
 
 @pytest.fixture

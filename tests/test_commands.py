@@ -59,10 +59,10 @@ def test_bootstrap_takes_credentials_from_the_environment(monkeypatch):
     monkeypatch.setenv("DJANGO_SUPERUSER_USERNAME", "amira")
     monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "s3cret-enough-pass")
     run("bootstrap", "--fixture", "fixtures/idlib_2020.json")
-    from django.contrib.auth import authenticate
+    from django.contrib.auth import get_user_model
 
-    user = authenticate(username="amira", password="s3cret-enough-pass")
-    assert user is not None and user.is_staff and user.groups.filter(name="curator").exists()
+    user = get_user_model().objects.get(username="amira")
+    assert user.check_password("s3cret-enough-pass") and user.is_staff and user.groups.filter(name="curator").exists()
 
 
 def test_bootstrap_refuses_a_default_password_in_production(monkeypatch, settings):

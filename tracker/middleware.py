@@ -1,6 +1,28 @@
 """Request middleware of the tracker."""
 
+from django.conf import settings
+from django.http import JsonResponse
+
 from tracker.history import Channel, history_context
+
+
+class RequestLimitsMiddleware:
+    """API request bodies larger than TRACKER_MAX_BODY_BYTES are answered 413 before anything
+    reads them (DRF's parsers would read them whole)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path.startswith("/api/"):
+            try:
+                length = int(request.META.get("CONTENT_LENGTH") or 0)
+            except ValueError:
+                return JsonResponse({"detail": "Content-Length must be a whole number of bytes."}, status=400)
+            limit = settings.TRACKER_MAX_BODY_BYTES
+            if length > limit:
+                return JsonResponse({"detail": f"The request body is {length} bytes; the limit is {limit} bytes."}, status=413)
+        return self.get_response(request)
 
 
 class HistoryChannelMiddleware:

@@ -1,5 +1,6 @@
 """Filtering that never silently ignores what a client asked for."""
 
+from django.conf import settings
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 
@@ -20,9 +21,12 @@ class StrictFilterBackend(DjangoFilterBackend):
                 # Range-style filters accept suffixed names (e.g. `near` + its own widget parts).
                 known |= set(getattr(f, "extra_param_names", ()))
         errors = {}
+        limit = settings.TRACKER_MAX_FILTER_VALUES
         for name, values in request.query_params.lists():
             if "\x00" in name or any("\x00" in v for v in values):
                 errors[name.replace("\x00", "\\x00")] = ["Null characters are not allowed."]
+            elif len(values) > limit:
+                errors[name] = [f"At most {limit} values may be given ({len(values)} were)."]
             elif view.action == "list" and name not in known:
                 errors[name] = [f"Unknown query parameter. Known: {', '.join(sorted(known))}."]
         if errors:
