@@ -111,3 +111,10 @@ def test_cors_is_off_by_default_and_allows_only_listed_origins(api, settings):
         HTTP_ACCESS_CONTROL_REQUEST_HEADERS="if-match, authorization",
     )
     assert "if-match" in preflight["Access-Control-Allow-Headers"]
+
+
+def test_healthz_answers_without_auth_or_throttle(client, settings):
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "1/min"}}
+    for _ in range(3):
+        response = client.get("/healthz")
+        assert (response.status_code, response.json()) == (200, {"status": "ok"})
