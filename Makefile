@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 
-.PHONY: run test lint check schema clean
+.PHONY: run test lint check security deploy-check fuzz backup restore schema clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -40,6 +40,20 @@ check: $(VENV)/.dev
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/python manage.py spectacular --validate --fail-on-warn --file /dev/null
+
+## security: bandit (medium and high severity) and pip-audit of the pinned requirements.
+security: $(VENV)/.dev
+	$(BIN)/bandit -r tracker config -ll -q
+	@if curl -fsS -m 10 https://pypi.org/pypi/django/json -o /dev/null 2>/dev/null; then \
+		$(BIN)/pip-audit -r requirements.txt --progress-spinner off; \
+	else \
+		echo "NOTICE: pip-audit skipped: its advisory source (pypi.org JSON API) is not reachable from this machine."; \
+	fi
+
+## deploy-check: Django's deployment checks under DJANGO_ENV=production, warnings fail.
+deploy-check: $(VENV)/.dev
+	DJANGO_ENV=production DJANGO_SECRET_KEY=deploy-check-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	DJANGO_ALLOWED_HOSTS=tracker.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

