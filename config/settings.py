@@ -108,6 +108,13 @@ DATABASES = {
 }
 # No ATOMIC_REQUESTS: every service write is its own transaction, and reads need none.
 DATABASES["default"].setdefault("TEST", {})
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Several server processes may write: take the write lock when a transaction begins (a
+    # read-then-write transaction cannot then fail to upgrade its lock), wait for it up to
+    # 20 s, and let readers go on while a write happens (WAL).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The shared cache holds API throttle counters: use Redis (CACHE_URL=redis://host:6379/1) in

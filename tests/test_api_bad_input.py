@@ -90,9 +90,9 @@ LIST_CASES = [
 @pytest.mark.parametrize(("route", "query", "param", "message"), LIST_CASES, ids=[f"{c[0]}?{c[1]}" for c in LIST_CASES])
 def test_bad_query_parameters(api, route, query, param, message):
     response = api.get(f"/api/v1/{route}/?{query}")
-    expected_status = 404 if param == "page" and message == "Invalid page." else 400
-    assert response.status_code == expected_status, response.content
-    assert response.json() == {param: [message]}
+    past_the_end = param == "page" and message == "Invalid page."
+    assert response.status_code == (404 if past_the_end else 400), response.content
+    assert response.json() == ({"detail": message, param: [message]} if past_the_end else {param: [message]})
 
 
 def test_unknown_parameter_is_an_error_not_no_filter(api):

@@ -79,3 +79,24 @@ def exception_handler(exc, context):
         set_rollback()
         return Response(constraint_error(exc), status=status.HTTP_400_BAD_REQUEST)
     return drf_exception_handler(exc, context)
+
+
+def not_found(request, exception=None):
+    """handler404: JSON under /api/ (a URL no route matches, e.g. a non-numeric id), the
+    usual page elsewhere."""
+    from django.http import JsonResponse
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return page_not_found(request, exception)
+
+
+def server_error(request):
+    """handler500: JSON under /api/, the usual page elsewhere."""
+    from django.http import JsonResponse
+    from django.views.defaults import server_error as default
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "Server error."}, status=500)
+    return default(request)

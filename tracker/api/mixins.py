@@ -10,24 +10,13 @@ from rest_framework.response import Response
 
 from tracker import history
 from tracker.api import serializers
-from tracker.api.schema import ErrorSerializer
+from tracker.api.schema import ConflictSerializer
 from tracker.api.versioning import IF_MATCH, etag, parse_if_match
 from tracker.selectors.history import history_of, with_changes
 from tracker.services import common
 
 CHANGE_REASON = "X-Change-Reason"
 MAX_REASON = 1000
-
-IF_MATCH_PARAMETER = OpenApiParameter(
-    IF_MATCH,
-    str,
-    OpenApiParameter.HEADER,
-    required=True,
-    description='The ETag of the version this write is based on, as a GET returned it (e.g. "3").',
-)
-REASON_PARAMETER = OpenApiParameter(
-    CHANGE_REASON, str, OpenApiParameter.HEADER, description="Why the change is made; kept in the record's history."
-)
 
 
 class VersionedWritesMixin:
@@ -36,6 +25,8 @@ class VersionedWritesMixin:
 
     #: Methods that must name the version they change.
     if_match_methods = ("PUT", "PATCH", "DELETE")
+    # Ids are whole numbers: anything else is a (JSON) 404 without reaching a view.
+    lookup_value_regex = "[0-9]+"
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -120,8 +111,7 @@ class TrashMixin:
         summary="Purge from the trash (reviewers)",
         description="Removes a record that is already in the trash, for good; its history stays.",
         request=None,
-        parameters=[IF_MATCH_PARAMETER],
-        responses={204: None, 409: OpenApiResponse(ErrorSerializer, description="Other records still refer to it.")},
+        responses={204: None, 409: OpenApiResponse(ConflictSerializer, description="Other records still refer to it.")},
     )
     @action(detail=True, methods=["delete"], filter_backends=[])
     def purge(self, request, pk=None):

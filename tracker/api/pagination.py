@@ -37,7 +37,8 @@ class StrictPageNumberPagination(pagination.PageNumberPagination):
         try:
             return super().paginate_queryset(queryset, request, view)
         except NotFound as exc:
-            raise NotFound({"page": [str(exc.detail)]}) from None
+            # `detail` like every other 404, `page` naming the parameter at fault.
+            raise NotFound({"detail": str(exc.detail), "page": [str(exc.detail)]}) from None
 
     def get_paginated_response_schema(self, schema):
         response = super().get_paginated_response_schema(schema)

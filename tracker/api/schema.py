@@ -1,11 +1,27 @@
-"""OpenAPI generation: every operation documents the errors it can answer with."""
+"""OpenAPI generation: every operation documents the errors it can answer with, and the
+headers of versioned writes (If-Match, X-Change-Reason)."""
 
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
+
+IF_MATCH_PARAMETER = OpenApiParameter(
+    "If-Match",
+    str,
+    OpenApiParameter.HEADER,
+    required=True,
+    description='The ETag of the version this write is based on, as a GET returned it (e.g. "3"). Missing: 428; stale: 412.',
+)
+REASON_PARAMETER = OpenApiParameter(
+    "X-Change-Reason",
+    str,
+    OpenApiParameter.HEADER,
+    description="Why the change is made (at most 1000 characters); kept in the record's history.",
+)
 
 
 class ErrorSerializer(serializers.Serializer):
-    """`{"detail": "..."}`: authentication, permission, not found, conflict."""
+    """`{"detail": "..."}`: authentication, permission, not found, conflict, limits."""
 
     detail = serializers.CharField()
 
@@ -16,16 +32,48 @@ class ConflictSerializer(ErrorSerializer):
     )
 
 
+class PreconditionFailedSerializer(ErrorSerializer):
+    current_version = serializers.IntegerField(help_text="The record's version now; its ETag is in the ETag header.")
+
+
 VALIDATION_ERROR = {
     "type": "object",
-    "description": "Input errors keyed by the field or query parameter at fault (non_field_errors otherwise).",
-    "additionalProperties": {"type": "array", "items": {"type": "string"}},
+    "description": (
+        "Input errors keyed by the field, header or query parameter at fault (non_field_errors otherwise); "
+        "errors inside a list of objects are keyed by position. A body that is not valid JSON gets `detail`."
+    ),
+    "properties": {"detail": {"type": "string"}},
+    "additionalProperties": {
+        "anyOf": [
+            {"type": "array", "items": {"anyOf": [{"type": "string"}, {"type": "object"}]}},
+            {"type": "object"},
+        ]
+    },
     "example": {"occurred_after": ["Include a UTC offset (2020-01-12T00:01:00+03:00 or ...Z); a time without one is ambiguous."]},
 }
 
+# Actions that answer a paginated list although they are not `list`.
+LIST_ACTIONS = {"list", "trash", "history"}
+VERSIONED_METHODS = {"PUT", "PATCH", "DELETE"}
+
 
 class TrackerAutoSchema(AutoSchema):
-    """drf-spectacular's AutoSchema plus the 400/401/403/404/409 responses our views return."""
+    """drf-spectacular's AutoSchema plus the 400/401/403/404/409/412/413/415/428/429 responses
+    our views return and the If-Match / X-Change-Reason headers of writes."""
+
+    def _is_list_view(self, serializer=None):
+        if getattr(self.view, "action", None) in ("trash",):
+            return True
+        return super()._is_list_view(serializer)
+
+    def get_override_parameters(self):
+        parameters = list(super().get_override_parameters())
+        names = {getattr(p, "name", None) for p in parameters}
+        if self.method in VERSIONED_METHODS and "If-Match" not in names:
+            parameters.append(IF_MATCH_PARAMETER)
+        if self.method in ("POST", *VERSIONED_METHODS) and "X-Change-Reason" not in names:
+            parameters.append(REASON_PARAMETER)
+        return parameters
 
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
@@ -37,16 +85,26 @@ class TrackerAutoSchema(AutoSchema):
                 responses[code] = body
 
         detail = ErrorSerializer
-        write = self.method in ("POST", "PUT", "PATCH", "DELETE")
-        is_list = self._is_list_view()
-        if write or is_list:
-            add("400", "Invalid input or query parameter; the body names each one.", VALIDATION_ERROR)
-        add("401", "Authentication required (writes, or reads when public read is off), or the token is invalid.", detail)
+        write = self.method in ("POST", *VERSIONED_METHODS)
+        add("400", "Invalid input, header or query parameter; the body names each one.", VALIDATION_ERROR)
+        add(
+            "401",
+            "Authentication required (writes, history, trash, or reads when public read is off), or the token is invalid.",
+            detail,
+        )
         add("403", "Authenticated, but without the permission this needs.", detail)
-        if not is_list and self.method != "POST":
-            add("404", "No such record.", detail)
-        if is_list:
+        if "{" in self.path:
+            add("404", "No such record (or not visible to you).", detail)
+        elif self._is_list_view():
             add("404", "Page number past the last page.", detail)
         if self.method == "DELETE":
             add("409", "Other records still refer to this one.", ConflictSerializer)
+        if self.method in VERSIONED_METHODS or getattr(self.view, "action", None) == "restore":
+            add("412", "If-Match names another version: the record changed since it was read.", PreconditionFailedSerializer)
+        if self.method in VERSIONED_METHODS:
+            add("428", "If-Match is missing (or `*`): name the version the write is based on.", detail)
+        if write:
+            add("413", "The request body is larger than the limit.", detail)
+            add("415", "The body's content type is not JSON, form or multipart.", detail)
+        add("429", "Too many requests for this client's scope; retry after the Retry-After header's seconds.", detail)
         return responses
