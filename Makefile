@@ -55,5 +55,21 @@ deploy-check: $(VENV)/.dev
 	DJANGO_ENV=production DJANGO_SECRET_KEY=deploy-check-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
 	DJANGO_ALLOWED_HOSTS=tracker.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
 
+## backup: write the data and its history to $(BACKUP) (DATABASE_URL chooses the database).
+BACKUP ?= backups/tracker-$(shell date -u +%Y%m%dT%H%M%SZ).json
+backup: $(VENV)/.runtime
+	@mkdir -p $(dir $(BACKUP))
+	$(BIN)/python manage.py backup $(BACKUP)
+
+## restore: replace the database's contents with $(BACKUP).
+restore: $(VENV)/.runtime
+	@test -n "$(BACKUP)" -a -f "$(BACKUP)" || { echo "usage: make restore BACKUP=backups/FILE.json"; exit 2; }
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py restore --replace $(BACKUP)
+
+## fuzz: schemathesis against the live API (FUZZ_DATABASE_URL, FUZZ_EXAMPLES).
+fuzz: $(VENV)/.dev
+	bash .ci/fuzz
+
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

@@ -25,8 +25,9 @@ class VersionedWritesMixin:
 
     #: Methods that must name the version they change.
     if_match_methods = ("PUT", "PATCH", "DELETE")
-    # Ids are whole numbers: anything else is a (JSON) 404 without reaching a view.
-    lookup_value_regex = "[0-9]+"
+    # Ids are whole numbers that fit a 64-bit key: anything else is a (JSON) 404 without
+    # reaching a view (or the database, which would refuse an out-of-range number).
+    lookup_value_regex = "[0-9]{1,18}"
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)

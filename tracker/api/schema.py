@@ -99,10 +99,10 @@ class TrackerAutoSchema(AutoSchema):
             add("404", "Page number past the last page.", detail)
         if self.method == "DELETE":
             add("409", "Other records still refer to this one.", ConflictSerializer)
-        if self.method in VERSIONED_METHODS or getattr(self.view, "action", None) == "restore":
+        guarded = self.method in VERSIONED_METHODS or getattr(self.view, "action", None) == "restore"
+        if guarded:
             add("412", "If-Match names another version: the record changed since it was read.", PreconditionFailedSerializer)
-        if self.method in VERSIONED_METHODS:
-            add("428", "If-Match is missing (or `*`): name the version the write is based on.", detail)
+            add("428", "If-Match is missing (where required) or `*`: name the version the write is based on.", detail)
         if write:
             add("413", "The request body is larger than the limit.", detail)
             add("415", "The body's content type is not JSON, form or multipart.", detail)
