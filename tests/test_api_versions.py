@@ -107,3 +107,31 @@ def test_two_clients_with_the_same_etag_only_one_wins(client_for):
 
 def test_unknown_record_with_if_match_is_404(reviewer):
     assert reviewer.patch("/api/v1/incidents/999999/", {"title": "X"}, format="json", HTTP_IF_MATCH='"1"').status_code == 404
+
+
+def test_audit_fields_cannot_be_mass_assigned(client_for):
+    reviewer, curator = client_for("reviewer"), client_for("curator")
+    incident = IncidentFactory()
+    url = f"/api/v1/incidents/{incident.pk}/"
+    # Read-only fields in a body are ignored (a served body can be sent back)...
+    ignored = curator.patch(
+        url, {"version": 99, "id": 12345, "created_at": "2000-01-01T00:00:00Z", "title": "T"}, format="json", HTTP_IF_MATCH='"1"'
+    )
+    assert ignored.status_code == 200 and ignored.json()["version"] == 2 and ignored.json()["id"] == incident.pk
+    assert ignored.json()["created_at"] != "2000-01-01T00:00:00Z"
+    # ...fields the API does not have are refused by name, and nothing is written.
+    refused = curator.patch(
+        url,
+        {"created_by": reviewer.user.pk, "deleted_at": "2020-01-01T00:00:00Z", "kiled_high": 3},
+        format="json",
+        HTTP_IF_MATCH='"2"',
+    )
+    assert (refused.status_code, refused.json()) == (
+        400,
+        {"created_by": ["Unknown field."], "deleted_at": ["Unknown field."], "kiled_high": ["Unknown field."]},
+    )
+    current = Incident.objects.get(pk=incident.pk)
+    assert (current.version, current.created_by, current.deleted_at) == (2, None, None)
+    # Status changes reserved to reviewers stay reserved whatever the body says.
+    response = curator.patch(url, {"status": "rejected"}, format="json", HTTP_IF_MATCH='"2"')
+    assert response.status_code == 403 and Incident.objects.get(pk=incident.pk).status == incident.status

@@ -26,9 +26,23 @@ from tracker.selectors.history import HISTORY_TYPES
 AUDIT_FIELDS = ["version", "created_at", "updated_at"]
 
 
-class TrackerModelSerializer(serializers.ModelSerializer):
+class RejectUnknownFieldsMixin:
+    """A body key the resource does not have is a 400 naming it, not silently dropped (a typo
+    like `kiled_high` must not look like success). Read-only fields (`version`, `id`, audit
+    times) are accepted and ignored, so a served body can be sent back as it is."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "keys"):
+            unknown = sorted(set(data.keys()) - set(self.fields))
+            if unknown:
+                raise serializers.ValidationError({name: ["Unknown field."] for name in unknown})
+        return super().to_internal_value(data)
+
+
+class TrackerModelSerializer(RejectUnknownFieldsMixin, serializers.ModelSerializer):
     """Datetimes must carry an offset; validation of constraints is the model's (full_clean in
-    the service), so DRF's own unique validators are switched off to keep one set of rules."""
+    the service), so DRF's own unique validators are switched off to keep one set of rules.
+    Unknown body fields are refused; serializers bind only their declared writable fields."""
 
     serializer_field_mapping = {**serializers.ModelSerializer.serializer_field_mapping, models.DateTimeField: OffsetDateTimeField}
 
@@ -249,7 +263,7 @@ class AssessmentBriefSerializer(serializers.ModelSerializer):
         return OverrideSerializer(obj).data if obj.override_verdict else None
 
 
-class AssessmentSerializer(AssessmentBriefSerializer):
+class AssessmentSerializer(RejectUnknownFieldsMixin, AssessmentBriefSerializer):
     """An assessment with its incident; reviewers write `override_verdict` + `override_reason`
     (an empty verdict clears the override)."""
 
