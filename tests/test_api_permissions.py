@@ -93,15 +93,20 @@ def _extra_expected(role: str, endpoint: str, route: str) -> int:
         return 200 if role in ("curator", "reviewer") else 403
     if endpoint in ("purge", "assessment-patch"):
         return {"reviewer": 204 if endpoint == "purge" else 200}.get(role, 403)
-    if endpoint == "assessment-post":
-        return 403  # nobody has add_assessment: verdicts are computed
+    if endpoint in ("assessment-post", "assessment-delete"):
+        return 403  # nobody has add/delete_assessment: verdicts are computed
+    if endpoint == "assessment-put":
+        return 405 if role == "reviewer" else 403  # overrides are PATCHed
     raise AssertionError(endpoint)
 
 
 def _extra_cases():
     cases = [(r.route, "history") for r in RESOURCES] + [("assessments", "history")]
     cases += [(route, e) for route in sorted(TRASHABLE) for e in ("trash", "restore", "purge")]
-    cases += [("assessments", e) for e in ("assessment-get", "assessment-patch", "assessment-post")]
+    cases += [
+        ("assessments", e)
+        for e in ("assessment-get", "assessment-patch", "assessment-post", "assessment-put", "assessment-delete")
+    ]
     cases += [("ceasefires", "violations"), ("ceasefires", "compliance")]
     return cases
 
@@ -134,6 +139,8 @@ def test_permission_matrix_of_the_other_endpoints(route, endpoint, role, client_
             url, {"override_verdict": "possible", "override_reason": "Checked."}, format="json", **if_match(obj)
         ),
         "assessment-post": lambda: client.post(f"/api/v1/{route}/", {}, format="json"),
+        "assessment-put": lambda: client.put(url, {"override_verdict": "possible"}, format="json", **if_match(obj)),
+        "assessment-delete": lambda: client.delete(url, **if_match(obj)),
         "violations": lambda: client.get(f"/api/v1/ceasefires/{obj.pk}/violations/"),
         "compliance": lambda: client.get(f"/api/v1/ceasefires/{obj.pk}/compliance/"),
     }[endpoint]()
@@ -152,6 +159,23 @@ def test_private_read_needs_view_permission(resource, role, status, client_for):
     client = client_for(role)
     assert client.get(f"/api/v1/{resource.route}/").status_code == status
     assert client.get(f"/api/v1/{resource.route}/{obj.pk}/").status_code == status
+
+
+@override_settings(TRACKER_PUBLIC_READ=False)
+@pytest.mark.parametrize(("role", "status"), [("anonymous", 401), ("no_permission", 403), ("curator", 200), ("ingest", 200)])
+def test_private_read_covers_verdicts_violations_and_compliance(role, status, client_for):
+    from tests.factories import AssessmentFactory
+
+    assessment = AssessmentFactory()
+    client = client_for(role)
+    ceasefire = assessment.ceasefire_id
+    for path in (
+        "/api/v1/assessments/",
+        f"/api/v1/assessments/{assessment.pk}/",
+        f"/api/v1/ceasefires/{ceasefire}/violations/",
+        f"/api/v1/ceasefires/{ceasefire}/compliance/",
+    ):
+        assert client.get(path).status_code == status, path
 
 
 def test_anonymous_write_is_401_with_token_challenge(api):
