@@ -81,3 +81,31 @@ def test_filtered_incident_list_is_constant_too(api):
     with CaptureQueriesContext(connection):
         assert api.get(url).json()["count"] == 18
     assert count_queries(api, url) == small == 5  # + the check that the place exists
+
+
+@pytest.mark.parametrize("changes", [2, 20])
+def test_history_query_count_is_constant(client_for, changes):
+    """Record + its history page + the entry before the page + count; user joined."""
+    from tracker.models import Incident
+    from tracker.services import incidents
+
+    reviewer = client_for("reviewer")
+    incident = f.IncidentFactory(killed_high=0)
+    for n in range(changes):
+        incidents.incident_update(incident=Incident.objects.get(pk=incident.pk), data={"killed_high": n + 1}, user=reviewer.user)
+    reviewer.get("/api/v1/parties/")  # the user's permissions and groups are cached from here on
+    assert count_queries(reviewer, f"/api/v1/incidents/{incident.pk}/history/?page_size=10") == 6
+
+
+@pytest.mark.parametrize("n", [2, 20])
+def test_trash_query_count_is_constant(client_for, n):
+    from tracker.services.common import delete
+
+    reviewer = client_for("reviewer")
+    for _ in range(n):
+        populate("citations", 1)
+    for citation in f.CitationFactory._meta.model.objects.all():
+        delete(citation, user=None)
+    reviewer.get("/api/v1/parties/")
+    # session user + throttle scope (groups) + count + page, whatever the length
+    assert count_queries(reviewer, "/api/v1/citations/trash/") == 4

@@ -82,7 +82,11 @@ class TrashMixin:
 
     def get_queryset(self):
         if getattr(self, "action", None) in ("trash", "restore", "purge"):
-            return self.queryset.model.trashed.all()
+            # The viewset's joins and prefetches, over the trash instead of the live rows.
+            live = self.queryset
+            trashed = live.model.trashed.all()
+            trashed.query.select_related = live.query.select_related
+            return trashed.prefetch_related(*live._prefetch_related_lookups)
         return super().get_queryset()
 
     @extend_schema(
