@@ -107,5 +107,5 @@ def test_trash_query_count_is_constant(client_for, n):
     for citation in f.CitationFactory._meta.model.objects.all():
         delete(citation, user=None)
     reviewer.get("/api/v1/parties/")
-    # session user + throttle scope (groups) + count + page, whatever the length
+    # The same at 2 and 20 trashed citations: user and group permissions, count, page.
     assert count_queries(reviewer, "/api/v1/citations/trash/") == 4
