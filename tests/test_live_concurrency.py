@@ -102,16 +102,28 @@ def test_concurrent_writers_lose_no_update(postgresql_only, roles, settings):
     outcomes = [o for result in results for o in result]
     statuses = [o[1] for o in outcomes]
     report = {s: statuses.count(s) for s in sorted(set(statuses))}
-    print(f"\nconcurrency: {len(outcomes)} PATCH requests from {WRITERS} processes in {SECONDS:.0f} s: {report}")
     assert set(statuses) <= {200, 412}, report  # zero 5xx, nothing else
     assert report.get(200, 0) > 0 and report.get(412, 0) > 0, "the writers did not race"
+    lost = 0
     for incident in Incident.objects.filter(pk__in=ids):
         accepted = sorted((o[3], o[2]) for o in outcomes if o[0] == incident.pk and o[1] == 200)
         # Exactly one accepted write per version, no gaps: nothing was overwritten unseen.
         assert [version for version, _ in accepted] == list(range(2, incident.version + 1))
         assert Incident.history.filter(id=incident.pk, history_type="~").count() == len(accepted)
+        # Every accepted write is in the history as that version, with its value: none lost.
+        recorded = dict(Incident.history.filter(id=incident.pk, history_type="~").values_list("version", "description"))
+        lost += sum(1 for version, value in accepted if recorded.get(version) != value)
         # The final state is the last accepted write.
         assert incident.description == accepted[-1][1]
+    assert lost == 0
+    line = (
+        f"concurrency: {len(outcomes)} PATCH requests from {WRITERS} processes in {SECONDS:.0f} s against 4 gunicorn "
+        f"workers: {report.get(200, 0)} accepted, {report.get(412, 0)} answered 412, {lost} lost writes, 0 server errors\n"
+    )
+    print(line)
+    if os.environ.get("TRACKER_LIVE_REPORT"):
+        with open(os.environ["TRACKER_LIVE_REPORT"], "a", encoding="utf-8") as out:
+            out.write(line)
 
 
 def test_throttle_limits_hold_across_workers(postgresql_only, roles):
