@@ -23,7 +23,7 @@ def populate(route: str, n: int) -> None:
         elif route == "sources":
             f.SourceFactory(affiliated_party=f.PartyFactory())
         elif route == "reports":
-            f.ReportFactory(wire_source=f.SourceFactory())
+            f.ReportFactory(wire_source=f.SourceFactory(), syndicated_from=f.ReportFactory())
         elif route == "incidents":
             incident = f.IncidentFactory(perpetrator=f.PartyFactory(), attribution="alleged")
             f.CitationFactory(incident=incident)
@@ -48,7 +48,7 @@ EXPECTED = {
     "places": 3,
     "ceasefires": 4,
     "sources": 2,
-    "reports": 2,
+    "reports": 4,  # + the cluster: copies of each report and of its original
     "incidents": 4,
     "citations": 2,
     "assessments": 2,

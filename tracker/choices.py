@@ -173,3 +173,11 @@ class Reason(models.TextChoices):
 
 
 FAILING_REASONS = frozenset({Reason.BEFORE_START, Reason.AFTER_END, Reason.OUTSIDE_ZONE, Reason.PERPETRATOR_NOT_BOUND})
+
+
+class SyndicationDecision(models.TextChoices):
+    """A curator's word on a report's detected syndication link; kept across recomputation."""
+
+    AUTOMATIC = "", "Automatic"
+    CONFIRMED = "confirmed", "Confirmed copy"
+    DETACHED = "detached", "Not a copy (detached)"

@@ -1,10 +1,26 @@
 """Admin for sources and reports."""
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from tracker.admin.base import ServiceAdmin
+from tracker.choices import SyndicationDecision
 from tracker.models import Report, Source
 from tracker.services import sources
+
+
+class OriginalFilter(admin.SimpleListFilter):
+    title = "near-copy"
+    parameter_name = "copy"
+
+    def lookups(self, request, model_admin):
+        return [("no", "Originals"), ("yes", "Near-copies")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(syndicated_from__isnull=self.value() == "no")
+        return queryset
 
 
 @admin.register(Source)
@@ -22,13 +38,68 @@ class SourceAdmin(ServiceAdmin):
 
 @admin.register(Report)
 class ReportAdmin(ServiceAdmin):
-    list_display = ("title", "source", "wire_source", "published_at", "language")
-    list_filter = ("language", "source__kind", "source")
+    list_display = (
+        "title",
+        "source",
+        "wire_source",
+        "published_at",
+        "syndicated_from",
+        "syndication_score",
+        "syndication_decision",
+    )
+    list_filter = ("syndication_decision", OriginalFilter, "language", "source__kind", "source")
     search_fields = ("title", "url", "summary", "source__name", "wire_source__name", "author")
-    list_select_related = ("source", "wire_source")
+    list_select_related = ("source", "wire_source", "syndicated_from")
     autocomplete_fields = ("source", "wire_source", "syndicated_from")
+    readonly_fields = ("syndication_score", "cluster")
     date_hierarchy = "published_at"
+    actions = ["confirm_syndication", "detach_syndication", "automatic_syndication"]
     create_service = staticmethod(sources.report_create)
     update_service = staticmethod(sources.report_update)
     delete_service = staticmethod(sources.report_delete)
     instance_kwarg = "report"
+
+    @admin.display(description="Cluster of near-copies")
+    def cluster(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        root = obj.syndicated_from or obj
+        members = [root, *root.syndicated_copies.order_by("published_at", "pk")]
+        if len(members) == 1:
+            return "No near-copies found."
+        items = format_html_join(
+            "",
+            '<li><a href="{}">{}</a> — {}{}</li>',
+            (
+                (
+                    reverse("admin:tracker_report_change", args=[m.pk]),
+                    m.title,
+                    m.source,
+                    ""
+                    if m.pk == root.pk
+                    else f" (overlap {m.syndication_score:.0%}, {m.get_syndication_decision_display().lower()})",
+                )
+                for m in members
+            ),
+        )
+        return format_html("<ol>{}</ol>", items)
+
+    def _decide(self, request, queryset, decision: str, verb: str):
+        self.run_service(
+            request,
+            lambda report: sources.report_update(report=report, data={"syndication_decision": decision}, user=request.user),
+            queryset,
+            f"{{count}} report(s) {verb}.",
+        )
+
+    @admin.action(description="Confirm the selected reports' syndication links", permissions=["change"])
+    def confirm_syndication(self, request, queryset):
+        self._decide(request, queryset, SyndicationDecision.CONFIRMED, "confirmed as copies")
+
+    @admin.action(description="Detach the selected reports from their cluster (not copies)", permissions=["change"])
+    def detach_syndication(self, request, queryset):
+        self._decide(request, queryset, SyndicationDecision.DETACHED, "detached")
+
+    @admin.action(description="Let detection decide for the selected reports again", permissions=["change"])
+    def automatic_syndication(self, request, queryset):
+        self._decide(request, queryset, SyndicationDecision.AUTOMATIC, "returned to automatic detection")

@@ -246,6 +246,10 @@ class ReportFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(
         field_name="title", method="filter_q", max_length=200, help_text="Free text in title, summary and body."
     )
+    original_only = StrictBooleanFilter(
+        method="filter_original_only",
+        help_text="true: only reports that are not near-copies of another (one per cluster); false: only copies.",
+    )
     ordering = StableOrderingFilter(fields=(("published_at", "published_at"), ("title", "title"), ("updated_at", "updated_at")))
 
     class Meta:
@@ -254,6 +258,9 @@ class ReportFilterSet(django_filters.FilterSet):
 
     def filter_q(self, qs, name, value):
         return qs.filter(Q(title__icontains=value) | Q(summary__icontains=value) | Q(body__icontains=value)) if value else qs
+
+    def filter_original_only(self, qs, name, value):
+        return qs if value is None else qs.filter(syndicated_from__isnull=value)
 
 
 class SourceFilterSet(django_filters.FilterSet):

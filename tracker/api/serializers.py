@@ -201,14 +201,24 @@ class SourceSerializer(TrackerModelSerializer):
 class ReportSerializer(TrackerModelSerializer):
     source = source_field()
     wire_source = source_field(required=False, allow_null=True)
+    cluster = serializers.SerializerMethodField(
+        help_text="Ids of every report in this report's cluster of near-copies (the original first), or [] when it has none."
+    )
 
     class Meta:
         model = Report
         fields = [
             "id", "source", "wire_source", "url", "title", "author", "published_at", "language", "summary", "body",
-            "syndicated_from", *AUDIT_FIELDS,
+            "syndicated_from", "syndication_score", "syndication_decision", "cluster", *AUDIT_FIELDS,
         ]  # fmt: skip
-        read_only_fields = ["syndicated_from"]
+        read_only_fields = ["syndicated_from", "syndication_score"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
+    def get_cluster(self, report) -> list[int]:
+        # Prefetched by the viewset: the root's copies (root = the original, or this report).
+        root = report.syndicated_from or report
+        copies = sorted(c.pk for c in root.syndicated_copies.all())
+        return [root.pk, *copies] if copies else []
 
 
 # Incidents and citations.

@@ -140,7 +140,10 @@ class SourceViewSet(ServiceModelViewSet):
 class ReportViewSet(TrashMixin, ServiceModelViewSet):
     """Documents (articles, statements) from sources."""
 
-    queryset = Report.objects.select_related("source", "wire_source")
+    queryset = Report.objects.select_related("source", "wire_source", "syndicated_from").prefetch_related(
+        Prefetch("syndicated_copies", queryset=Report.objects.only("id", "syndicated_from_id")),
+        Prefetch("syndicated_from__syndicated_copies", queryset=Report.objects.only("id", "syndicated_from_id")),
+    )
     serializer_class = serializers.ReportSerializer
     filterset_class = filtersets.ReportFilterSet
     create_service = staticmethod(sources.report_create)

@@ -6,7 +6,7 @@ from tracker.models.ceasefires import Ceasefire, CeasefireParty, Declaration
 from tracker.models.incidents import Citation, Incident
 from tracker.models.parties import Party, PartyAlias
 from tracker.models.places import Place, PlaceName
-from tracker.models.sources import Report, Source
+from tracker.models.sources import Report, ReportBand, Source
 from tracker.models.trash import TrashedCitation, TrashedIncident, TrashedPlace, TrashedReport
 
 __all__ = [
@@ -22,6 +22,7 @@ __all__ = [
     "Place",
     "PlaceName",
     "Report",
+    "ReportBand",
     "Source",
     "TrashedCitation",
     "TrashedIncident",

@@ -2,7 +2,7 @@
 
 from django.db import models
 
-from tracker.choices import Reliability, SourceKind
+from tracker.choices import Reliability, SourceKind, SyndicationDecision
 from tracker.history import TrackerHistory
 from tracker.models.base import SoftDeletable, TrackedModel, unique
 from tracker.validators import validate_country_code
@@ -54,7 +54,22 @@ class Report(SoftDeletable, TrackedModel):
     summary = models.TextField(blank=True)
     body = models.TextField(blank=True, help_text="Full text, where licensing allows keeping it.")
     syndicated_from = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="syndicated_copies"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="syndicated_copies",
+        help_text="The earliest report of this one's cluster of near-copies (a wire story), if any.",
+    )
+    syndication_score = models.FloatField(
+        null=True, blank=True, help_text="Share of the shorter text's word shingles found in the other (0–1)."
+    )
+    syndication_decision = models.CharField(
+        max_length=16,
+        choices=SyndicationDecision.choices,
+        default=SyndicationDecision.AUTOMATIC,
+        blank=True,
+        help_text="A curator's confirmation or detachment of the link; detection leaves decided reports alone.",
     )
 
     history = TrackerHistory()
@@ -71,3 +86,18 @@ class Report(SoftDeletable, TrackedModel):
 
     def __str__(self) -> str:
         return self.title
+
+
+class ReportBand(models.Model):
+    """LSH band keys of a report's text (tracker.syndication): derived data, rebuilt whenever
+    the text changes, so that near-copies are found with one indexed lookup."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="bands")
+    key = models.BigIntegerField(db_index=True)
+
+    class Meta:
+        verbose_name = "report band key"
+        constraints = [models.UniqueConstraint(fields=["report", "key"], name="reportband_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.report_id}:{self.key}"

@@ -3,8 +3,11 @@
 from collections.abc import Mapping
 from typing import Any
 
+from django.db import transaction
+
+from tracker.choices import SyndicationDecision
 from tracker.models import Report, Source
-from tracker.services import common
+from tracker.services import common, syndication
 
 
 def source_create(*, data: Mapping[str, Any], user) -> Source:
@@ -20,12 +23,44 @@ def source_delete(*, source: Source, user, expected_version=None) -> None:
     common.delete(source, user=user, expected_version=expected_version)
 
 
+# Changing these can change which reports a report is a copy of.
+SYNDICATION_FIELDS = ("body", "published_at", "syndication_decision")
+
+
+@transaction.atomic
 def report_create(*, data: Mapping[str, Any], user) -> Report:
-    return common.create(Report, data=data, user=user)
+    """Create a report; if its text is a near-copy of an earlier report's, link it to the
+    earliest report of that cluster, and make it the original of later copies."""
+    report = common.apply(Report(), data)
+    common.apply(report, syndication.link_for(report))
+    report = common.save_validated(report, user=user)
+    syndication.index(report)
+    syndication.relink_later_copies(report, user=user)
+    return report
 
 
+@transaction.atomic
 def report_update(*, report: Report, data: Mapping[str, Any], user, expected_version=None) -> Report:
-    return common.update(report, data=data, user=user, expected_version=expected_version)
+    """Update a report. A new text or date re-runs syndication detection; a curator's
+    `syndication_decision` is kept: `detached` clears the link for good, `confirmed` keeps it,
+    back to automatic detects again."""
+    before = {name: getattr(report, name) for name in SYNDICATION_FIELDS}
+    linked_before = report.syndicated_from_id
+    common.apply(report, data)
+    if report.syndicated_from_id != linked_before and not report.syndication_decision:
+        # A link set by hand is a curator's decision.
+        report.syndication_decision = SyndicationDecision.CONFIRMED
+    changed = {name for name in SYNDICATION_FIELDS if getattr(report, name) != before[name]}
+    if report.syndication_decision == SyndicationDecision.DETACHED:
+        report.syndicated_from, report.syndication_score = None, None
+    elif changed:
+        common.apply(report, syndication.link_for(report))
+    report = common.save_validated(report, user=user, expected_version=expected_version)
+    if "body" in changed:
+        syndication.index(report)
+    if changed:
+        syndication.relink_later_copies(report, user=user)
+    return report
 
 
 def report_delete(*, report: Report, user, expected_version=None) -> None:

@@ -1,0 +1,184 @@
+"""Near-copy detection: a wire story and the outlets' versions of it form one cluster linked
+to the earliest report; an independent story on the same event stays apart.
+
+The texts are written for these tests (a fictional truce), with the structure of the founding
+articles: one wire story; copies with their own headline, caption, added paragraphs, small
+edits or a different ending; and an independent account of the same event.
+"""
+
+import io
+from datetime import UTC, datetime
+
+import pytest
+from django.core.management import call_command
+
+from tests.factories import ReportFactory, SourceFactory, UserFactory
+from tests.helpers import if_match
+from tracker.models import Report
+from tracker.services import sources
+
+pytestmark = pytest.mark.django_db
+
+WIRE = [
+    "Artillery fire stopped along the northern front line early on Sunday as a truce brokered by two neighbouring "
+    "governments took effect at midnight, residents and a monitoring group said.",
+    "The truce covers the province of Westvale and the hills around the market town of Oldbridge, where fighting "
+    "between government troops and rebel brigades has displaced tens of thousands of people since the autumn.",
+    "A resident of Oldbridge reached by telephone said the night had been quiet for the first time in weeks, "
+    "although drones could still be heard over the eastern villages before dawn.",
+    "The monitoring group, which relies on a network of sources on the ground, said it had recorded no air strikes "
+    "in the first six hours but reported shelling on two villages shortly before the truce began.",
+    "The defence ministry in the capital said its forces would respond to any violation and accused the rebels of "
+    "moving fighters toward the ring road during the evening.",
+    "Rebel commanders said they would abide by the agreement as long as government forces did the same, and "
+    "called on the guarantor states to deploy observers along the front.",
+    "Previous truces in the province collapsed within days, each side blaming the other for the first breach.",
+    "Aid agencies said they hoped the pause would allow convoys carrying food and medicine to reach camps near the "
+    "border, where families have spent the winter in tents.",
+    "The foreign ministers of the two guarantor states are due to meet on Thursday to discuss monitoring "
+    "arrangements and the reopening of the main highway.",
+]
+ADDED = [
+    "Our correspondent in the border town saw long queues of trucks waiting at the crossing on Sunday morning.",
+    "The province had a population of about three million people before the war, according to official figures.",
+]
+INDEPENDENT = (
+    "Guns fell silent across Westvale province at midnight under a ceasefire arranged by the two regional powers, "
+    "though monitors logged scattered shelling in the hours before it started. Residents of Oldbridge described the "
+    "calm as fragile. Government officials warned that they would hit back at any breach, while opposition fighters "
+    "demanded international observers. A similar agreement last year broke down within a week. Humanitarian "
+    "groups are preparing to send supplies to displaced families sheltering near the frontier, and diplomats will "
+    "hold talks later in the week on how compliance will be verified."
+)
+
+
+def text(paragraphs) -> str:
+    return "\n\n".join(paragraphs)
+
+
+def report(title: str, body: str, day: int, user=None) -> Report:
+    data = {
+        "source": SourceFactory(),
+        "title": title,
+        "body": body,
+        "published_at": datetime(2021, 3, day, 8, tzinfo=UTC),
+    }
+    return sources.report_create(data=data, user=user)
+
+
+@pytest.fixture
+def cluster(roles):
+    user = UserFactory(roles=["curator"])
+    wire = report("Truce takes hold in Westvale", text(WIRE), 7, user)
+    headline = report(
+        "Quiet night in Oldbridge as guns fall silent",
+        "Photo: a child walks past a damaged shop in Oldbridge on Saturday.\n\n"
+        + text(WIRE)
+        + "\n\nReporting by a staff writer.",
+        8,
+        user,
+    )
+    added = report(
+        "Westvale truce begins",
+        text([*WIRE[:3], ADDED[0], *WIRE[3:7], ADDED[1], *WIRE[7:]]).replace("tens of thousands", "more than 50,000"),
+        8,
+        user,
+    )
+    shortened = report(
+        "Ceasefire starts in northern province",
+        text([*WIRE[:6], "Talks on monitoring will continue next week, officials said."]),
+        9,
+        user,
+    )
+    independent = report("Fragile calm in Westvale", INDEPENDENT, 8, user)
+    return {"wire": wire, "headline": headline, "added": added, "shortened": shortened, "independent": independent}
+
+
+def links() -> dict[str, str | None]:
+    return {r.title: (r.syndicated_from.title if r.syndicated_from else None) for r in Report.objects.all()}
+
+
+def test_copies_link_to_the_wire_story_and_the_independent_story_stays_apart(cluster):
+    assert links() == {
+        "Truce takes hold in Westvale": None,
+        "Quiet night in Oldbridge as guns fall silent": "Truce takes hold in Westvale",
+        "Westvale truce begins": "Truce takes hold in Westvale",
+        "Ceasefire starts in northern province": "Truce takes hold in Westvale",
+        "Fragile calm in Westvale": None,
+    }
+    scores = {r.title: r.syndication_score for r in Report.objects.exclude(syndicated_from=None)}
+    assert scores["Quiet night in Oldbridge as guns fall silent"] == 1.0  # contains the whole wire text
+    assert all(0.6 <= s <= 1.0 for s in scores.values()), scores
+
+
+def test_an_original_entered_after_its_copies_becomes_their_original(roles):
+    user = UserFactory(roles=["curator"])
+    copy = report("Copy first", "Photo caption.\n\n" + text(WIRE), 9, user)
+    other = report("Another copy", text(WIRE[:7]), 10, user)
+    assert Report.objects.get(pk=other.pk).syndicated_from_id == copy.pk
+    wire = report("The wire story, dated earlier", text(WIRE), 7, user)
+    assert Report.objects.get(pk=copy.pk).syndicated_from_id == wire.pk
+    assert Report.objects.get(pk=other.pk).syndicated_from_id == wire.pk
+    # One history row per report write: the copy's creation and its re-pointing.
+    assert [h.history_type for h in Report.history.filter(id=copy.pk).order_by("history_id")] == ["+", "~"]
+
+
+def test_api_shows_the_cluster_and_filters_originals(cluster, client_for):
+    api = client_for("curator")
+    wire, added = cluster["wire"], cluster["added"]
+    body = api.get(f"/api/v1/reports/{added.pk}/").json()
+    members = sorted(r.pk for r in cluster.values() if r is not cluster["independent"])
+    assert body["syndicated_from"] == wire.pk and body["cluster"][0] == wire.pk and sorted(body["cluster"]) == members
+    assert 0.6 <= body["syndication_score"] <= 1
+    assert api.get(f"/api/v1/reports/{cluster['independent'].pk}/").json()["cluster"] == []
+    originals = api.get("/api/v1/reports/?original_only=true").json()["results"]
+    assert sorted(r["id"] for r in originals) == sorted([wire.pk, cluster["independent"].pk])
+    copies = api.get("/api/v1/reports/?original_only=false").json()["results"]
+    assert len(copies) == 3
+    assert api.get("/api/v1/reports/?original_only=maybe").status_code == 400
+
+
+def test_a_curators_detach_is_kept_across_recomputation(cluster, client_for):
+    curator = client_for("curator")
+    shortened = cluster["shortened"]
+    response = curator.patch(
+        f"/api/v1/reports/{shortened.pk}/", {"syndication_decision": "detached"}, format="json", **if_match(shortened)
+    )
+    assert response.status_code == 200, response.content
+    assert (response.json()["syndicated_from"], response.json()["syndication_score"]) == (None, None)
+    out = io.StringIO()
+    call_command("detect_syndication", stdout=out)
+    assert Report.objects.get(pk=shortened.pk).syndicated_from is None
+    assert "1 decided by a curator" in out.getvalue()
+    # Back to automatic: detected again.
+    again = curator.patch(f"/api/v1/reports/{shortened.pk}/", {"syndication_decision": ""}, format="json", **if_match(shortened))
+    assert again.json()["syndicated_from"] == cluster["wire"].pk
+
+
+def test_detect_syndication_rebuilds_links_from_scratch(cluster):
+    Report.objects.update(syndicated_from=None, syndication_score=None)  # as if never detected
+    out = io.StringIO()
+    call_command("detect_syndication", stdout=out)
+    assert links()["Westvale truce begins"] == "Truce takes hold in Westvale"
+    assert out.getvalue().strip() == "reports: 3 linked, 0 originals, 2 unchanged, 0 decided by a curator"
+
+
+def test_short_texts_are_not_compared(roles):
+    first = ReportFactory(body="Statement: we observe the truce.")
+    second = report("Same short statement", "Statement: we observe the truce.", 9)
+    assert (first.bands.count(), second.syndicated_from) == (0, None)
+
+
+def test_admin_shows_the_cluster_and_detaches(cluster, client):
+    from django.urls import reverse
+
+    client.force_login(UserFactory(username="curator", roles=["curator"]))
+    page = client.get(reverse("admin:tracker_report_change", args=[cluster["added"].pk])).content.decode()
+    assert "Cluster of near-copies" in page and "Truce takes hold in Westvale" in page and "overlap 94%" in page
+    changelist = reverse("admin:tracker_report_changelist")
+    assert "Fragile calm" not in client.get(changelist, {"copy": "yes"}).content.decode()
+    done = client.post(changelist, {"action": "detach_syndication", "_selected_action": [cluster["added"].pk]}, follow=True)
+    assert "1 report(s) detached." in done.content.decode()
+    detached = Report.objects.get(pk=cluster["added"].pk)
+    assert (detached.syndicated_from, detached.syndication_decision) == (None, "detached")
+    assert Report.history.filter(id=detached.pk).first().history_channel == "admin"

@@ -1,0 +1,32 @@
+"""Re-run near-copy detection over every report (after a threshold change, or an import)."""
+
+from django.core.management.base import BaseCommand
+from django.db.models import F
+
+from tracker.history import Channel, history_context
+from tracker.models import Report
+from tracker.services import common, syndication
+
+
+class Command(BaseCommand):
+    help = "Rebuild every report's text index and link near-copies to the earliest report of their cluster."
+
+    def handle(self, *args, **options):
+        ordered = Report.objects.order_by(F("published_at").asc(nulls_last=True), "pk")
+        for report in ordered.iterator(chunk_size=500):
+            syndication.index(report)
+        counts = {"linked": 0, "originals": 0, "unchanged": 0, "decided by a curator": 0}
+        with history_context(channel=Channel.COMMAND, reason="detect_syndication"):
+            # Earliest first, so each report's earlier matches already point at their root.
+            for report in ordered.iterator(chunk_size=500):
+                if report.syndication_decision:
+                    counts["decided by a curator"] += 1
+                    continue
+                link = syndication.link_for(report)
+                target = link["syndicated_from"].pk if link["syndicated_from"] else None
+                if (target, link["syndication_score"]) == (report.syndicated_from_id, report.syndication_score):
+                    counts["unchanged"] += 1
+                    continue
+                common.update(report, data=link, user=None)
+                counts["linked" if target else "originals"] += 1
+        self.stdout.write("reports: " + ", ".join(f"{n} {label}" for label, n in counts.items()))

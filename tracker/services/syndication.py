@@ -1,0 +1,100 @@
+"""Linking reports that are near-copies of each other (a wire story run by several outlets) to
+the earliest report of their cluster. See tracker.syndication for the text comparison.
+
+Detection runs inside the report's own write (one history row: the link is part of the saved
+report) and may re-point later copies at a newly entered earlier original (one row each). A
+curator's decision (`confirmed`, `detached`) is never overridden.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+
+from tracker.models import Report, ReportBand
+from tracker.syndication import MIN_SHINGLES, band_keys, overlap, shingles, signature
+
+
+def threshold() -> float:
+    """Overlap from which a report counts as a copy (setting TRACKER_SYNDICATION_THRESHOLD)."""
+    return float(getattr(settings, "TRACKER_SYNDICATION_THRESHOLD", 0.6))
+
+
+def _order(report: Report) -> tuple:
+    """Earliest first: publication time (unknown last), then id (unsaved last)."""
+    return (report.published_at is None, report.published_at or 0, report.pk is None, report.pk or 0)
+
+
+def root_of(report: Report) -> Report:
+    """The original at the top of a report's chain of links."""
+    seen = set()
+    while report.syndicated_from_id is not None and report.pk not in seen:
+        seen.add(report.pk)
+        report = Report.all_objects.get(pk=report.syndicated_from_id)
+    return report
+
+
+@dataclass
+class Match:
+    report: Report
+    score: float
+
+
+def matches(report: Report, text_shingles: frozenset) -> list[Match]:
+    """Reports whose text overlaps this one's at least at the threshold, via the LSH bands."""
+    if len(text_shingles) < MIN_SHINGLES:
+        return []
+    keys = band_keys(signature(text_shingles))
+    candidates = Report.objects.filter(pk__in=ReportBand.objects.filter(key__in=keys).values("report_id"))
+    if report.pk is not None:
+        candidates = candidates.exclude(pk=report.pk)
+    found = []
+    for candidate in candidates.only("id", "body", "published_at", "syndicated_from_id", "syndication_decision"):
+        score = overlap(text_shingles, shingles(candidate.body))
+        if score >= threshold():
+            found.append(Match(candidate, score))
+    return found
+
+
+def link_for(report: Report) -> dict:
+    """The `syndicated_from`/`syndication_score` the report should have (applied by the caller
+    before saving). A curator's decision keeps what it has."""
+    if report.syndication_decision:
+        return {}
+    text_shingles = shingles(report.body)
+    earlier = [m for m in matches(report, text_shingles) if _order(m.report) < _order(report)]
+    if not earlier:
+        return {"syndicated_from": None, "syndication_score": None}
+    first = min(earlier, key=lambda m: _order(m.report))
+    root = root_of(first.report)
+    score = first.score if root.pk == first.report.pk else overlap(text_shingles, shingles(root.body))
+    return {"syndicated_from": root, "syndication_score": round(max(score, first.score), 4)}
+
+
+def index(report: Report) -> None:
+    """Rebuild the report's band keys (derived data, no history)."""
+    ReportBand.objects.filter(report=report).delete()
+    text_shingles = shingles(report.body)
+    if len(text_shingles) >= MIN_SHINGLES:
+        ReportBand.objects.bulk_create(ReportBand(report=report, key=k) for k in band_keys(signature(text_shingles)))
+
+
+@transaction.atomic
+def relink_later_copies(report: Report, *, user) -> int:
+    """A report that is earlier than copies already linked elsewhere (or not at all) becomes
+    their original: re-point undecided later matches at this report's root."""
+    from tracker.services import common
+
+    if report.syndicated_from_id is not None:
+        return 0
+    moved = 0
+    for match in matches(report, shingles(report.body)):
+        later = match.report
+        if later.syndication_decision or _order(later) < _order(report) or later.syndicated_from_id == report.pk:
+            continue
+        if later.syndicated_from_id is not None and _order(root_of(later)) <= _order(report):
+            continue  # already a copy of something earlier still
+        current = Report.objects.get(pk=later.pk)
+        common.update(current, data={"syndicated_from": report, "syndication_score": round(match.score, 4)}, user=user)
+        moved += 1
+    return moved
