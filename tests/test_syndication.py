@@ -41,6 +41,14 @@ WIRE = [
 ADDED = [
     "Our correspondent in the border town saw long queues of trucks waiting at the crossing on Sunday morning.",
     "The province had a population of about three million people before the war, according to official figures.",
+    "Shopkeepers in the old market reopened for the first time since December, selling bread, fuel and batteries "
+    "to families who had stayed through the bombardment.",
+    "Local councils run by the opposition said schools would stay closed for at least another week until engineers "
+    "had checked the buildings for unexploded shells.",
+    "The truce is the third announced for the region this year; the previous one was declared in the summer and "
+    "ignored within hours by both sides.",
+    "Analysts in the capital said the agreement reflected pressure from the guarantor states, whose own troops are "
+    "stationed at observation posts inside the province.",
 ]
 INDEPENDENT = (
     "Guns fell silent across Westvale province at midnight under a ceasefire arranged by the two regional powers, "
@@ -66,27 +74,38 @@ def report(title: str, body: str, day: int, user=None) -> Report:
     return sources.report_create(data=data, user=user)
 
 
+def edited(paragraph: str) -> str:
+    """An outlet's small edits: house style for numbers and names, a word here and there."""
+    return (
+        paragraph.replace("tens of thousands", "more than 50,000")
+        .replace("on Sunday", "on Sunday, March 7")
+        .replace("the capital", "Capitol City")
+        .replace("said", "told reporters")
+    )
+
+
 @pytest.fixture
 def cluster(roles):
+    """A wire story and three outlets' versions, each sharing about 40-70 % of the shorter
+    text's shingles with it (the founding articles' copies share 38-54 %), and an
+    independent story on the same event."""
     user = UserFactory(roles=["curator"])
     wire = report("Truce takes hold in Westvale", text(WIRE), 7, user)
     headline = report(
         "Quiet night in Oldbridge as guns fall silent",
-        "Photo: a child walks past a damaged shop in Oldbridge on Saturday.\n\n"
-        + text(WIRE)
-        + "\n\nReporting by a staff writer.",
+        text(["Photo: a child walks past a damaged shop in Oldbridge on Saturday.", ADDED[2], *WIRE[:6], ADDED[3], ADDED[5]]),
         8,
         user,
     )
     added = report(
         "Westvale truce begins",
-        text([*WIRE[:3], ADDED[0], *WIRE[3:7], ADDED[1], *WIRE[7:]]).replace("tens of thousands", "more than 50,000"),
+        text([*map(edited, WIRE[:3]), ADDED[0], ADDED[4], *WIRE[5:8], ADDED[1], ADDED[3]]),
         8,
         user,
     )
     shortened = report(
         "Ceasefire starts in northern province",
-        text([*WIRE[:6], "Talks on monitoring will continue next week, officials said."]),
+        text([*WIRE[:4], ADDED[5], "Talks on monitoring will continue next week, officials said, without giving a date."]),
         9,
         user,
     )
@@ -107,8 +126,7 @@ def test_copies_link_to_the_wire_story_and_the_independent_story_stays_apart(clu
         "Fragile calm in Westvale": None,
     }
     scores = {r.title: r.syndication_score for r in Report.objects.exclude(syndicated_from=None)}
-    assert scores["Quiet night in Oldbridge as guns fall silent"] == 1.0  # contains the whole wire text
-    assert all(0.6 <= s <= 1.0 for s in scores.values()), scores
+    assert all(0.3 <= s <= 0.8 for s in scores.values()), scores  # edited copies, not verbatim
 
 
 def test_an_original_entered_after_its_copies_becomes_their_original(roles):
@@ -129,7 +147,7 @@ def test_api_shows_the_cluster_and_filters_originals(cluster, client_for):
     body = api.get(f"/api/v1/reports/{added.pk}/").json()
     members = sorted(r.pk for r in cluster.values() if r is not cluster["independent"])
     assert body["syndicated_from"] == wire.pk and body["cluster"][0] == wire.pk and sorted(body["cluster"]) == members
-    assert 0.6 <= body["syndication_score"] <= 1
+    assert 0.3 <= body["syndication_score"] <= 0.8
     assert api.get(f"/api/v1/reports/{cluster['independent'].pk}/").json()["cluster"] == []
     originals = api.get("/api/v1/reports/?original_only=true").json()["results"]
     assert sorted(r["id"] for r in originals) == sorted([wire.pk, cluster["independent"].pk])
@@ -174,7 +192,8 @@ def test_admin_shows_the_cluster_and_detaches(cluster, client):
 
     client.force_login(UserFactory(username="curator", roles=["curator"]))
     page = client.get(reverse("admin:tracker_report_change", args=[cluster["added"].pk])).content.decode()
-    assert "Cluster of near-copies" in page and "Truce takes hold in Westvale" in page and "overlap 94%" in page
+    score = Report.objects.get(pk=cluster["added"].pk).syndication_score
+    assert "Cluster of near-copies" in page and "Truce takes hold in Westvale" in page and f"overlap {score:.0%}" in page
     changelist = reverse("admin:tracker_report_changelist")
     assert "Fragile calm" not in client.get(changelist, {"copy": "yes"}).content.decode()
     done = client.post(changelist, {"action": "detach_syndication", "_selected_action": [cluster["added"].pk]}, follow=True)

@@ -17,7 +17,7 @@ from tracker.syndication import MIN_SHINGLES, band_keys, overlap, shingles, sign
 
 def threshold() -> float:
     """Overlap from which a report counts as a copy (setting TRACKER_SYNDICATION_THRESHOLD)."""
-    return float(getattr(settings, "TRACKER_SYNDICATION_THRESHOLD", 0.6))
+    return float(getattr(settings, "TRACKER_SYNDICATION_THRESHOLD", 0.3))
 
 
 def _order(report: Report) -> tuple:
