@@ -48,14 +48,19 @@ def assert_clean_answer(response, route: str, sent):
         known = set(FIELDS[route]().fields) | {"non_field_errors", "detail"} | (set(sent) if isinstance(sent, dict) else set())
         assert set(body) <= known, body
         for key, errors in body.items():
-            if key == "detail":
+            # `detail` is a message, unless the client itself sent a `detail` field (then it is
+            # refused like any unknown field, as a list of errors).
+            if key == "detail" and not (isinstance(sent, dict) and "detail" in sent):
                 assert isinstance(errors, str) and errors
             else:
                 assert isinstance(errors, (list, dict)) and errors, body
 
 
 SETTINGS = settings(
-    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+    max_examples=60,
+    deadline=None,
+    derandomize=True,  # the same examples on every run: CI never flakes; widen max_examples to explore
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 
 

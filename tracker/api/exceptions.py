@@ -8,6 +8,9 @@ from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
 from django.db.models import ProtectedError, RestrictedError, UniqueConstraint
+from django.http import JsonResponse
+from django.views.defaults import page_not_found
+from django.views.defaults import server_error as default_server_error
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -84,9 +87,6 @@ def exception_handler(exc, context):
 def not_found(request, exception=None):
     """handler404: JSON under /api/ (a URL no route matches, e.g. a non-numeric id), the
     usual page elsewhere."""
-    from django.http import JsonResponse
-    from django.views.defaults import page_not_found
-
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Not found."}, status=404)
     return page_not_found(request, exception)
@@ -94,9 +94,6 @@ def not_found(request, exception=None):
 
 def server_error(request):
     """handler500: JSON under /api/, the usual page elsewhere."""
-    from django.http import JsonResponse
-    from django.views.defaults import server_error as default
-
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "Server error."}, status=500)
-    return default(request)
+    return default_server_error(request)

@@ -8,6 +8,7 @@ from django.db import transaction
 from tracker.choices import SyndicationDecision
 from tracker.models import Report, Source
 from tracker.services import common, syndication
+from tracker.syndication import shingles
 
 
 def source_create(*, data: Mapping[str, Any], user) -> Source:
@@ -32,10 +33,12 @@ def report_create(*, data: Mapping[str, Any], user) -> Report:
     """Create a report; if its text is a near-copy of an earlier report's, link it to the
     earliest report of that cluster, and make it the original of later copies."""
     report = common.apply(Report(), data)
-    common.apply(report, syndication.link_for(report))
+    # One candidate search serves both directions: what it copies, and what copies it.
+    found = syndication.matches(report, shingles(report.body))
+    common.apply(report, syndication.link_for(report, found))
     report = common.save_validated(report, user=user)
     syndication.index(report)
-    syndication.relink_later_copies(report, user=user)
+    syndication.relink_later_copies(report, user=user, found=found)
     return report
 
 
@@ -51,15 +54,16 @@ def report_update(*, report: Report, data: Mapping[str, Any], user, expected_ver
         # A link set by hand is a curator's decision.
         report.syndication_decision = SyndicationDecision.CONFIRMED
     changed = {name for name in SYNDICATION_FIELDS if getattr(report, name) != before[name]}
+    found = syndication.matches(report, shingles(report.body)) if changed else []
     if report.syndication_decision == SyndicationDecision.DETACHED:
         report.syndicated_from, report.syndication_score = None, None
     elif changed:
-        common.apply(report, syndication.link_for(report))
+        common.apply(report, syndication.link_for(report, found))
     report = common.save_validated(report, user=user, expected_version=expected_version)
     if "body" in changed:
         syndication.index(report)
     if changed:
-        syndication.relink_later_copies(report, user=user)
+        syndication.relink_later_copies(report, user=user, found=found)
     return report
 
 

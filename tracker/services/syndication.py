@@ -12,6 +12,7 @@ from django.conf import settings
 from django.db import transaction
 
 from tracker.models import Report, ReportBand
+from tracker.services import common
 from tracker.syndication import MIN_SHINGLES, band_keys, overlap, shingles, signature
 
 
@@ -56,13 +57,15 @@ def matches(report: Report, text_shingles: frozenset) -> list[Match]:
     return found
 
 
-def link_for(report: Report) -> dict:
+def link_for(report: Report, found: list[Match] | None = None) -> dict:
     """The `syndicated_from`/`syndication_score` the report should have (applied by the caller
-    before saving). A curator's decision keeps what it has."""
+    before saving). A curator's decision keeps what it has. `found`: its matches, when the
+    caller already has them."""
     if report.syndication_decision:
         return {}
     text_shingles = shingles(report.body)
-    earlier = [m for m in matches(report, text_shingles) if _order(m.report) < _order(report)]
+    found = matches(report, text_shingles) if found is None else found
+    earlier = [m for m in found if _order(m.report) < _order(report)]
     if not earlier:
         return {"syndicated_from": None, "syndication_score": None}
     first = min(earlier, key=lambda m: _order(m.report))
@@ -80,15 +83,14 @@ def index(report: Report) -> None:
 
 
 @transaction.atomic
-def relink_later_copies(report: Report, *, user) -> int:
+def relink_later_copies(report: Report, *, user, found: list[Match] | None = None) -> int:
     """A report that is earlier than copies already linked elsewhere (or not at all) becomes
-    their original: re-point undecided later matches at this report's root."""
-    from tracker.services import common
-
+    their original: re-point undecided later matches at this report's root. `found`: its
+    matches, when the caller already has them."""
     if report.syndicated_from_id is not None:
         return 0
     moved = 0
-    for match in matches(report, shingles(report.body)):
+    for match in matches(report, shingles(report.body)) if found is None else found:
         later = match.report
         if later.syndication_decision or _order(later) < _order(report) or later.syndicated_from_id == report.pk:
             continue
