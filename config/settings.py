@@ -217,6 +217,8 @@ TRACKER_PUBLIC_READ = env.bool("TRACKER_PUBLIC_READ", default=True)
 # linked to it as a near-copy (tracker.syndication). Edited wire copies share 0.38-0.54 in the
 # founding articles; independent stories on the same event 0.00-0.03.
 TRACKER_SYNDICATION_THRESHOLD = env.float("TRACKER_SYNDICATION_THRESHOLD", default=0.3)
+# ...or share this many sentences nearly word for word (a wire story re-using its background).
+TRACKER_SYNDICATION_MIN_SHARED_SENTENCES = env.int("TRACKER_SYNDICATION_MIN_SHARED_SENTENCES", default=2)
 # Limits, each answered with a 4xx naming it (README: "Limits").
 TRACKER_MAX_PAGE_SIZE = 1000
 TRACKER_MAX_BODY_BYTES = env.int("TRACKER_MAX_BODY_BYTES", default=1_048_576)  # API request bodies: 413 above

@@ -16,6 +16,7 @@ from tests.factories import ReportFactory, SourceFactory, UserFactory
 from tests.helpers import if_match
 from tracker.models import Report
 from tracker.services import sources
+from tracker.syndication import compare, fingerprint
 
 pytestmark = pytest.mark.django_db
 
@@ -58,6 +59,29 @@ INDEPENDENT = (
     "groups are preparing to send supplies to displaced families sheltering near the frontier, and diplomats will "
     "hold talks later in the week on how compliance will be verified."
 )
+
+# The wire's next story: new events, and two of the first story's background sentences lightly
+# reworded (the founding Moscow Times piece shares 2-3 % of its shingles with the first Reuters
+# story, but two such sentences).
+FOLLOW_UP = [
+    "Government aircraft resumed strikes on villages east of Oldbridge on Tuesday, two days into a truce that had "
+    "brought the first quiet nights in weeks, residents and rescue workers said.",
+    "A rescue worker said four people, including two children, were killed when a house in the village of Millford "
+    "was hit shortly after dawn.",
+    "The defence ministry denied carrying out any strikes and said its forces had only answered rebel fire near "
+    "the ring road.",
+    "Fighting between government troops and rebel brigades in the province of Westvale and the hills around "
+    "Oldbridge has displaced tens of thousands of people since the autumn.",
+    "Earlier truces in the province collapsed within days, with each side blaming the other for the first breach.",
+    "The monitoring group said it had counted eleven air strikes on Tuesday morning alone.",
+    "Hospital staff in Oldbridge said they had received at least nine wounded by midday, most of them farmers "
+    "caught in the open.",
+    "Rebel spokesmen threatened to withdraw from the agreement if the raids continued into a second day.",
+    "Convoys of aid trucks that had been due to cross into the province on Wednesday were put on hold, a relief "
+    "official said, because drivers refused to travel while aircraft circled overhead.",
+    "The guarantor states did not comment on the strikes, and a planned meeting of their foreign ministers was "
+    "postponed without a new date.",
+]
 
 
 def text(paragraphs) -> str:
@@ -179,6 +203,31 @@ def test_detect_syndication_rebuilds_links_from_scratch(cluster):
     call_command("detect_syndication", stdout=out)
     assert links()["Westvale truce begins"] == "Truce takes hold in Westvale"
     assert out.getvalue().strip() == "reports: 3 linked, 0 originals, 2 unchanged, 0 decided by a curator"
+
+
+def test_a_later_wire_story_reusing_two_background_sentences_joins_the_cluster(cluster, client_for):
+    follow_up = report("Strikes resume two days into Westvale truce", text(FOLLOW_UP), 10)
+    follow_up.refresh_from_db()
+    assert follow_up.syndicated_from == cluster["wire"]
+    assert follow_up.syndication_shared_sentences == 2 and follow_up.syndication_score < 0.15  # not by overlap
+    body = client_for("curator").get(f"/api/v1/reports/{follow_up.pk}/").json()
+    assert (body["syndicated_from"], body["syndication_shared_sentences"]) == (cluster["wire"].pk, 2)
+    assert follow_up.pk in body["cluster"]
+
+
+def test_one_quoted_sentence_or_shared_vocabulary_is_not_a_copy(cluster):
+    # Another outlet's own story quoting the ministry's statement word for word: one shared sentence.
+    own_story = [s for s in FOLLOW_UP if s not in (FOLLOW_UP[3], FOLLOW_UP[4])]
+    quoting = report("Ministry warns rebels", text([*own_story, WIRE[4]]), 9)
+    assert quoting.syndication_shared_sentences is None and quoting.syndicated_from is None
+    assert compare(fingerprint(quoting.body), fingerprint(cluster["wire"].body)).shared_sentences == 1
+    # The independent story on the same event shares the vocabulary, not the sentences.
+    assert cluster["independent"].syndicated_from is None
+
+
+def test_the_shared_sentence_count_is_a_setting(cluster, settings):
+    settings.TRACKER_SYNDICATION_MIN_SHARED_SENTENCES = 3
+    assert report("Strikes resume", text(FOLLOW_UP), 10).syndicated_from is None
 
 
 def test_short_texts_are_not_compared(roles):

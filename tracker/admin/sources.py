@@ -45,13 +45,14 @@ class ReportAdmin(ServiceAdmin):
         "published_at",
         "syndicated_from",
         "syndication_score",
+        "syndication_shared_sentences",
         "syndication_decision",
     )
     list_filter = ("syndication_decision", OriginalFilter, "language", "source__kind", "source")
     search_fields = ("title", "url", "summary", "source__name", "wire_source__name", "author")
     list_select_related = ("source", "wire_source", "syndicated_from")
     autocomplete_fields = ("source", "wire_source", "syndicated_from")
-    readonly_fields = ("syndication_score", "cluster")
+    readonly_fields = ("syndication_score", "syndication_shared_sentences", "cluster")
     date_hierarchy = "published_at"
     actions = ["confirm_syndication", "detach_syndication", "automatic_syndication"]
     create_service = staticmethod(sources.report_create)
@@ -77,12 +78,21 @@ class ReportAdmin(ServiceAdmin):
                     m.source,
                     ""
                     if m.pk == root.pk
-                    else f" (overlap {m.syndication_score:.0%}, {m.get_syndication_decision_display().lower()})",
+                    else f" ({self._evidence(m)}, {m.get_syndication_decision_display().lower()})",
                 )
                 for m in members
             ),
         )
         return format_html("<ol>{}</ol>", items)
+
+    @staticmethod
+    def _evidence(report) -> str:
+        parts = []
+        if report.syndication_score is not None:
+            parts.append(f"overlap {report.syndication_score:.0%}")
+        if report.syndication_shared_sentences:
+            parts.append(f"{report.syndication_shared_sentences} shared sentence(s)")
+        return ", ".join(parts) or "linked by hand"
 
     def _decide(self, request, queryset, decision: str, verb: str):
         self.run_service(

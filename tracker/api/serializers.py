@@ -209,9 +209,10 @@ class ReportSerializer(TrackerModelSerializer):
         model = Report
         fields = [
             "id", "source", "wire_source", "url", "title", "author", "published_at", "language", "summary", "body",
-            "syndicated_from", "syndication_score", "syndication_decision", "cluster", *AUDIT_FIELDS,
+            "syndicated_from", "syndication_score", "syndication_shared_sentences", "syndication_decision", "cluster",
+            *AUDIT_FIELDS,
         ]  # fmt: skip
-        read_only_fields = ["syndicated_from", "syndication_score"]
+        read_only_fields = ["syndicated_from", "syndication_score", "syndication_shared_sentences"]
 
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_cluster(self, report) -> list[int]:

@@ -64,6 +64,12 @@ class Report(SoftDeletable, TrackedModel):
     syndication_score = models.FloatField(
         null=True, blank=True, help_text="Share of the shorter text's word shingles found in the other (0–1)."
     )
+    syndication_shared_sentences = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="Sentences this report shares, nearly word for word, with the one it is linked to "
+        "(a wire story re-using its own background paragraphs).",
+    )
     syndication_decision = models.CharField(
         max_length=16,
         choices=SyndicationDecision.choices,

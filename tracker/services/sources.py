@@ -8,7 +8,7 @@ from django.db import transaction
 from tracker.choices import SyndicationDecision
 from tracker.models import Report, Source
 from tracker.services import common, syndication
-from tracker.syndication import shingles
+from tracker.syndication import fingerprint
 
 
 def source_create(*, data: Mapping[str, Any], user) -> Source:
@@ -34,10 +34,11 @@ def report_create(*, data: Mapping[str, Any], user) -> Report:
     earliest report of that cluster, and make it the original of later copies."""
     report = common.apply(Report(), data)
     # One candidate search serves both directions: what it copies, and what copies it.
-    found = syndication.matches(report, shingles(report.body))
+    text = fingerprint(report.body)
+    found = syndication.matches(report, text)
     common.apply(report, syndication.link_for(report, found))
     report = common.save_validated(report, user=user)
-    syndication.index(report)
+    syndication.index(report, text)
     syndication.relink_later_copies(report, user=user, found=found)
     return report
 
@@ -54,14 +55,15 @@ def report_update(*, report: Report, data: Mapping[str, Any], user, expected_ver
         # A link set by hand is a curator's decision.
         report.syndication_decision = SyndicationDecision.CONFIRMED
     changed = {name for name in SYNDICATION_FIELDS if getattr(report, name) != before[name]}
-    found = syndication.matches(report, shingles(report.body)) if changed else []
+    text = fingerprint(report.body) if changed else None
+    found = syndication.matches(report, text) if changed else []
     if report.syndication_decision == SyndicationDecision.DETACHED:
-        report.syndicated_from, report.syndication_score = None, None
+        common.apply(report, syndication.NO_LINK)
     elif changed:
         common.apply(report, syndication.link_for(report, found))
     report = common.save_validated(report, user=user, expected_version=expected_version)
     if "body" in changed:
-        syndication.index(report)
+        syndication.index(report, text)
     if changed:
         syndication.relink_later_copies(report, user=user, found=found)
     return report

@@ -13,12 +13,18 @@ from django.db import transaction
 
 from tracker.models import Report, ReportBand
 from tracker.services import common
-from tracker.syndication import MIN_SHINGLES, band_keys, overlap, shingles, signature
+from tracker.syndication import Fingerprint, Similarity, compare, fingerprint
 
 
 def threshold() -> float:
     """Overlap from which a report counts as a copy (setting TRACKER_SYNDICATION_THRESHOLD)."""
     return float(getattr(settings, "TRACKER_SYNDICATION_THRESHOLD", 0.3))
+
+
+def min_shared_sentences() -> int:
+    """Sentences two texts must share, whatever their overlap, to count as one wire story's
+    (setting TRACKER_SYNDICATION_MIN_SHARED_SENTENCES)."""
+    return int(getattr(settings, "TRACKER_SYNDICATION_MIN_SHARED_SENTENCES", 2))
 
 
 def _order(report: Report) -> tuple:
@@ -38,22 +44,33 @@ def root_of(report: Report) -> Report:
 @dataclass
 class Match:
     report: Report
-    score: float
+    similarity: Similarity
+
+    def link_fields(self) -> dict:
+        return {
+            "syndication_score": self.similarity.score,
+            "syndication_shared_sentences": self.similarity.shared_sentences,
+        }
 
 
-def matches(report: Report, text_shingles: frozenset) -> list[Match]:
-    """Reports whose text overlaps this one's at least at the threshold, via the LSH bands."""
-    if len(text_shingles) < MIN_SHINGLES:
+NO_LINK = {"syndicated_from": None, "syndication_score": None, "syndication_shared_sentences": None}
+
+
+def matches(report: Report, text: Fingerprint | None = None) -> list[Match]:
+    """Reports whose text is a near-copy of this one's (overlap at the threshold, or enough
+    shared sentences), found through the LSH keys."""
+    text = fingerprint(report.body) if text is None else text
+    if not text.comparable:
         return []
-    keys = band_keys(signature(text_shingles))
-    candidates = Report.objects.filter(pk__in=ReportBand.objects.filter(key__in=keys).values("report_id"))
+    candidates = Report.objects.filter(pk__in=ReportBand.objects.filter(key__in=text.lsh_keys()).values("report_id"))
     if report.pk is not None:
         candidates = candidates.exclude(pk=report.pk)
     found = []
+    limit, sentences = threshold(), min_shared_sentences()
     for candidate in candidates.only("id", "body", "published_at", "syndicated_from_id", "syndication_decision"):
-        score = overlap(text_shingles, shingles(candidate.body))
-        if score >= threshold():
-            found.append(Match(candidate, score))
+        similarity = compare(text, fingerprint(candidate.body))
+        if similarity.is_copy(limit, sentences):
+            found.append(Match(candidate, similarity))
     return found
 
 
@@ -63,23 +80,28 @@ def link_for(report: Report, found: list[Match] | None = None) -> dict:
     caller already has them."""
     if report.syndication_decision:
         return {}
-    text_shingles = shingles(report.body)
-    found = matches(report, text_shingles) if found is None else found
+    found = matches(report) if found is None else found
     earlier = [m for m in found if _order(m.report) < _order(report)]
     if not earlier:
-        return {"syndicated_from": None, "syndication_score": None}
+        return dict(NO_LINK)
     first = min(earlier, key=lambda m: _order(m.report))
     root = root_of(first.report)
-    score = first.score if root.pk == first.report.pk else overlap(text_shingles, shingles(root.body))
-    return {"syndicated_from": root, "syndication_score": round(max(score, first.score), 4)}
+    if root.pk != first.report.pk:
+        # Linked to the root, scored against the closer of the two.
+        against_root = compare(fingerprint(report.body), fingerprint(root.body))
+        first = Match(first.report, Similarity(
+            max(first.similarity.score, against_root.score),
+            max(first.similarity.shared_sentences, against_root.shared_sentences),
+        ))
+    return {"syndicated_from": root, **first.link_fields()}
 
 
-def index(report: Report) -> None:
-    """Rebuild the report's band keys (derived data, no history)."""
+def index(report: Report, text: Fingerprint | None = None) -> None:
+    """Rebuild the report's LSH keys (derived data, no history)."""
     ReportBand.objects.filter(report=report).delete()
-    text_shingles = shingles(report.body)
-    if len(text_shingles) >= MIN_SHINGLES:
-        ReportBand.objects.bulk_create(ReportBand(report=report, key=k) for k in band_keys(signature(text_shingles)))
+    text = fingerprint(report.body) if text is None else text
+    if text.comparable:
+        ReportBand.objects.bulk_create(ReportBand(report=report, key=k) for k in text.lsh_keys())
 
 
 @transaction.atomic
@@ -90,13 +112,13 @@ def relink_later_copies(report: Report, *, user, found: list[Match] | None = Non
     if report.syndicated_from_id is not None:
         return 0
     moved = 0
-    for match in matches(report, shingles(report.body)) if found is None else found:
+    for match in matches(report) if found is None else found:
         later = match.report
         if later.syndication_decision or _order(later) < _order(report) or later.syndicated_from_id == report.pk:
             continue
         if later.syndicated_from_id is not None and _order(root_of(later)) <= _order(report):
             continue  # already a copy of something earlier still
         current = Report.objects.get(pk=later.pk)
-        common.update(current, data={"syndicated_from": report, "syndication_score": round(match.score, 4)}, user=user)
+        common.update(current, data={"syndicated_from": report, **match.link_fields()}, user=user)
         moved += 1
     return moved

@@ -24,7 +24,8 @@ class Command(BaseCommand):
                     continue
                 link = syndication.link_for(report)
                 target = link["syndicated_from"].pk if link["syndicated_from"] else None
-                if (target, link["syndication_score"]) == (report.syndicated_from_id, report.syndication_score):
+                current = (report.syndicated_from_id, report.syndication_score, report.syndication_shared_sentences)
+                if (target, link["syndication_score"], link["syndication_shared_sentences"]) == current:
                     counts["unchanged"] += 1
                     continue
                 common.update(report, data=link, user=None)
