@@ -68,8 +68,7 @@ FOLLOW_UP = [
     "brought the first quiet nights in weeks, residents and rescue workers said.",
     "A rescue worker said four people, including two children, were killed when a house in the village of Millford "
     "was hit shortly after dawn.",
-    "The defence ministry denied carrying out any strikes and said its forces had only answered rebel fire near "
-    "the ring road.",
+    "The defence ministry denied carrying out any strikes and said its forces had only answered rebel fire near the ring road.",
     "Fighting between government troops and rebel brigades in the province of Westvale and the hills around "
     "Oldbridge has displaced tens of thousands of people since the autumn.",
     "Earlier truces in the province collapsed within days, with each side blaming the other for the first breach.",

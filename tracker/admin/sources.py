@@ -76,9 +76,7 @@ class ReportAdmin(ServiceAdmin):
                     reverse("admin:tracker_report_change", args=[m.pk]),
                     m.title,
                     m.source,
-                    ""
-                    if m.pk == root.pk
-                    else f" ({self._evidence(m)}, {m.get_syndication_decision_display().lower()})",
+                    "" if m.pk == root.pk else f" ({self._evidence(m)}, {m.get_syndication_decision_display().lower()})",
                 )
                 for m in members
             ),

@@ -89,10 +89,13 @@ def link_for(report: Report, found: list[Match] | None = None) -> dict:
     if root.pk != first.report.pk:
         # Linked to the root, scored against the closer of the two.
         against_root = compare(fingerprint(report.body), fingerprint(root.body))
-        first = Match(first.report, Similarity(
-            max(first.similarity.score, against_root.score),
-            max(first.similarity.shared_sentences, against_root.shared_sentences),
-        ))
+        first = Match(
+            first.report,
+            Similarity(
+                max(first.similarity.score, against_root.score),
+                max(first.similarity.shared_sentences, against_root.shared_sentences),
+            ),
+        )
     return {"syndicated_from": root, **first.link_fields()}
 
 
