@@ -69,7 +69,7 @@ def test_admin_add_incident_with_citation_goes_through_services(curator):
         "kind": "artillery_shelling",
         "description": "",
         "status": "draft",
-        "confidence": "low",
+        "confidence": "weak",
         "occurred_at_0": "2020-01-13",
         "occurred_at_1": "08:00:00",
         "time_precision": "hour",

@@ -109,3 +109,19 @@ def test_trash_query_count_is_constant(client_for, n):
     reviewer.get("/api/v1/parties/")
     # The same at 2 and 20 trashed citations: user and group permissions, count, page.
     assert count_queries(reviewer, "/api/v1/citations/trash/") == 4
+
+
+@pytest.mark.parametrize("citations", [1, 12])
+def test_incident_detail_with_claims_is_constant(api, citations):
+    """Incident (with place, perpetrator, provenance) + citations with their reports, sources,
+    originals and claimants + assessments: the same for 1 and 12 claims."""
+    from tracker.services import provenance
+
+    incident = f.IncidentFactory(perpetrator=f.PartyFactory(), attribution="alleged")
+    original = f.ReportFactory(wire_source=f.SourceFactory())
+    for n in range(citations):
+        report = f.ReportFactory(syndicated_from=original) if n % 2 else f.ReportFactory()
+        f.CitationFactory(incident=incident, report=report, claimant=f.SourceFactory() if n % 3 else None, killed_low=n)
+    f.AssessmentFactory(incident=incident)
+    provenance.refresh([incident.pk])
+    assert count_queries(api, f"/api/v1/incidents/{incident.pk}/") == 3

@@ -7,3 +7,11 @@ class TrackerConfig(AppConfig):
     name = "tracker"
     verbose_name = "Ceasefire-violation tracker"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        # Registers the after-write hooks that keep incidents' provenance current.
+        from tracker.services import provenance
+
+        post_migrate.connect(provenance.fill_missing, sender=self)

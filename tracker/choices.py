@@ -140,10 +140,24 @@ REVIEWER_STATUSES = frozenset({IncidentStatus.VERIFIED, IncidentStatus.DISPUTED,
 
 
 class Confidence(models.TextChoices):
+    """How well an incident is established, on the grading conflict monitors use. The tracker
+    suggests one of the first four from the claims (tracker.provenance); the curator's grade
+    may be any, and only a curator discounts."""
+
+    CONFIRMED = "confirmed", "Confirmed (the responsible party concedes it)"
+    FAIR = "fair", "Fair (two or more independent non-party claimants agree)"
+    WEAK = "weak", "Weak (one claimant)"
+    CONTESTED = "contested", "Contested (different perpetrators named, or denied)"
+    DISCOUNTED = "discounted", "Discounted (a curator's call)"
     UNASSESSED = "unassessed", "Not assessed"
-    LOW = "low", "Low"
-    MEDIUM = "medium", "Medium"
-    HIGH = "high", "High"
+
+
+class ClaimantBasis(models.TextChoices):
+    """Why a source is a claim's claimant."""
+
+    ATTRIBUTED = "attributed", "The report attributes the claim to it"
+    WIRE = "wire", "Agency whose story the report carries"
+    REPORT = "report", "The report's own source"
 
 
 class Stance(models.TextChoices):

@@ -1,13 +1,50 @@
 """Admin for incidents (with their citations inline), citations, and the review workflow."""
 
 from django.contrib import admin
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
+from django.utils.html import format_html, format_html_join
 
 from tracker.admin.assessments import AssessmentInline, save_override
 from tracker.admin.base import ServiceAdmin
-from tracker.choices import IncidentStatus
-from tracker.models import Assessment, Citation, Incident
+from tracker.choices import Confidence, IncidentStatus
+from tracker.models import Assessment, Citation, Incident, IncidentProvenance
+from tracker.provenance import consensus
 from tracker.services import incidents
 from tracker.services.incidents import REVIEW_PERMISSION
+from tracker.services.provenance import CLAIM_RELATED, claim_of
+
+
+def provenance_of(incident: Incident) -> IncidentProvenance:
+    try:
+        return incident.provenance
+    except IncidentProvenance.DoesNotExist:
+        return IncidentProvenance(incident=incident)
+
+
+def disagrees(incident: Incident) -> bool:
+    """The curator graded it, and not as the claims suggest."""
+    suggested = provenance_of(incident).suggested_confidence
+    return incident.confidence != Confidence.UNASSESSED and incident.confidence != suggested
+
+
+class GradesDisagreeFilter(admin.SimpleListFilter):
+    title = "curator's grade vs suggested"
+    parameter_name = "grades"
+
+    def lookups(self, request, model_admin):
+        return [("disagree", "Disagree"), ("agree", "Agree"), ("ungraded", "Not graded by a curator")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "ungraded":
+            return queryset.filter(confidence=Confidence.UNASSESSED)
+        if self.value() in ("agree", "disagree"):
+            graded = queryset.exclude(confidence=Confidence.UNASSESSED).alias(
+                suggested=Coalesce("provenance__suggested_confidence", Value(Confidence.UNASSESSED))
+            )
+            same = F("suggested")
+            return graded.filter(confidence=same) if self.value() == "agree" else graded.exclude(confidence=same)
+        return queryset
 
 
 class CitationInline(admin.StackedInline):
@@ -36,6 +73,8 @@ class IncidentAdmin(ServiceAdmin):
         "killed_low",
         "status",
         "confidence",
+        "suggested",
+        "independent_claimants",
     )
     list_filter = (
         "status",
@@ -43,6 +82,9 @@ class IncidentAdmin(ServiceAdmin):
         "assessments__verdict",
         "assessments__ceasefire",
         "confidence",
+        ("provenance__suggested_confidence", admin.ChoicesFieldListFilter),
+        GradesDisagreeFilter,
+        "provenance__contested",
         "time_precision",
         "attribution",
         "place__country_code",
@@ -54,8 +96,9 @@ class IncidentAdmin(ServiceAdmin):
         "perpetrator__name", "perpetrator__aliases__name",
         "citations__report__source__name", "citations__claimant__name", "citations__report__title",
     )  # fmt: skip
-    list_select_related = ("place", "perpetrator")
+    list_select_related = ("place", "perpetrator", "provenance")
     autocomplete_fields = ("place", "perpetrator")
+    readonly_fields = ("suggested_grade", "claims_side_by_side", "consensus_ranges")
     date_hierarchy = "occurred_at"
     inlines = [CitationInline, AssessmentInline]
     actions = ["submit_for_review", "verify", "dispute", "reject"]
@@ -75,6 +118,7 @@ class IncidentAdmin(ServiceAdmin):
                 )
             },
         ),
+        ("Who says so", {"fields": ("suggested_grade", "claims_side_by_side", "consensus_ranges")}),
         ("Import", {"classes": ("collapse",), "fields": ("external_source", "external_id")}),
         ("Audit", {"classes": ("collapse",), "fields": ("version", "created_at", "created_by", "updated_at", "updated_by")}),
     )
@@ -82,6 +126,105 @@ class IncidentAdmin(ServiceAdmin):
     update_service = staticmethod(incidents.incident_update)
     delete_service = staticmethod(incidents.incident_delete)
     instance_kwarg = "incident"
+
+    @admin.display(description="Suggested", ordering="provenance__suggested_confidence")
+    def suggested(self, obj):
+        suggested = provenance_of(obj).get_suggested_confidence_display().split(" (")[0]
+        if disagrees(obj):
+            return format_html('<strong class="grade-disagrees" style="color:#ba2121">{} ≠ curator</strong>', suggested)
+        return suggested
+
+    @admin.display(description="Claimants", ordering="provenance__independent_claimants")
+    def independent_claimants(self, obj):
+        return provenance_of(obj).independent_claimants
+
+    @admin.display(description="Suggested confidence")
+    def suggested_grade(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        provenance = provenance_of(obj)
+        warning = (
+            format_html(
+                '<p class="grade-disagrees" style="color:#ba2121"><strong>Differs from the curator\'s grade ({}).</strong></p>',
+                obj.get_confidence_display(),
+            )
+            if disagrees(obj)
+            else ""
+        )
+        return format_html(
+            "<strong>{}</strong> — {} independent claimant(s){}.<br>{}{}",
+            provenance.get_suggested_confidence_display(),
+            provenance.independent_claimants,
+            ", contested" if provenance.contested else "",
+            provenance.reason,
+            warning,
+        )
+
+    def _claims(self, obj):
+        citations = Citation.objects.filter(incident=obj).select_related(*CLAIM_RELATED, "named_perpetrator")
+        return [(c, claim_of(c)) for c in citations.order_by("id")]
+
+    @admin.display(description="Claims side by side")
+    def claims_side_by_side(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        rows = self._claims(obj)
+        if not rows:
+            return "No citations yet."
+
+        def figures(claim):
+            given = [(f, lo, hi) for f, (lo, hi) in claim.figures.items() if (lo, hi) != (None, None)]
+            return (
+                "; ".join(
+                    f"{f.replace('_', ' ')} {lo if lo is not None else '?'}{'' if hi == lo else '–' + (str(hi) if hi is not None else '')}"
+                    for f, lo, hi in given
+                )
+                or "—"
+            )
+
+        body = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (
+                    citation.report,
+                    claim.claimant.name,
+                    " (party-affiliated)" if claim.claimant.party_affiliated else "",
+                    citation.named_perpetrator or "—",
+                    figures(claim),
+                    citation.get_stance_display(),
+                )
+                for citation, claim in rows
+            ),
+        )
+        return format_html(
+            '<table class="claims"><thead><tr><th>Report</th><th>Claimant</th><th>Named perpetrator</th>'
+            "<th>Figures</th><th>Stance</th></tr></thead><tbody>{}</tbody></table>",
+            body,
+        )
+
+    @admin.display(description="Consensus ranges")
+    def consensus_ranges(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        ranges = consensus([claim for _, claim in self._claims(obj)])
+        if not ranges:
+            return "No figures claimed."
+        return format_html_join(
+            "",
+            "<div>{}: {} (citation {}) to {}{} (citation {})</div>",
+            (
+                (
+                    figure.replace("_", " "),
+                    r.low if r.low is not None else "?",
+                    ", ".join(map(str, r.low_claims)) or "—",
+                    "at least " if r.open_ended else "",
+                    r.high,
+                    ", ".join(map(str, r.high_claims)),
+                )
+                for figure, r in ranges.items()
+            ),
+        )
 
     def get_inline_instances(self, request, obj=None):
         # Verdicts exist only once the incident does.

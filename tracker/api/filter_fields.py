@@ -154,3 +154,9 @@ class StrictBooleanField(forms.Field):
 @extend_schema_field({"type": "boolean"})
 class StrictBooleanFilter(django_filters.Filter):
     field_class = StrictBooleanField
+
+
+class IntegerFilter(django_filters.NumberFilter):
+    """A whole number: "1.5" is a 400, not rounded."""
+
+    field_class = forms.IntegerField

@@ -7,11 +7,19 @@ Conventions: an id filter must name an existing row; hierarchical filters (`plac
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 
-from tracker.api.filter_fields import BBoxFilter, CountryFilter, InstantFilter, PointFilter, StrictBooleanFilter, existing
-from tracker.choices import IncidentKind, IncidentStatus, PartyKind, PlaceKind, SourceKind, Verdict
+from tracker.api.filter_fields import (
+    BBoxFilter,
+    CountryFilter,
+    InstantFilter,
+    IntegerFilter,
+    PointFilter,
+    StrictBooleanFilter,
+    existing,
+)
+from tracker.choices import Confidence, IncidentKind, IncidentStatus, PartyKind, PlaceKind, SourceKind, Verdict
 from tracker.geo import bbox_around, haversine_expression
 from tracker.models import Assessment, Ceasefire, Citation, Incident, Party, Place, PlaceName, Report, Source
 from tracker.models.hierarchy import subtree_ids, subtree_of
@@ -128,6 +136,30 @@ class IncidentFilterSet(django_filters.FilterSet):
         choices=Verdict.choices,
         help_text="Repeatable. Effective verdict (override, else computed); against `ceasefire` if given, else any.",
     )
+    confidence = django_filters.MultipleChoiceFilter(
+        field_name="confidence", choices=Confidence.choices, help_text="Repeatable. The curator's grade."
+    )
+    suggested_confidence = django_filters.MultipleChoiceFilter(
+        field_name="provenance__suggested_confidence",
+        method="filter_suggested_confidence",
+        choices=Confidence.choices,
+        help_text="Repeatable. The grade the tracker suggests from the claims.",
+    )
+    confidence_disagrees = StrictBooleanFilter(
+        method="filter_confidence_disagrees",
+        help_text="true: the curator's grade differs from the suggested one (ungraded incidents excluded); false: they agree.",
+    )
+    independent_sources_min = IntegerFilter(
+        field_name="provenance__independent_claimants",
+        lookup_expr="gte",
+        min_value=0,
+        max_value=32767,
+        help_text="At least this many independent claimants (syndicated copies count once).",
+    )
+    contested = StrictBooleanFilter(
+        method="filter_contested",
+        help_text="true: claimants name different perpetrators or a claim denies it; false: not contested.",
+    )
     ordering = StableOrderingFilter(
         fields=(
             ("occurred_at", "occurred_at"),
@@ -146,6 +178,25 @@ class IncidentFilterSet(django_filters.FilterSet):
 
     def filter_place(self, qs, name, value):
         return qs.filter(place_id__in=subtree_of(Place, value.pk))
+
+    def filter_suggested_confidence(self, qs, name, value):
+        if not value:
+            return qs
+        graded = Q(provenance__suggested_confidence__in=value)
+        # An incident not graded yet (bulk-loaded) counts as unassessed.
+        return qs.filter(graded | Q(provenance__isnull=True) if Confidence.UNASSESSED in value else graded)
+
+    def filter_confidence_disagrees(self, qs, name, value):
+        if value is None:
+            return qs
+        suggested = Coalesce("provenance__suggested_confidence", Value(Confidence.UNASSESSED))
+        qs = qs.exclude(confidence=Confidence.UNASSESSED).alias(suggested=suggested)
+        return qs.exclude(confidence=F("suggested")) if value else qs.filter(confidence=F("suggested"))
+
+    def filter_contested(self, qs, name, value):
+        if value is None:
+            return qs
+        return qs.filter(provenance__contested=True) if value else qs.exclude(provenance__contested=True)
 
     def filter_place_name(self, qs, name, value):
         return qs.filter(place_id__in=_place_name_roots(value)) if value else qs

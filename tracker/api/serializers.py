@@ -1,12 +1,12 @@
 """Serializers: the API's field contract. They validate input; writes happen in services."""
 
 from django.db import models
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
 from tracker.api.fields import BriefRelatedField, OffsetDateTimeField
-from tracker.choices import Verdict
+from tracker.choices import ClaimantBasis, Confidence, Stance, Verdict
 from tracker.history import Channel
 from tracker.models import (
     Assessment,
@@ -15,13 +15,16 @@ from tracker.models import (
     Citation,
     Declaration,
     Incident,
+    IncidentProvenance,
     Party,
     Place,
     PlaceName,
     Report,
     Source,
 )
+from tracker.provenance import consensus
 from tracker.selectors.history import HISTORY_TYPES
+from tracker.services.provenance import claim_of
 
 AUDIT_FIELDS = ["version", "created_at", "updated_at"]
 
@@ -290,6 +293,21 @@ class AssessmentSerializer(RejectUnknownFieldsMixin, AssessmentBriefSerializer):
 class IncidentSerializer(TrackerModelSerializer):
     place = place_field()
     perpetrator = party_field(required=False, allow_null=True)
+    confidence = serializers.ChoiceField(
+        choices=Confidence.choices,
+        required=False,
+        help_text="The curator's grade (see `suggested_confidence` for the tracker's).",
+    )
+    suggested_confidence = serializers.SerializerMethodField(
+        help_text="The grade the claims suggest: confirmed (the responsible party concedes it), fair (two or more "
+        "independent non-party claimants), weak (one), contested (different perpetrators named, or denied); "
+        "unassessed without citations."
+    )
+    suggested_confidence_reason = serializers.SerializerMethodField(help_text="Why the tracker suggests that grade.")
+    independent_claimants = serializers.SerializerMethodField(
+        help_text="Distinct original claimants behind the citations (syndicated copies collapsed to their original)."
+    )
+    contested = serializers.SerializerMethodField(help_text="Claimants name different perpetrators, or a claim denies it.")
     citation_ids = serializers.SerializerMethodField(help_text="Ids of the citations reporting this incident.")
     report_ids = serializers.SerializerMethodField(help_text="Ids of the reports that cite it.")
     assessments = AssessmentBriefSerializer(
@@ -301,9 +319,31 @@ class IncidentSerializer(TrackerModelSerializer):
         fields = [
             "id", "title", "kind", "description", "occurred_at", "occurred_until", "time_precision", "place",
             "latitude", "longitude", "geo_precision", "perpetrator", "attribution", "target_description",
-            *CASUALTY_FIELDS, "status", "confidence", "external_source", "external_id", "citation_ids",
+            *CASUALTY_FIELDS, "status", "confidence", "suggested_confidence", "suggested_confidence_reason",
+            "independent_claimants", "contested", "external_source", "external_id", "citation_ids",
             "report_ids", "assessments", *AUDIT_FIELDS,
         ]  # fmt: skip
+
+    @staticmethod
+    def _provenance(obj) -> IncidentProvenance:
+        # Selected with the incident; an incident loaded in bulk before its first grading has none yet.
+        try:
+            return obj.provenance
+        except IncidentProvenance.DoesNotExist:
+            return IncidentProvenance(incident=obj)
+
+    @extend_schema_field(serializers.ChoiceField(choices=Confidence.choices))
+    def get_suggested_confidence(self, obj) -> str:
+        return self._provenance(obj).suggested_confidence
+
+    def get_suggested_confidence_reason(self, obj) -> str:
+        return self._provenance(obj).reason
+
+    def get_independent_claimants(self, obj) -> int:
+        return self._provenance(obj).independent_claimants
+
+    def get_contested(self, obj) -> bool:
+        return self._provenance(obj).contested
 
     # The viewset prefetches citations (id, report_id only), so these cost no query per row.
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
@@ -313,6 +353,80 @@ class IncidentSerializer(TrackerModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.IntegerField()))
     def get_report_ids(self, obj) -> list[int]:
         return sorted({c.report_id for c in obj.citations.all()})
+
+
+class FigureRangeSerializer(serializers.Serializer):
+    low = serializers.IntegerField(allow_null=True)
+    high = serializers.IntegerField(allow_null=True)
+
+
+class ClaimSerializer(serializers.Serializer):
+    """One citation, side by side with the others: who claims what."""
+
+    citation = serializers.IntegerField(source="citation_id")
+    report = serializers.IntegerField(source="report_id")
+    original_report = serializers.IntegerField(
+        source="original_report_id", allow_null=True, help_text="The original its report is a syndicated copy of."
+    )
+    claimant = serializers.SerializerMethodField()
+    basis = serializers.ChoiceField(choices=ClaimantBasis.choices, help_text="Why this source is the claimant.")
+    named_perpetrator = serializers.IntegerField(source="named_perpetrator_id", allow_null=True)
+    stance = serializers.ChoiceField(choices=Stance.choices)
+    figures = serializers.SerializerMethodField(help_text="The figures this claim gives (figures it gives none of are left out).")
+
+    @extend_schema_field(
+        inline_serializer(
+            "Claimant",
+            {
+                "id": serializers.IntegerField(),
+                "name": serializers.CharField(),
+                "party_affiliated": serializers.BooleanField(),
+                "affiliated_party": serializers.IntegerField(allow_null=True),
+            },
+        )
+    )
+    def get_claimant(self, claim) -> dict:
+        c = claim.claimant
+        return {"id": c.id, "name": c.name, "party_affiliated": c.party_affiliated, "affiliated_party": c.affiliated_party_id}
+
+    @extend_schema_field(serializers.DictField(child=FigureRangeSerializer()))
+    def get_figures(self, claim) -> dict:
+        return {f: {"low": lo, "high": hi} for f, (lo, hi) in claim.figures.items() if (lo, hi) != (None, None)}
+
+
+class ConsensusRangeSerializer(serializers.Serializer):
+    low = serializers.IntegerField(allow_null=True, help_text="The lowest low any claim gives.")
+    low_claims = serializers.ListField(child=serializers.IntegerField(), help_text="Citations giving the lowest low.")
+    high = serializers.IntegerField(help_text="The highest figure any claim gives.")
+    high_claims = serializers.ListField(child=serializers.IntegerField(), help_text="Citations giving the highest.")
+    open_ended = serializers.BooleanField(help_text="The highest figure is an 'at least'.")
+
+
+class IncidentDetailSerializer(IncidentSerializer):
+    """An incident with its claims side by side and the consensus range of each figure."""
+
+    claims = serializers.SerializerMethodField(help_text="Each citation's claimant, named perpetrator, figures and stance.")
+    consensus = serializers.SerializerMethodField(
+        help_text="Per figure (killed, civilians_killed, children_killed, injured): the lowest low and highest high "
+        "the claims give, and which claims give them."
+    )
+
+    class Meta(IncidentSerializer.Meta):
+        fields = [*IncidentSerializer.Meta.fields[: -len(AUDIT_FIELDS)], "claims", "consensus", *AUDIT_FIELDS]
+
+    def _claims(self, obj) -> list:
+        # The viewset prefetches citations with what claimant_of needs.
+        if not hasattr(obj, "_claims"):
+            obj._claims = [claim_of(c) for c in obj.citations.all()]
+        return obj._claims
+
+    @extend_schema_field(ClaimSerializer(many=True))
+    def get_claims(self, obj) -> list:
+        return ClaimSerializer(self._claims(obj), many=True).data
+
+    @extend_schema_field(serializers.DictField(child=ConsensusRangeSerializer()))
+    def get_consensus(self, obj) -> dict:
+        return {figure: ConsensusRangeSerializer(r).data for figure, r in consensus(self._claims(obj)).items()}
 
 
 class CitationSerializer(TrackerModelSerializer):

@@ -18,6 +18,7 @@ from tracker.selectors.compliance import compliance, parse_basis
 from tracker.selectors.visibility import visible, visible_statuses
 from tracker.services import assessments, gazetteer, incidents, sources
 from tracker.services import ceasefires as ceasefire_services
+from tracker.services.provenance import CLAIM_RELATED
 
 
 class ServiceModelViewSet(VersionedWritesMixin, HistoryMixin, viewsets.ModelViewSet):
@@ -156,11 +157,10 @@ class ReportViewSet(TrashMixin, ServiceModelViewSet):
 class IncidentViewSet(TrashMixin, ServiceModelViewSet):
     """Alleged hostile acts: when, where, by whom, with what casualties, and who says so."""
 
-    queryset = Incident.objects.select_related("place", "perpetrator").prefetch_related(
-        Prefetch("citations", queryset=Citation.objects.only("id", "incident_id", "report_id").order_by("id")),
+    queryset = Incident.objects.select_related("place", "perpetrator", "provenance").prefetch_related(
         Prefetch("assessments", queryset=Assessment.objects.select_related("ceasefire", "override_by").order_by("ceasefire_id")),
     )
-    serializer_class = serializers.IncidentSerializer
+    serializer_class = serializers.IncidentDetailSerializer
     filterset_class = filtersets.IncidentFilterSet
     create_service = staticmethod(incidents.incident_create)
     update_service = staticmethod(incidents.incident_update)
@@ -168,8 +168,17 @@ class IncidentViewSet(TrashMixin, ServiceModelViewSet):
     restore_service = staticmethod(incidents.incident_restore)
     instance_kwarg = "incident"
 
+    def get_serializer_class(self):
+        # Claims side by side and consensus ranges on one incident; lists stay light.
+        return serializers.IncidentSerializer if self.action in ("list", "trash") else serializers.IncidentDetailSerializer
+
     def get_queryset(self):
-        return visible(super().get_queryset(), self.request.user)
+        if self.action in ("list", "trash"):
+            citations = Citation.objects.only("id", "incident_id", "report_id")
+        else:
+            citations = Citation.objects.select_related(*CLAIM_RELATED)
+        queryset = super().get_queryset().prefetch_related(Prefetch("citations", queryset=citations.order_by("id")))
+        return visible(queryset, self.request.user)
 
 
 @extend_schema_view(list=extend_schema(summary="List citations"), retrieve=extend_schema(summary="Get a citation"))

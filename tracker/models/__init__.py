@@ -6,6 +6,7 @@ from tracker.models.ceasefires import Ceasefire, CeasefireParty, Declaration
 from tracker.models.incidents import Citation, Incident
 from tracker.models.parties import Party, PartyAlias
 from tracker.models.places import Place, PlaceName
+from tracker.models.provenance import IncidentProvenance
 from tracker.models.sources import Report, ReportBand, Source
 from tracker.models.trash import TrashedCitation, TrashedIncident, TrashedPlace, TrashedReport
 
@@ -17,6 +18,7 @@ __all__ = [
     "Citation",
     "Declaration",
     "Incident",
+    "IncidentProvenance",
     "Party",
     "PartyAlias",
     "Place",

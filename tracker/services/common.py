@@ -5,7 +5,8 @@ Every write of a curated record goes through `save_validated` or `delete`, so ea
 exactly one history row (tracker.history) with its user.
 """
 
-from collections.abc import Iterable, Mapping
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -31,6 +32,27 @@ class VersionConflict(Exception):
         super().__init__(
             f"{label} has changed since you read it: it is at version {current_version}, not {', '.join(map(str, self.expected))}."
         )
+
+
+# Derived data kept in step with the records it is computed from (an incident's provenance):
+# model -> functions called with each record of it just written, inside the write's transaction.
+_AFTER_WRITE: dict[type[models.Model], list[Callable[[Any], None]]] = defaultdict(list)
+
+
+def after_write(*model_classes: type[models.Model]):
+    """Register a function to run after every write of a record of these models."""
+
+    def register(function):
+        for model in model_classes:
+            _AFTER_WRITE[model].append(function)
+        return function
+
+    return register
+
+
+def _derive(instance: models.Model) -> None:
+    for function in _AFTER_WRITE.get(instance._meta.concrete_model, ()):
+        function(instance)
 
 
 def acting_user(user):
@@ -80,6 +102,7 @@ def save_validated(instance: M, *, user, expected_version: Iterable[int] | None 
         instance.updated_by = actor
     instance.full_clean()
     record_as(instance, user).save()
+    _derive(instance)
     return instance
 
 

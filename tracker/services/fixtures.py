@@ -25,8 +25,12 @@ def baseline_history(reason: str) -> int:
 
 @transaction.atomic
 def load_fixture(path: str | Path, *, stdout=None) -> int:
-    """loaddata `path`, then record the loaded records' first history rows (channel import)."""
+    """loaddata `path`, then record the loaded records' first history rows (channel import) and
+    derive what loaddata's raw rows skip (incidents' provenance)."""
+    from tracker.services.provenance import refresh_all
+
     kwargs = {"verbosity": 0} if stdout is None else {"stdout": stdout}
     call_command("loaddata", str(path), **kwargs)
+    refresh_all()
     with history_context(channel=Channel.IMPORT):
         return baseline_history(f"Loaded from {Path(path).name}")

@@ -1,0 +1,32 @@
+"""What the tracker derives from an incident's citations (tracker.provenance)."""
+
+from django.db import models
+
+from tracker.choices import Confidence
+
+
+class IncidentProvenance(models.Model):
+    """An incident's independent claimants, whether its claims conflict, and the confidence
+    they suggest. Derived data: recomputed inside every write of the incident, its citations,
+    or the reports, sources and parties they point to (tracker.services.provenance), and by
+    `manage.py recompute_provenance`; it has no history of its own (the records it derives from
+    do)."""
+
+    incident = models.OneToOneField("tracker.Incident", primary_key=True, on_delete=models.CASCADE, related_name="provenance")
+    suggested_confidence = models.CharField(max_length=16, choices=Confidence.choices, default=Confidence.UNASSESSED)
+    reason = models.TextField(blank=True, help_text="Why the tracker suggests this confidence.")
+    independent_claimants = models.PositiveSmallIntegerField(default=0)
+    contested = models.BooleanField(default=False)
+    computed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "incident provenance"
+        verbose_name_plural = "incident provenance"
+        indexes = [
+            models.Index(fields=["suggested_confidence"], name="provenance_suggested_idx"),
+            models.Index(fields=["independent_claimants"], name="provenance_claimants_idx"),
+            models.Index(fields=["contested"], name="provenance_contested_idx", condition=models.Q(contested=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.incident_id}: {self.suggested_confidence}"

@@ -1,0 +1,172 @@
+"""Keeping each incident's provenance (claimants, conflicts, suggested confidence) in step with
+the records it is derived from. See tracker.provenance for the rules.
+
+`refresh` runs inside the write that changes an incident, a citation, a report (its source or
+syndication link), a source (its party affiliation) or a party (its place in a hierarchy): the
+hooks below are called by tracker.services.common after each such write, so no path (API, admin
+inline, trash, restore, revert) can leave a stale grade behind.
+"""
+
+from collections.abc import Iterable
+
+from django.db.models import Q
+
+from tracker.choices import ClaimantBasis
+from tracker.models import Citation, Incident, IncidentProvenance, Party, Report, Source
+from tracker.models.hierarchy import subtree_of
+from tracker.provenance import FIGURES, Claim, Claimant, Grade, grade
+from tracker.services.common import after_write
+
+# What a claim needs, in one query with its citation.
+CLAIM_RELATED = (
+    "claimant",
+    "report__source",
+    "report__wire_source",
+    "report__syndicated_from__source",
+    "report__syndicated_from__wire_source",
+)
+
+
+class Parties:
+    """Party names and hierarchy roots, loaded once per computation (parties are few)."""
+
+    def __init__(self):
+        rows = list(Party.objects.values_list("id", "parent_id", "name"))
+        self.parent = {pk: parent for pk, parent, _ in rows}
+        self.names = {pk: name for pk, _, name in rows}
+
+    def root(self, pk: int) -> int:
+        seen = set()
+        while self.parent.get(pk) is not None and pk not in seen:
+            seen.add(pk)
+            pk = self.parent[pk]
+        return pk
+
+    def name(self, pk: int) -> str:
+        return self.names.get(pk, f"party {pk}")
+
+
+def claimant_of(citation: Citation) -> tuple[Source, str, Report | None]:
+    """The claimant of a citation, why, and the original report it was collapsed to (if the
+    citation's report is a syndicated copy)."""
+    report = citation.report
+    original = report.syndicated_from if report.syndicated_from_id is not None else None
+    if citation.claimant_id is not None:
+        return citation.claimant, ClaimantBasis.ATTRIBUTED, original
+    carrier = original or report
+    if carrier.wire_source_id is not None:
+        return carrier.wire_source, ClaimantBasis.WIRE, original
+    return carrier.source, ClaimantBasis.REPORT, original
+
+
+def claim_of(citation: Citation) -> Claim:
+    source, basis, original = claimant_of(citation)
+    return Claim(
+        citation_id=citation.pk,
+        report_id=citation.report_id,
+        original_report_id=original.pk if original else None,
+        claimant=Claimant(source.pk, source.name, source.affiliated_party_id),
+        basis=basis,
+        named_perpetrator_id=citation.named_perpetrator_id,
+        stance=citation.stance,
+        figures={f: (getattr(citation, f"{f}_low"), getattr(citation, f"{f}_high")) for f in FIGURES},
+    )
+
+
+def grade_of(incident: Incident, claims: list[Claim], parties: Parties) -> Grade:
+    return grade(claims, perpetrator_id=incident.perpetrator_id, root=parties.root, party_name=parties.name)
+
+
+def refresh(incident_ids: Iterable[int]) -> int:
+    """Recompute and store the provenance of these incidents (trashed ones keep theirs, like
+    their verdicts, for a restore). Returns how many rows changed."""
+    ids = set(incident_ids)
+    if not ids:
+        return 0
+    parties = Parties()
+    claims: dict[int, list[Claim]] = {pk: [] for pk in ids}
+    for citation in Citation.objects.filter(incident_id__in=ids).select_related(*CLAIM_RELATED).order_by("id"):
+        claims[citation.incident_id].append(claim_of(citation))
+    existing = {p.incident_id: p for p in IncidentProvenance.objects.filter(incident_id__in=ids)}
+    changed = 0
+    for incident in Incident.objects.filter(pk__in=ids).only("id", "perpetrator_id"):
+        result = grade_of(incident, claims[incident.pk], parties)
+        values = {
+            "suggested_confidence": result.suggested_confidence,
+            "reason": result.reason,
+            "independent_claimants": result.independent_claimants,
+            "contested": result.contested,
+        }
+        row = existing.get(incident.pk)
+        if row is not None and all(getattr(row, k) == v for k, v in values.items()):
+            continue
+        IncidentProvenance.objects.update_or_create(incident_id=incident.pk, defaults=values)
+        changed += 1
+    return changed
+
+
+def refresh_all() -> int:
+    """Recompute every incident's provenance (after a bulk load)."""
+    return refresh_all_of(list(Incident.all_objects.order_by("pk").values_list("pk", flat=True)))
+
+
+def fill_missing(**kwargs) -> None:
+    """After `migrate`: incidents without provenance (loaded before it existed, or in bulk) get it."""
+    missing = Incident.all_objects.filter(provenance__isnull=True).values_list("pk", flat=True)
+    refresh_all_of(list(missing))
+
+
+def refresh_all_of(ids: Iterable[int], chunk_size: int = 2000) -> int:
+    changed, batch = 0, []
+    for pk in ids:
+        batch.append(pk)
+        if len(batch) == chunk_size:
+            changed += refresh(batch)
+            batch = []
+    return changed + refresh(batch)
+
+
+# Hooks: which incidents a write can change the provenance of.
+
+
+@after_write(Incident)
+def _incident_written(incident: Incident) -> None:
+    refresh([incident.pk])
+
+
+@after_write(Citation)
+def _citation_written(citation: Citation) -> None:
+    refresh([citation.incident_id])
+
+
+@after_write(Report)
+def _report_written(report: Report) -> None:
+    # Citations of the report, and of its copies (which collapse to it).
+    cited = Citation.all_objects.filter(Q(report=report) | Q(report__syndicated_from=report))
+    refresh(cited.values_list("incident_id", flat=True).distinct())
+
+
+@after_write(Source)
+def _source_written(source: Source) -> None:
+    cited = Citation.all_objects.filter(
+        Q(claimant=source)
+        | Q(report__source=source)
+        | Q(report__wire_source=source)
+        | Q(report__syndicated_from__source=source)
+        | Q(report__syndicated_from__wire_source=source)
+    )
+    refresh(cited.values_list("incident_id", flat=True).distinct())
+
+
+@after_write(Party)
+def _party_written(party: Party) -> None:
+    # A new parent moves the whole subtree to another side.
+    subtree = subtree_of(Party, party.pk)
+    incidents = Incident.all_objects.filter(
+        Q(perpetrator_id__in=subtree)
+        | Q(citations__named_perpetrator_id__in=subtree)
+        | Q(citations__claimant__affiliated_party_id__in=subtree)
+        | Q(citations__report__source__affiliated_party_id__in=subtree)
+        | Q(citations__report__wire_source__affiliated_party_id__in=subtree)
+    )
+    refresh(incidents.values_list("pk", flat=True).distinct())
