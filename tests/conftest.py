@@ -16,8 +16,12 @@ ROLES = ("anonymous", "no_permission", "curator", "reviewer", "ingest", "read_on
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    """Throttle counters live in the cache: each test starts with none."""
+    """Throttle counters and the gazetteer generation live in the cache: each test starts with
+    none, and with the resolver's in-memory name index to be rebuilt from its own data."""
+    from tracker.selectors import places
+
     cache.clear()
+    places._index.generation = None
 
 
 @pytest.fixture

@@ -370,3 +370,19 @@ def test_curator_grade_is_separate_and_writable(idlib, client_for):
     # Read-only: accepted and ignored, like the other computed fields.
     assert (bad.status_code, bad.json()["suggested_confidence"]) == (200, "weak")
     assert Incident.objects.get(pk=2).confidence == Confidence.DISCOUNTED
+
+
+def test_recompute_provenance_command(roles):
+    import io
+
+    from django.core.management import call_command
+
+    incident = IncidentFactory()  # raw insert, not graded
+    CitationFactory(incident=incident)
+    out = io.StringIO()
+    call_command("recompute_provenance", stdout=out)
+    assert out.getvalue().strip() == "provenance: 1 changed, 0 unchanged"
+    assert grade_of(incident) == ("weak", 1, False)
+    out = io.StringIO()
+    call_command("recompute_provenance", stdout=out)
+    assert out.getvalue().strip() == "provenance: 0 changed, 1 unchanged"

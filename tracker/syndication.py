@@ -21,7 +21,7 @@ earlier one but carries two of its sentences nearly word for word. So each text 
 **sentences** as sets of content words (stop words dropped); two sentences are the same passage
 when most of the shorter one's content words, and some of its two-word phrases, recur in the
 other. Texts sharing at least `TRACKER_SYNDICATION_MIN_SHARED_SENTENCES` such sentences are
-linked too. Sentences get LSH keys of their own (4 bands of 3 rows over the content words), so
+linked too. The 24 longest sentences get LSH keys of their own (6 bands of 4 rows over the content words), so
 these pairs are candidates without comparing all pairs either. Independent stories on the same
 event share vocabulary ("Turkey", "Russia", "ceasefire", "Idlib") but not phrasing.
 """
@@ -48,7 +48,10 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 SENTENCE_MIN_WORDS = 8
 SENTENCE_WORD_SHARE = 0.7
 SENTENCE_PHRASE_SHARE = 0.3
-SENTENCE_BANDS, SENTENCE_ROWS = 4, 3
+SENTENCE_BANDS, SENTENCE_ROWS = 6, 4
+# Only the longest sentences get keys (background paragraphs are long; captions and headlines
+# short): the index stays a few hundred keys per report.
+KEYED_SENTENCES = 24
 # A sentence ends at . ! ? (or a closing quote after one) before a space, or at a line break.
 _SENTENCE_END = re.compile(r"(?<=[.!?\"”’])\s+|\n")
 # Function words of English news prose: they carry no content, so reworded copies keep the rest.
@@ -195,14 +198,25 @@ def same_passage(a: Sentence, b: Sentence) -> bool:
     return phrases_share >= SENTENCE_PHRASE_SHARE
 
 
-def shared_sentences(a: tuple[Sentence, ...], b: tuple[Sentence, ...]) -> int:
-    """How many sentences the two texts share (counted on the text with fewer matched)."""
+def shared_sentences(a: tuple[Sentence, ...], b: tuple[Sentence, ...], common: frozenset[str] | None = None) -> int:
+    """How many sentences the two texts share (counted on the text with fewer matched).
+
+    Only sentence pairs with a phrase in common can be the same passage, so pairs are found
+    through an index of b's phrases (those in `common`, the phrases both texts have, if given)
+    rather than by comparing every pair."""
     if not a or not b:
         return 0
-    a_in_b = sum(any(same_passage(x, y) for y in b) for x in a)
-    if not a_in_b:
-        return 0
-    return min(a_in_b, sum(any(same_passage(y, x) for x in a) for y in b))
+    by_phrase: dict[str, list[int]] = {}
+    for j, y in enumerate(b):
+        for phrase in y.phrases if common is None else y.phrases & common:
+            by_phrase.setdefault(phrase, []).append(j)
+    matched_a, matched_b = set(), set()
+    for i, x in enumerate(a):
+        for j in {j for phrase in x.phrases for j in by_phrase.get(phrase, ())}:
+            if same_passage(x, b[j]):
+                matched_a.add(i)
+                matched_b.add(j)
+    return min(len(matched_a), len(matched_b))
 
 
 @cache
@@ -218,7 +232,8 @@ def _minhash(num_perm: int, seed: int) -> MinHash:
 def sentence_keys(found: tuple[Sentence, ...]) -> set[int]:
     """LSH keys of each sentence's content words: bands salted apart from the text's own keys."""
     keys = set()
-    for sentence in found:
+    longest = sorted(found, key=lambda sentence: len(sentence.words), reverse=True)[:KEYED_SENTENCES]
+    for sentence in longest:
         minhash = _minhash(SENTENCE_BANDS * SENTENCE_ROWS, SEED + 1)
         minhash.update_batch([w.encode() for w in sentence.words])
         sig = minhash.hashvalues
@@ -235,6 +250,7 @@ class Fingerprint:
 
     shingles: frozenset[bytes]
     sentences: tuple[Sentence, ...]
+    phrases: frozenset[str] = frozenset()  # every sentence's phrases, for a quick first check
 
     @property
     def comparable(self) -> bool:
@@ -249,7 +265,13 @@ class Fingerprint:
 
 
 def fingerprint(text: str) -> Fingerprint:
-    return Fingerprint(shingles(text), sentences(text))
+    found = sentences(text)
+    return Fingerprint(shingles(text), found, frozenset().union(*(s.phrases for s in found)))
+
+
+# One passage in common needs at least this many phrases in common (30 % of a sentence's seven
+# or more phrases): texts sharing fewer are not compared sentence by sentence.
+MIN_COMMON_PHRASES = 3
 
 
 @dataclass(frozen=True)
@@ -265,4 +287,6 @@ class Similarity:
 
 def compare(a: Fingerprint, b: Fingerprint) -> Similarity:
     score = overlap(a.shingles, b.shingles) if min(len(a.shingles), len(b.shingles)) >= MIN_SHINGLES else 0.0
-    return Similarity(round(score, 4), shared_sentences(a.sentences, b.sentences))
+    common = a.phrases & b.phrases
+    shared = shared_sentences(a.sentences, b.sentences, common) if len(common) >= MIN_COMMON_PHRASES else 0
+    return Similarity(round(score, 4), shared)

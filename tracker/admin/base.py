@@ -101,6 +101,23 @@ class RunServiceMixin:
             self.message_user(request, success.format(count=done), messages.SUCCESS)
 
 
+class TransliterationSearchMixin:
+    """The search box also finds places under any transliteration of the term (Ma'arrat
+    an-Nu'man finds Maaret al-Numan): the resolver's key match (tracker.selectors.places).
+    `place_path` leads from the admin's model to the place ("" for places)."""
+
+    place_path = ""
+
+    def get_search_results(self, request, queryset, search_term):
+        from tracker.selectors.places import key_match_q
+
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        if search_term.strip():
+            results = results | queryset.filter(key_match_q(search_term, self.place_path))
+            may_have_duplicates = True  # alternate names join several rows per place
+        return results, may_have_duplicates
+
+
 class ServiceAdmin(RunServiceMixin, SimpleHistoryAdmin):
     """ModelAdmin whose saves call `create_service`/`update_service`/`delete_service`
     (keyword `instance_kwarg` names the instance). Inline rows are validated and saved by the

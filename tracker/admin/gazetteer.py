@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from tracker.admin.base import ServiceAdmin
+from tracker.admin.base import ServiceAdmin, TransliterationSearchMixin
 from tracker.models import Party, PartyAlias, Place, PlaceName
 from tracker.services import gazetteer
 
@@ -14,7 +14,7 @@ class PlaceNameInline(admin.TabularInline):
 
 
 @admin.register(Place)
-class PlaceAdmin(ServiceAdmin):
+class PlaceAdmin(TransliterationSearchMixin, ServiceAdmin):
     list_display = ("name", "kind", "parent", "country_code", "latitude", "longitude", "has_geometry")
     list_filter = ("kind", "country_code")
     search_fields = ("name", "name_key", "alternate_names__name", "alternate_names__name_key", "parent__name")

@@ -6,7 +6,7 @@ from django.db.models.functions import Coalesce
 from django.utils.html import format_html, format_html_join
 
 from tracker.admin.assessments import AssessmentInline, save_override
-from tracker.admin.base import ServiceAdmin
+from tracker.admin.base import ServiceAdmin, TransliterationSearchMixin
 from tracker.choices import Confidence, IncidentStatus
 from tracker.models import Assessment, Citation, Incident, IncidentProvenance
 from tracker.provenance import consensus
@@ -62,7 +62,8 @@ class CitationInline(admin.StackedInline):
 
 
 @admin.register(Incident)
-class IncidentAdmin(ServiceAdmin):
+class IncidentAdmin(TransliterationSearchMixin, ServiceAdmin):
+    place_path = "place__"
     list_display = (
         "title",
         "kind",

@@ -24,6 +24,8 @@ from tracker.geo import bbox_around, haversine_expression
 from tracker.models import Assessment, Ceasefire, Citation, Incident, Party, Place, PlaceName, Report, Source
 from tracker.models.hierarchy import subtree_ids, subtree_of
 from tracker.names import normalize_name
+from tracker.selectors.places import MIN_SKELETON
+from tracker.selectors.places import keys as place_keys
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):
@@ -55,13 +57,18 @@ def _names_matching(q: str) -> Q:
 
 
 def _place_name_roots(value: str):
-    """Subquery: places with this exact name or alternate name (spelling-tolerant), and below."""
-    key = normalize_name(value)
+    """Subquery: places with this name or alternate name, under any transliteration (the
+    resolver's key matches, tracker.selectors.places), and the places below them."""
+    key, skeleton = place_keys(value)
     table, names = Place._meta.db_table, PlaceName._meta.db_table
+    if len(skeleton) < MIN_SKELETON:
+        match, params = "name_key = %s", [key]
+    else:
+        match, params = "(name_key = %s OR name_skeleton = %s)", [key, skeleton]
     return subtree_ids(
         Place,
-        f"SELECT id FROM {table} WHERE name_key = %s OR id IN (SELECT place_id FROM {names} WHERE name_key = %s)",  # nosec B608
-        [key, key],
+        f"SELECT id FROM {table} WHERE {match} OR id IN (SELECT place_id FROM {names} WHERE {match})",  # nosec B608
+        params * 2,
     )
 
 
@@ -99,7 +106,8 @@ class IncidentFilterSet(django_filters.FilterSet):
         field_name="place",
         method="filter_place_name",
         max_length=200,
-        help_text="Any name or alternate name of a place (case, accents and apostrophes ignored); includes places below it.",
+        help_text="Any name or alternate name of a place, in any transliteration (Maaret al-Numan, Ma'arrat an-Nu'man); "
+        "includes places below it.",
     )
     country = CountryFilter(
         field_name="place__country_code", lookup_expr="exact", help_text="ISO 3166-1 alpha-2 code of the place's country."

@@ -7,6 +7,7 @@ from rest_framework.validators import UniqueValidator
 
 from tracker.api.fields import BriefRelatedField, OffsetDateTimeField
 from tracker.choices import ClaimantBasis, Confidence, Stance, Verdict
+from tracker.countries import ISO_3166_ALPHA2
 from tracker.history import Channel
 from tracker.models import (
     Assessment,
@@ -495,6 +496,52 @@ class ComplianceQuerySerializer(serializers.Serializer):
     basis = serializers.CharField(
         default="curated", max_length=40, help_text="curated, or declaration:<id> to centre on a party's declared start."
     )
+
+
+class ResolveQuerySerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, help_text="The name as a report spells it, e.g. Maaret al-Numan.")
+    country = serializers.CharField(
+        required=False, max_length=2, min_length=2, help_text="ISO 3166-1 alpha-2 code: only places in this country."
+    )
+    limit = serializers.IntegerField(default=10, min_value=1, max_value=50, help_text="Candidates to return (1-50).")
+    similar = serializers.BooleanField(
+        default=True, help_text="Also suggest places whose names are only similar (scored below 0.9)."
+    )
+
+    def validate_country(self, value: str) -> str:
+        code = value.upper()
+        if code not in ISO_3166_ALPHA2:
+            raise serializers.ValidationError(f"'{value}' is not an ISO 3166-1 alpha-2 country code (e.g. SY).")
+        return code
+
+
+class PlaceCandidateSerializer(serializers.Serializer):
+    place = serializers.SerializerMethodField()
+    score = serializers.FloatField(help_text="1: the same name; 0.9-0.99: another transliteration of it; below 0.9: similar.")
+    matched_name = serializers.CharField(help_text="The place's name or alternate name that matched.")
+    match = serializers.ChoiceField(choices=["exact", "transliteration", "similar"])
+
+    @extend_schema_field(
+        inline_serializer(
+            "ResolvedPlace",
+            {
+                "id": serializers.IntegerField(),
+                "name": serializers.CharField(),
+                "kind": serializers.CharField(),
+                "country_code": serializers.CharField(),
+                "parent": serializers.IntegerField(allow_null=True),
+            },
+        )
+    )
+    def get_place(self, candidate) -> dict:
+        p = candidate.place
+        return {"id": p.pk, "name": p.name, "kind": p.kind, "country_code": p.country_code, "parent": p.parent_id}
+
+
+class ResolveSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="The name asked for.")
+    key = serializers.CharField(help_text="Its transliteration key (see README: places whatever their spelling).")
+    results = PlaceCandidateSerializer(many=True, help_text="Best first; one per place.")
 
 
 # History.

@@ -14,7 +14,9 @@ from tracker.api.filtersets import effective_verdict_in
 from tracker.api.mixins import HistoryMixin, TrashMixin, VersionedWritesMixin
 from tracker.choices import Verdict
 from tracker.models import Assessment, Ceasefire, Citation, Declaration, Incident, Party, Place, Report, Source
+from tracker.names import transliteration_key
 from tracker.selectors.compliance import compliance, parse_basis
+from tracker.selectors.places import resolve
 from tracker.selectors.visibility import visible, visible_statuses
 from tracker.services import assessments, gazetteer, incidents, sources
 from tracker.services import ceasefires as ceasefire_services
@@ -59,6 +61,18 @@ class ServiceModelViewSet(VersionedWritesMixin, HistoryMixin, viewsets.ModelView
         self.delete_service(**{self.instance_kwarg: instance}, user=self.request.user, expected_version=self.expected_version)
 
 
+def query_params(request, serializer_class) -> dict:
+    """An action's query parameters, validated by `serializer_class`; an unknown one is a 400
+    naming it, like the list filters'."""
+    known = {*serializer_class().fields, "format"}
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        raise ValidationError({name: [f"Unknown query parameter. Known: {', '.join(sorted(known))}."] for name in unknown})
+    query = serializer_class(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data
+
+
 @extend_schema_view(list=extend_schema(summary="List parties"), retrieve=extend_schema(summary="Get a party"))
 class PartyViewSet(ServiceModelViewSet):
     """Parties to conflicts: states, armed forces, groups, coalitions, international bodies."""
@@ -85,6 +99,22 @@ class PlaceViewSet(TrashMixin, ServiceModelViewSet):
     delete_service = staticmethod(gazetteer.place_delete)
     instance_kwarg = "place"
     nested = {"alternate_names": "alternate_names"}
+
+    @extend_schema(
+        summary="Resolve a place name, whatever its spelling",
+        parameters=[serializers.ResolveQuerySerializer],
+        responses={200: serializers.ResolveSerializer},
+    )
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
+    def resolve(self, request):
+        """Ranked candidates for a place name as a report spells it: the same name (score 1),
+        another transliteration of it (0.9-0.99: case, diacritics, apostrophes and ayn/hamza
+        marks, hyphens, the article al-/an-/ash-/el-, doubled letters and vowels ignored), or,
+        with `similar`, places whose names are close (below 0.9: suggestions, not matches)."""
+        query = query_params(request, serializers.ResolveQuerySerializer)
+        results = resolve(query["name"], country=query.get("country"), limit=query["limit"], similar=query["similar"])
+        body = {"name": query["name"], "key": transliteration_key(query["name"]), "results": results}
+        return Response(serializers.ResolveSerializer(body).data)
 
 
 @extend_schema_view(list=extend_schema(summary="List ceasefires"), retrieve=extend_schema(summary="Get a ceasefire"))
@@ -113,14 +143,10 @@ class CeasefireViewSet(ServiceModelViewSet):
         """Daily counts of hostile incidents in the zone, by verdict and kind, for `days` local
         days before and after the start (curated, or a party's declared start), with the
         before/after daily rates and counts by perpetrator."""
-        unknown = sorted(set(request.query_params) - {"days", "basis", "format"})
-        if unknown:
-            raise ValidationError({name: ["Unknown query parameter. Known: basis, days, format."] for name in unknown})
-        query = serializers.ComplianceQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
+        query = query_params(request, serializers.ComplianceQuerySerializer)
         ceasefire = self.get_object()
-        basis = parse_basis(ceasefire, query.validated_data["basis"])
-        data = compliance(ceasefire, days=query.validated_data["days"], basis=basis, statuses=visible_statuses(request.user))
+        basis = parse_basis(ceasefire, query["basis"])
+        data = compliance(ceasefire, days=query["days"], basis=basis, statuses=visible_statuses(request.user))
         return Response(serializers.ComplianceSerializer(data).data)
 
 

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models, router
 
-from tracker.names import normalize_name
+from tracker.names import normalize_name, transliteration_key
 
 # constraint name -> (field the API reports it on, human message). Filled by `check()` and
 # `unique()` at import time so that an IntegrityError that slips past `full_clean()` (a race
@@ -105,15 +105,18 @@ class FieldNamedConstraintsMixin(models.Model):
 
 
 class NameKeyMixin(models.Model):
-    """Keeps `name_key`, the spelling-tolerant matching key of `name` (see tracker.names)."""
+    """Keeps `name_key`, the spelling-tolerant matching key of `name`, and `name_skeleton`, the
+    transliteration-tolerant one (see tracker.names)."""
 
     name_key = models.CharField(max_length=200, editable=False, db_index=True)
+    name_skeleton = models.CharField(max_length=200, editable=False, db_index=True, default="")
 
     class Meta:
         abstract = True
 
     def save(self, *args, **kwargs):
         self.name_key = normalize_name(self.name)
+        self.name_skeleton = transliteration_key(self.name)
         super().save(*args, **kwargs)
 
 

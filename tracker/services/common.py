@@ -151,6 +151,7 @@ def delete(instance: models.Model, *, user, expected_version: Iterable[int] | No
         return
     if isinstance(instance, TrackedModel):
         claim_version(instance, expected_version)
+    _derive(instance)  # while it still has its id
     record_as(instance, user).delete()
 
 

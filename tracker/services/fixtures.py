@@ -23,6 +23,28 @@ def baseline_history(reason: str) -> int:
     return created
 
 
+def derive_name_keys() -> int:
+    """Recompute every name's matching keys (`NameKeyMixin`): loaddata saves raw rows, so keys
+    are whatever the fixture holds, possibly none or from an older key function."""
+    from tracker.models.base import NameKeyMixin
+    from tracker.names import normalize_name, transliteration_key
+
+    changed = 0
+    for model in apps.get_app_config("tracker").get_models():
+        if not issubclass(model, NameKeyMixin) or model._meta.proxy:
+            continue
+        rows = [
+            row
+            for row in model._base_manager.only("pk", "name", "name_key", "name_skeleton")
+            if (row.name_key, row.name_skeleton) != (normalize_name(row.name), transliteration_key(row.name))
+        ]
+        for row in rows:
+            row.name_key, row.name_skeleton = normalize_name(row.name), transliteration_key(row.name)
+        model._base_manager.bulk_update(rows, ["name_key", "name_skeleton"], batch_size=1000)
+        changed += len(rows)
+    return changed
+
+
 @transaction.atomic
 def load_fixture(path: str | Path, *, stdout=None) -> int:
     """loaddata `path`, then record the loaded records' first history rows (channel import) and
@@ -31,6 +53,7 @@ def load_fixture(path: str | Path, *, stdout=None) -> int:
 
     kwargs = {"verbosity": 0} if stdout is None else {"stdout": stdout}
     call_command("loaddata", str(path), **kwargs)
+    derive_name_keys()
     refresh_all()
     with history_context(channel=Channel.IMPORT):
         return baseline_history(f"Loaded from {Path(path).name}")

@@ -6,6 +6,7 @@ report) and may re-point later copies at a newly entered earlier original (one r
 curator's decision (`confirmed`, `detached`) is never overridden.
 """
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -53,34 +54,68 @@ class Match:
         }
 
 
+class Fingerprints:
+    """Fingerprints of report texts by report id, the most recently used `size` kept: a bulk
+    run (detect_syndication) compares each report with candidates it has mostly seen already."""
+
+    def __init__(self, size: int = 20_000):
+        self.size, self.items = size, OrderedDict()
+
+    def of(self, report: Report) -> Fingerprint:
+        found = self.items.get(report.pk)
+        if found is None:
+            found = self._keep(report.pk, fingerprint(report.body))
+        else:
+            self.items.move_to_end(report.pk)
+        return found
+
+    def _keep(self, pk: int, text: Fingerprint) -> Fingerprint:
+        self.items[pk] = text
+        if len(self.items) > self.size:
+            self.items.popitem(last=False)
+        return text
+
+    def load(self, ids) -> dict[int, Fingerprint]:
+        """Fingerprints of these reports, reading only the texts not kept yet (one query)."""
+        missing = [pk for pk in ids if pk not in self.items]
+        for pk, body in Report.all_objects.filter(pk__in=missing).values_list("pk", "body"):
+            self._keep(pk, fingerprint(body))
+        return {pk: self.items[pk] for pk in ids if pk in self.items}
+
+
 NO_LINK = {"syndicated_from": None, "syndication_score": None, "syndication_shared_sentences": None}
 
 
-def matches(report: Report, text: Fingerprint | None = None) -> list[Match]:
+def matches(report: Report, text: Fingerprint | None = None, cache: Fingerprints | None = None) -> list[Match]:
     """Reports whose text is a near-copy of this one's (overlap at the threshold, or enough
-    shared sentences), found through the LSH keys."""
+    shared sentences), found through the LSH keys. `cache`: fingerprints kept across calls
+    (texts must not change meanwhile)."""
     text = fingerprint(report.body) if text is None else text
     if not text.comparable:
         return []
     candidates = Report.objects.filter(pk__in=ReportBand.objects.filter(key__in=text.lsh_keys()).values("report_id"))
     if report.pk is not None:
         candidates = candidates.exclude(pk=report.pk)
+    candidates = list(candidates.only("id", "published_at", "syndicated_from_id", "syndication_decision"))
+    # Texts are read (and fingerprinted) only for candidates not seen before.
+    texts = (cache or Fingerprints(len(candidates) + 1)).load([c.pk for c in candidates])
     found = []
     limit, sentences = threshold(), min_shared_sentences()
-    for candidate in candidates.only("id", "body", "published_at", "syndicated_from_id", "syndication_decision"):
-        similarity = compare(text, fingerprint(candidate.body))
+    for candidate in candidates:
+        similarity = compare(text, texts[candidate.pk])
         if similarity.is_copy(limit, sentences):
             found.append(Match(candidate, similarity))
     return found
 
 
-def link_for(report: Report, found: list[Match] | None = None) -> dict:
+def link_for(report: Report, found: list[Match] | None = None, cache: Fingerprints | None = None) -> dict:
     """The `syndicated_from`/`syndication_score` the report should have (applied by the caller
     before saving). A curator's decision keeps what it has. `found`: its matches, when the
     caller already has them."""
     if report.syndication_decision:
         return {}
-    found = matches(report) if found is None else found
+    if found is None:
+        found = matches(report, cache.of(report) if cache else None, cache)
     earlier = [m for m in found if _order(m.report) < _order(report)]
     if not earlier:
         return dict(NO_LINK)
@@ -88,7 +123,7 @@ def link_for(report: Report, found: list[Match] | None = None) -> dict:
     root = root_of(first.report)
     if root.pk != first.report.pk:
         # Linked to the root, scored against the closer of the two.
-        against_root = compare(fingerprint(report.body), fingerprint(root.body))
+        against_root = compare(*(cache.of(r) if cache else fingerprint(r.body) for r in (report, root)))
         first = Match(
             first.report,
             Similarity(
@@ -105,6 +140,25 @@ def index(report: Report, text: Fingerprint | None = None) -> None:
     text = fingerprint(report.body) if text is None else text
     if text.comparable:
         ReportBand.objects.bulk_create(ReportBand(report=report, key=k) for k in text.lsh_keys())
+
+
+def index_all(chunk_size: int = 1000) -> int:
+    """Rebuild every report's LSH keys in bulk: one delete, then inserts in batches. Returns
+    the number of keys."""
+    ReportBand.objects.all().delete()
+    total, last = 0, 0
+    while True:
+        chunk = list(Report.objects.filter(pk__gt=last).order_by("pk").only("id", "body")[:chunk_size])
+        if not chunk:
+            return total
+        rows = []
+        for report in chunk:
+            text = fingerprint(report.body)
+            if text.comparable:
+                rows += [ReportBand(report_id=report.pk, key=k) for k in text.lsh_keys()]
+        ReportBand.objects.bulk_create(rows, batch_size=5000)
+        total += len(rows)
+        last = chunk[-1].pk
 
 
 @transaction.atomic

@@ -13,8 +13,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         ordered = Report.objects.order_by(F("published_at").asc(nulls_last=True), "pk")
-        for report in ordered.iterator(chunk_size=500):
-            syndication.index(report)
+        syndication.index_all()
+        cache = syndication.Fingerprints()
         counts = {"linked": 0, "originals": 0, "unchanged": 0, "decided by a curator": 0}
         with history_context(channel=Channel.COMMAND, reason="detect_syndication"):
             # Earliest first, so each report's earlier matches already point at their root.
@@ -22,7 +22,7 @@ class Command(BaseCommand):
                 if report.syndication_decision:
                     counts["decided by a curator"] += 1
                     continue
-                link = syndication.link_for(report)
+                link = syndication.link_for(report, cache=cache)
                 target = link["syndicated_from"].pk if link["syndicated_from"] else None
                 current = (report.syndicated_from_id, report.syndication_score, report.syndication_shared_sentences)
                 if (target, link["syndication_score"], link["syndication_shared_sentences"]) == current:
