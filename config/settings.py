@@ -219,6 +219,9 @@ TRACKER_PUBLIC_READ = env.bool("TRACKER_PUBLIC_READ", default=True)
 TRACKER_SYNDICATION_THRESHOLD = env.float("TRACKER_SYNDICATION_THRESHOLD", default=0.3)
 # ...or share this many sentences nearly word for word (a wire story re-using its background).
 TRACKER_SYNDICATION_MIN_SHARED_SENTENCES = env.int("TRACKER_SYNDICATION_MIN_SHARED_SENTENCES", default=2)
+# Incidents of compatible kinds whose time windows overlap and whose locations lie within this
+# many km of each other are listed as possible duplicates.
+TRACKER_DUPLICATE_RADIUS_KM = env.float("TRACKER_DUPLICATE_RADIUS_KM", default=5.0)
 # Limits, each answered with a 4xx naming it (README: "Limits").
 TRACKER_MAX_PAGE_SIZE = 1000
 TRACKER_MAX_BODY_BYTES = env.int("TRACKER_MAX_BODY_BYTES", default=1_048_576)  # API request bodies: 413 above

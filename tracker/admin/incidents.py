@@ -1,8 +1,16 @@
 """Admin for incidents (with their citations inline), citations, and the review workflow."""
 
-from django.contrib import admin
+from datetime import timedelta
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from tracker.admin.assessments import AssessmentInline, save_override
@@ -10,6 +18,7 @@ from tracker.admin.base import ServiceAdmin, TransliterationSearchMixin
 from tracker.choices import Confidence, IncidentStatus
 from tracker.models import Assessment, Citation, Incident, IncidentProvenance
 from tracker.provenance import consensus
+from tracker.selectors.duplicates import duplicate_pairs, duplicates_of, radius_km
 from tracker.services import incidents
 from tracker.services.incidents import REVIEW_PERMISSION
 from tracker.services.provenance import CLAIM_RELATED, claim_of
@@ -99,7 +108,7 @@ class IncidentAdmin(TransliterationSearchMixin, ServiceAdmin):
     )  # fmt: skip
     list_select_related = ("place", "perpetrator", "provenance")
     autocomplete_fields = ("place", "perpetrator")
-    readonly_fields = ("suggested_grade", "claims_side_by_side", "consensus_ranges")
+    readonly_fields = ("suggested_grade", "claims_side_by_side", "consensus_ranges", "possible_duplicates")
     date_hierarchy = "occurred_at"
     inlines = [CitationInline, AssessmentInline]
     actions = ["submit_for_review", "verify", "dispute", "reject"]
@@ -120,6 +129,7 @@ class IncidentAdmin(TransliterationSearchMixin, ServiceAdmin):
             },
         ),
         ("Who says so", {"fields": ("suggested_grade", "claims_side_by_side", "consensus_ranges")}),
+        ("Possible duplicates", {"fields": ("possible_duplicates",)}),
         ("Import", {"classes": ("collapse",), "fields": ("external_source", "external_id")}),
         ("Audit", {"classes": ("collapse",), "fields": ("version", "created_at", "created_by", "updated_at", "updated_by")}),
     )
@@ -226,6 +236,90 @@ class IncidentAdmin(TransliterationSearchMixin, ServiceAdmin):
                 for figure, r in ranges.items()
             ),
         )
+
+    @admin.display(description="Possible duplicates")
+    def possible_duplicates(self, obj):
+        if obj is None or obj.pk is None:
+            return "—"
+        found = duplicates_of(obj)
+        if not found:
+            return "None found."
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li><a href="{}">#{} {}</a> ({}, {}) — <a href="{}">merge it into this one</a></li>',
+                (
+                    (
+                        reverse("admin:tracker_incident_change", args=[d.incident.pk]),
+                        d.incident.pk,
+                        d.incident.title,
+                        d.incident.get_kind_display(),
+                        "same place" if d.distance_km is None else f"{d.distance_km} km",
+                        reverse("admin:tracker_incident_merge", args=[d.incident.pk, obj.pk]),
+                    )
+                    for d in found
+                ),
+            ),
+        )
+
+    def get_urls(self):
+        views = [
+            path("duplicates/", self.admin_site.admin_view(self.duplicates_view), name="tracker_incident_duplicates"),
+            path(
+                "<int:merged_id>/merge/<int:kept_id>/",
+                self.admin_site.admin_view(self.merge_view),
+                name="tracker_incident_merge",
+            ),
+        ]
+        return views + super().get_urls()
+
+    def _can_merge(self, request) -> bool:
+        return self.has_change_permission(request) and self.has_delete_permission(request)
+
+    def duplicates_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            days = max(1, min(int(request.GET.get("days", 365)), 36500))
+        except ValueError:
+            days = 365
+        newest = Incident.objects.order_by("-occurred_at").values_list("occurred_at", flat=True).first()
+        since = (newest or timezone.now()) - timedelta(days=days)
+        pairs = duplicate_pairs(Incident.objects.filter(occurred_at__gte=since))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Possible duplicate incidents",
+            "opts": self.model._meta,
+            "pairs": pairs,
+            "since": since,
+            "wider_days": days * 4,
+            "radius_km": radius_km(),
+            "can_merge": self._can_merge(request),
+        }
+        return TemplateResponse(request, "admin/tracker/incident/duplicates.html", context)
+
+    def merge_view(self, request, merged_id: int, kept_id: int):
+        if not self._can_merge(request):
+            raise PermissionDenied
+        merged, kept = get_object_or_404(Incident, pk=merged_id), get_object_or_404(Incident, pk=kept_id)
+        if request.method == "POST":
+            reason = request.POST.get("reason", "").strip()[:500]
+            try:
+                incidents.incident_merge(merged=merged, kept=kept, user=request.user, reason=reason)
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), messages.ERROR)
+                return HttpResponseRedirect(reverse("admin:tracker_incident_duplicates"))
+            self.message_user(request, f"Incident {merged_id} was merged into this one.", messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:tracker_incident_change", args=[kept_id]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": f"Merge incident {merged_id} into incident {kept_id}",
+            "opts": self.model._meta,
+            "merged": merged,
+            "kept": kept,
+        }
+        return TemplateResponse(request, "admin/tracker/incident/merge.html", context)
 
     def get_inline_instances(self, request, obj=None):
         # Verdicts exist only once the incident does.

@@ -53,7 +53,23 @@ def constraint_error(exc: IntegrityError) -> dict[str, list[str]]:
     return {"non_field_errors": ["The change conflicts with existing data."]}
 
 
+class Merged(exceptions.APIException):
+    """The incident asked for was merged into another: GET answers 301 to the kept one, other
+    methods 404, both with a pointer (`merged_into`)."""
+
+    status_code = status.HTTP_404_NOT_FOUND
+
+    def __init__(self, pk: int, target: int, location: str):
+        self.pk, self.target, self.location = pk, target, location
+        super().__init__(f"Incident {pk} was merged into incident {target}.")
+
+
 def exception_handler(exc, context):
+    if isinstance(exc, Merged):
+        body = {"detail": str(exc.detail), "merged_into": exc.target}
+        if context["request"].method in ("GET", "HEAD"):
+            return Response(body, status=status.HTTP_301_MOVED_PERMANENTLY, headers={"Location": exc.location})
+        return Response(body, status=status.HTTP_404_NOT_FOUND)
     if isinstance(exc, VersionConflict):
         set_rollback()
         if exc.current_version is None:

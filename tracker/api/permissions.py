@@ -12,6 +12,8 @@ ACTION_PERMS = {
     # Whoever may delete may see the trash and undo a delete.
     "trash": ["%(app_label)s.delete_%(model_name)s"],
     "restore": ["%(app_label)s.delete_%(model_name)s"],
+    # A merge moves citations and trashes the duplicate.
+    "merge": ["%(app_label)s.change_%(model_name)s", "%(app_label)s.delete_%(model_name)s"],
     # Removing for good is the reviewers' call.
     "purge": ["%(app_label)s.purge_%(model_name)s"],
 }

@@ -26,6 +26,10 @@ class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
 
+class MergedSerializer(ErrorSerializer):
+    merged_into = serializers.IntegerField(help_text="The incident this one was merged into (also in Location).")
+
+
 class ConflictSerializer(ErrorSerializer):
     referenced_by = serializers.ListField(
         child=serializers.CharField(), required=False, help_text="Records that still refer to this one."
@@ -99,7 +103,9 @@ class TrackerAutoSchema(AutoSchema):
             add("404", "Page number past the last page.", detail)
         if self.method == "DELETE":
             add("409", "Other records still refer to this one.", ConflictSerializer)
-        guarded = self.method in VERSIONED_METHODS or getattr(self.view, "action", None) == "restore"
+        if self.method == "GET" and "{" in self.path and getattr(self.view, "merges", False):
+            add("301", "This record was merged into another: Location and `merged_into` point to it.", MergedSerializer)
+        guarded = self.method in VERSIONED_METHODS or getattr(self.view, "action", None) in ("restore", "merge")
         if guarded:
             add("412", "If-Match names another version: the record changed since it was read.", PreconditionFailedSerializer)
             add("428", "If-Match is missing (where required) or `*`: name the version the write is based on.", detail)

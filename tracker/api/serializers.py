@@ -430,6 +430,46 @@ class IncidentDetailSerializer(IncidentSerializer):
         return {figure: ConsensusRangeSerializer(r).data for figure, r in consensus(self._claims(obj)).items()}
 
 
+class DuplicateSerializer(serializers.Serializer):
+    """A possible duplicate of an incident."""
+
+    incident = serializers.SerializerMethodField()
+    distance_km = serializers.FloatField(allow_null=True, help_text="Between the two locations; null: the same place, no point.")
+    overlap_start = OffsetDateTimeField(help_text="Where the two time windows overlap.")
+    overlap_end = OffsetDateTimeField()
+
+    @extend_schema_field(
+        inline_serializer(
+            "DuplicateIncident",
+            {
+                "id": serializers.IntegerField(),
+                "title": serializers.CharField(),
+                "kind": serializers.CharField(),
+                "occurred_at": OffsetDateTimeField(),
+                "place": serializers.IntegerField(),
+                "status": serializers.CharField(),
+            },
+        )
+    )
+    def get_incident(self, duplicate) -> dict:
+        i = duplicate.incident
+        return {
+            "id": i.pk,
+            "title": i.title,
+            "kind": i.kind,
+            "occurred_at": OffsetDateTimeField().to_representation(i.occurred_at),
+            "place": i.place_id,
+            "status": i.status,
+        }
+
+
+class MergeSerializer(RejectUnknownFieldsMixin, serializers.Serializer):
+    into = serializers.PrimaryKeyRelatedField(
+        queryset=Incident.objects.all(), help_text="The incident to keep; this one's citations move there."
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=500, help_text="Recorded in both histories.")
+
+
 class CitationSerializer(TrackerModelSerializer):
     claimant = source_field(
         required=False, allow_null=True, help_text="Who the report attributes the claim to; null: the report's own source."

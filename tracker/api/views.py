@@ -2,20 +2,24 @@
 writes. Nothing here knows a business rule."""
 
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from tracker.api import filtersets, serializers
+from tracker.api.exceptions import Merged
 from tracker.api.filtersets import effective_verdict_in
 from tracker.api.mixins import HistoryMixin, TrashMixin, VersionedWritesMixin
+from tracker.api.versioning import IF_MATCH
 from tracker.choices import Verdict
 from tracker.models import Assessment, Ceasefire, Citation, Declaration, Incident, Party, Place, Report, Source
 from tracker.names import transliteration_key
 from tracker.selectors.compliance import compliance, parse_basis
+from tracker.selectors.duplicates import duplicates_of, merged_target
 from tracker.selectors.places import resolve
 from tracker.selectors.visibility import visible, visible_statuses
 from tracker.services import assessments, gazetteer, incidents, sources
@@ -193,6 +197,7 @@ class IncidentViewSet(TrashMixin, ServiceModelViewSet):
     delete_service = staticmethod(incidents.incident_delete)
     restore_service = staticmethod(incidents.incident_restore)
     instance_kwarg = "incident"
+    merges = True  # a merged duplicate's id answers 301 (schema)
 
     def get_serializer_class(self):
         # Claims side by side and consensus ranges on one incident; lists stay light.
@@ -205,6 +210,54 @@ class IncidentViewSet(TrashMixin, ServiceModelViewSet):
             citations = Citation.objects.select_related(*CLAIM_RELATED)
         queryset = super().get_queryset().prefetch_related(Prefetch("citations", queryset=citations.order_by("id")))
         return visible(queryset, self.request.user)
+
+    def get_object(self):
+        try:
+            return super().get_object()
+        except Http404:
+            # A merged duplicate's id points at the incident it was merged into.
+            pk = self.kwargs.get(self.lookup_field)
+            target = merged_target(int(pk)) if self.action not in ("trash", "restore", "purge") and pk else None
+            if target is None:
+                raise
+            base = self.request.path.split(f"/{pk}/")[0]  # this API version's /incidents
+            raise Merged(int(pk), target, self.request.build_absolute_uri(f"{base}/{target}/")) from None
+
+    @extend_schema(
+        summary="Possible duplicates of an incident",
+        description="Incidents of a compatible kind whose time windows overlap this one's and whose locations lie "
+        "within TRACKER_DUPLICATE_RADIUS_KM (default 5 km), nearest first.",
+        parameters=[],
+        responses={200: serializers.DuplicateSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
+    def duplicates(self, request, pk=None):
+        incident = self.get_object()
+        found = duplicates_of(incident, visible(Incident.objects.all(), request.user))
+        return Response(serializers.DuplicateSerializer(found, many=True).data)
+
+    @extend_schema(
+        summary="Merge this incident into another (it is a duplicate)",
+        description="Moves this incident's citations to `into` (a claim `into` already has goes to the trash), puts "
+        "this incident in the trash with `merged_into`, and from then on its id answers GET with 301 to the kept "
+        "incident. Needs the change and delete permissions. If-Match (this incident's version) is optional.",
+        request=serializers.MergeSerializer,
+        parameters=[OpenApiParameter(IF_MATCH, str, OpenApiParameter.HEADER, description="Optional ETag guard.")],
+        responses={200: serializers.IncidentDetailSerializer},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def merge(self, request, pk=None):
+        merged = self.get_object()
+        body = serializers.MergeSerializer(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        kept = incidents.incident_merge(
+            merged=merged,
+            kept=body.validated_data["into"],
+            user=request.user,
+            reason=body.validated_data.get("reason", ""),
+            expected_version=self.expected_version,
+        )
+        return Response(serializers.IncidentDetailSerializer(self.get_queryset().get(pk=kept.pk)).data)
 
 
 @extend_schema_view(list=extend_schema(summary="List citations"), retrieve=extend_schema(summary="Get a citation"))

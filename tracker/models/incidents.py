@@ -61,6 +61,15 @@ class Incident(CasualtyFigures, SoftDeletable, TrackedModel):
         max_length=64, blank=True, help_text="System this incident was imported from (acled, ucdp, ...)."
     )
     external_id = models.CharField(max_length=128, blank=True, help_text="Its id in that system; unique per external source.")
+    merged_into = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="merged_incidents",
+        editable=False,
+        help_text="The incident this duplicate was merged into (its citations moved there; it is in the trash).",
+    )
 
     history = TrackerHistory()
 

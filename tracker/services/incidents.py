@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from tracker.choices import REVIEWER_STATUSES, IncidentStatus
+from tracker.history import history_context
 from tracker.models import Citation, Incident
 from tracker.services import common
 from tracker.services.assessments import assess_incident
@@ -59,7 +60,14 @@ def incident_delete(*, incident: Incident, user, expected_version=None) -> None:
 
 @transaction.atomic
 def incident_restore(incident: Incident, *, user, expected_version=None) -> Incident:
-    """Bring an incident and the citations trashed with it back, and reassess it."""
+    """Bring an incident and the citations trashed with it back, and reassess it. A merged
+    duplicate stays merged: its citations now belong to the incident it was merged into."""
+    if incident.merged_into_id is not None:
+        raise ValidationError(
+            {
+                "merged_into": f"Incident {incident.pk} was merged into incident {incident.merged_into_id}; its citations are there."
+            }
+        )
     incident = common.restore(incident, user=user, expected_version=expected_version)
     assess_incident(incident)
     return incident
@@ -77,3 +85,36 @@ def citation_update(*, citation: Citation, data: Mapping[str, Any], user, expect
 def citation_delete(*, citation: Citation, user, expected_version=None) -> None:
     """Move a citation to the trash."""
     common.delete(citation, user=user, expected_version=expected_version)
+
+
+@transaction.atomic
+def incident_merge(*, merged: Incident, kept: Incident, user, reason: str = "", expected_version=None) -> Incident:
+    """Merge a duplicate into the incident that is kept: the duplicate's citations move to the
+    kept incident (a claim the kept one already has — same report, same claimant — goes to the
+    trash instead), the duplicate goes to the trash with `merged_into` pointing at the kept one,
+    and its id answers with that pointer from then on. Both histories stay: every move is a
+    history row with the reason. Returns the kept incident."""
+    errors = {}
+    if merged.pk == kept.pk:
+        errors["into"] = "An incident cannot be merged into itself."
+    elif kept.is_deleted:
+        errors["into"] = f"Incident {kept.pk} is in the trash; restore it first."
+    elif merged.is_deleted:
+        errors["into"] = f"Incident {merged.pk} is in the trash already."
+    if errors:
+        raise ValidationError(errors)
+    if user is not None and not (user.has_perm("tracker.change_incident") and user.has_perm("tracker.delete_incident")):
+        raise PermissionDenied("Merging needs the permissions to change and to delete incidents.")
+    note = reason or f"Merged incident {merged.pk} into incident {kept.pk}."
+    with history_context(reason=note):
+        held = {(c.report_id, c.claimant_id) for c in kept.citations.all()}
+        for citation in merged.citations.all():
+            if (citation.report_id, citation.claimant_id) in held:
+                common.delete(citation, user=user)
+            else:
+                common.update(citation, data={"incident": kept}, user=user)
+                held.add((citation.report_id, citation.claimant_id))
+        merged.merged_into = kept
+        common.delete(merged, user=user, expected_version=expected_version)
+    assess_incident(Incident.objects.get(pk=kept.pk))
+    return Incident.objects.get(pk=kept.pk)
