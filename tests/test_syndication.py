@@ -249,3 +249,14 @@ def test_admin_shows_the_cluster_and_detaches(cluster, client):
     detached = Report.objects.get(pk=cluster["added"].pk)
     assert (detached.syndicated_from, detached.syndication_decision) == (None, "detached")
     assert Report.history.filter(id=detached.pk).first().history_channel == "admin"
+
+
+def test_sentence_keys_shared_by_too_many_reports_are_not_searched(cluster, settings):
+    from tracker.services.syndication import candidate_keys
+
+    follow_up = fingerprint(text(FOLLOW_UP))
+    assert set(candidate_keys(follow_up)) == set(follow_up.text_keys()) | set(follow_up.sentence_keys())
+    # Every sentence key of the wire story is now held by more reports than allowed.
+    settings.TRACKER_SYNDICATION_MAX_KEY_REPORTS = 0
+    wire = fingerprint(cluster["wire"].body)
+    assert set(candidate_keys(wire)) == set(wire.text_keys())

@@ -256,12 +256,16 @@ class Fingerprint:
     def comparable(self) -> bool:
         return len(self.shingles) >= MIN_SHINGLES or bool(self.sentences)
 
+    def text_keys(self) -> list[int]:
+        """The whole text's LSH band keys (none for a text too short to compare)."""
+        return band_keys(signature(self.shingles)) if len(self.shingles) >= MIN_SHINGLES else []
+
+    def sentence_keys(self) -> list[int]:
+        return sorted(sentence_keys(self.sentences))
+
     def lsh_keys(self) -> list[int]:
         """All LSH keys: the text's bands (if long enough) and its sentences'."""
-        keys = sentence_keys(self.sentences)
-        if len(self.shingles) >= MIN_SHINGLES:
-            keys.update(band_keys(signature(self.shingles)))
-        return sorted(keys)
+        return sorted({*self.text_keys(), *self.sentence_keys()})
 
 
 def fingerprint(text: str) -> Fingerprint:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count
 
 from tracker.models import Report, ReportBand
 from tracker.services import common
@@ -77,13 +78,34 @@ class Fingerprints:
 
     def load(self, ids) -> dict[int, Fingerprint]:
         """Fingerprints of these reports, reading only the texts not kept yet (one query)."""
-        missing = [pk for pk in ids if pk not in self.items]
+        found = {pk: self.items[pk] for pk in ids if pk in self.items}
+        missing = [pk for pk in ids if pk not in found]
         for pk, body in Report.all_objects.filter(pk__in=missing).values_list("pk", "body"):
-            self._keep(pk, fingerprint(body))
-        return {pk: self.items[pk] for pk in ids if pk in self.items}
+            found[pk] = self._keep(pk, fingerprint(body))
+        return found
 
 
 NO_LINK = {"syndicated_from": None, "syndication_score": None, "syndication_shared_sentences": None}
+
+
+def max_key_reports() -> int:
+    """A sentence key shared by more reports than this is dropped from candidate searches
+    (setting TRACKER_SYNDICATION_MAX_KEY_REPORTS): a sentence made of the commonest words
+    collides with thousands of others, while a re-used sentence is shared by a cluster."""
+    return int(getattr(settings, "TRACKER_SYNDICATION_MAX_KEY_REPORTS", 100))
+
+
+def candidate_keys(text: Fingerprint) -> list[int]:
+    """The keys to look candidates up by: the text's own, and its sentences' but the popular ones."""
+    sentence_keys = text.sentence_keys()
+    popular = set(
+        ReportBand.objects.filter(key__in=sentence_keys)
+        .values("key")
+        .annotate(reports=Count("report_id"))
+        .filter(reports__gt=max_key_reports())
+        .values_list("key", flat=True)
+    )
+    return [*text.text_keys(), *(k for k in sentence_keys if k not in popular)]
 
 
 def matches(report: Report, text: Fingerprint | None = None, cache: Fingerprints | None = None) -> list[Match]:
@@ -93,7 +115,7 @@ def matches(report: Report, text: Fingerprint | None = None, cache: Fingerprints
     text = fingerprint(report.body) if text is None else text
     if not text.comparable:
         return []
-    candidates = Report.objects.filter(pk__in=ReportBand.objects.filter(key__in=text.lsh_keys()).values("report_id"))
+    candidates = Report.objects.filter(pk__in=ReportBand.objects.filter(key__in=candidate_keys(text)).values("report_id"))
     if report.pk is not None:
         candidates = candidates.exclude(pk=report.pk)
     candidates = list(candidates.only("id", "published_at", "syndicated_from_id", "syndication_decision"))
