@@ -37,6 +37,9 @@ def disagrees(incident: Incident) -> bool:
     return incident.confidence != Confidence.UNASSESSED and incident.confidence != suggested
 
 
+MAX_DUPLICATE_SCAN = 20_000
+
+
 class GradesDisagreeFilter(admin.SimpleListFilter):
     title = "curator's grade vs suggested"
     parameter_name = "grades"
@@ -286,6 +289,14 @@ class IncidentAdmin(TransliterationSearchMixin, ServiceAdmin):
             days = 365
         newest = Incident.objects.order_by("-occurred_at").values_list("occurred_at", flat=True).first()
         since = (newest or timezone.now()) - timedelta(days=days)
+        # One page compares at most the newest MAX_DUPLICATE_SCAN incidents.
+        oldest_scanned = (
+            Incident.objects.order_by("-occurred_at")
+            .values_list("occurred_at", flat=True)[MAX_DUPLICATE_SCAN - 1 : MAX_DUPLICATE_SCAN]
+            .first()
+        )
+        if oldest_scanned is not None and oldest_scanned > since:
+            since = oldest_scanned
         pairs = duplicate_pairs(Incident.objects.filter(occurred_at__gte=since))
         context = {
             **self.admin_site.each_context(request),
