@@ -57,14 +57,6 @@ def _window(incident: Incident, zones: dict[int, str]) -> tuple[datetime, dateti
     return start, max(end, start + timedelta(seconds=1))  # an instant still overlaps itself
 
 
-def _point(incident: Incident) -> tuple[float, float] | None:
-    if incident.latitude is not None:
-        return incident.latitude, incident.longitude
-    if incident.place.latitude is not None:
-        return incident.place.latitude, incident.place.longitude
-    return None
-
-
 def _match(a: Incident, b: Incident, zones: dict[int, str], radius: float) -> Duplicate | None:
     if b.kind not in compatible_kinds(a.kind):
         return None
@@ -72,7 +64,7 @@ def _match(a: Incident, b: Incident, zones: dict[int, str], radius: float) -> Du
     start, end = max(a0, b0), min(a1, b1)
     if start >= end:
         return None
-    pa, pb = _point(a), _point(b)
+    pa, pb = a.point, b.point
     if pa is None or pb is None:
         return Duplicate(b, None, start, end) if a.place_id == b.place_id else None
     distance = haversine_km(*pa, *pb)

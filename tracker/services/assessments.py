@@ -116,17 +116,9 @@ def ceasefire_context(ceasefire: Ceasefire, timezones: dict[int, str] | None = N
     )
 
 
-def _point(incident: Incident) -> tuple[float, float] | None:
-    if incident.latitude is not None:
-        return incident.latitude, incident.longitude
-    if incident.place.latitude is not None:
-        return incident.place.latitude, incident.place.longitude
-    return None
-
-
 def place_overlap(incident: Incident, ctx: CeasefireContext) -> float:
     """Fraction of the incident's location uncertainty inside the ceasefire's zone."""
-    point = _point(incident)
+    point = incident.point
     if ctx.geometry is not None and point is not None:
         radius = (
             0.0 if incident.latitude is not None and incident.geo_precision == "exact" else geo_radius_km(incident.geo_precision)
@@ -191,7 +183,7 @@ def concerns(incident: Incident, ctx: CeasefireContext, *, margin: timedelta | N
         return False
     if incident.place_id in ctx.scope_place_ids:
         return True
-    point = _point(incident)
+    point = incident.point
     if ctx.bounds is None or point is None:
         return False
     min_lon, min_lat, max_lon, max_lat = ctx.bounds
