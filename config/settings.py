@@ -219,8 +219,8 @@ TRACKER_PUBLIC_READ = env.bool("TRACKER_PUBLIC_READ", default=True)
 TRACKER_SYNDICATION_THRESHOLD = env.float("TRACKER_SYNDICATION_THRESHOLD", default=0.3)
 # ...or share this many sentences nearly word for word (a wire story re-using its background).
 TRACKER_SYNDICATION_MIN_SHARED_SENTENCES = env.int("TRACKER_SYNDICATION_MIN_SHARED_SENTENCES", default=2)
-# A sentence key more reports than this share is too common to find copies by.
-TRACKER_SYNDICATION_MAX_KEY_REPORTS = env.int("TRACKER_SYNDICATION_MAX_KEY_REPORTS", default=100)
+# A sentence key more original reports than this share is too common to find copies by.
+TRACKER_SYNDICATION_MAX_KEY_REPORTS = env.int("TRACKER_SYNDICATION_MAX_KEY_REPORTS", default=10)
 # Incidents of compatible kinds whose time windows overlap and whose locations lie within this
 # many km of each other are listed as possible duplicates.
 TRACKER_DUPLICATE_RADIUS_KM = env.float("TRACKER_DUPLICATE_RADIUS_KM", default=5.0)

@@ -196,6 +196,16 @@ def test_a_curators_detach_is_kept_across_recomputation(cluster, client_for):
     assert again.json()["syndicated_from"] == cluster["wire"].pk
 
 
+def test_detect_syndication_can_keep_the_index(cluster):
+    from tracker.models import ReportBand
+
+    keys = sorted(ReportBand.objects.values_list("report_id", "key"))
+    Report.objects.update(syndicated_from=None, syndication_score=None)
+    call_command("detect_syndication", "--keep-index", stdout=io.StringIO())
+    assert links()["Westvale truce begins"] == "Truce takes hold in Westvale"
+    assert sorted(ReportBand.objects.values_list("report_id", "key")) == keys
+
+
 def test_detect_syndication_rebuilds_links_from_scratch(cluster):
     Report.objects.update(syndicated_from=None, syndication_score=None)  # as if never detected
     out = io.StringIO()

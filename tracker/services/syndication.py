@@ -89,22 +89,42 @@ NO_LINK = {"syndicated_from": None, "syndication_score": None, "syndication_shar
 
 
 def max_key_reports() -> int:
-    """A sentence key shared by more reports than this is dropped from candidate searches
-    (setting TRACKER_SYNDICATION_MAX_KEY_REPORTS): a sentence made of the commonest words
-    collides with thousands of others, while a re-used sentence is shared by a cluster."""
-    return int(getattr(settings, "TRACKER_SYNDICATION_MAX_KEY_REPORTS", 100))
+    """A sentence key held by more original reports than this is dropped from candidate
+    searches (setting TRACKER_SYNDICATION_MAX_KEY_REPORTS): a sentence made of the commonest
+    words collides with many unrelated texts, while a re-used sentence is held by one cluster
+    (its copies do not count: a wire story run by fifty outlets is one original)."""
+    return int(getattr(settings, "TRACKER_SYNDICATION_MAX_KEY_REPORTS", 10))
+
+
+# Keys held by more reports than this many times the limit are popular whatever the clusters.
+SURELY_POPULAR = 20
 
 
 def candidate_keys(text: Fingerprint) -> list[int]:
-    """The keys to look candidates up by: the text's own, and its sentences' but the popular ones."""
+    """The keys to look candidates up by: the text's own, and its sentences' but the popular ones.
+
+    Counting reports per key is one index-only query; only keys over the limit whose reports
+    could still be few originals (copies of one story) are looked at report by report."""
     sentence_keys = text.sentence_keys()
-    popular = set(
+    limit = max_key_reports()
+    held = dict(
         ReportBand.objects.filter(key__in=sentence_keys)
         .values("key")
         .annotate(reports=Count("report_id"))
-        .filter(reports__gt=max_key_reports())
-        .values_list("key", flat=True)
+        .filter(reports__gt=limit)
+        .values_list("key", "reports")
     )
+    popular = {key for key, n in held.items() if n > limit * SURELY_POPULAR}
+    unsure = [key for key in held if key not in popular]
+    if unsure:
+        rows = list(ReportBand.objects.filter(key__in=unsure).values_list("key", "report_id"))
+        originals = set(
+            Report.all_objects.filter(pk__in={r for _, r in rows}, syndicated_from__isnull=True).values_list("pk", flat=True)
+        )
+        per_key: dict[int, int] = {}
+        for key, report_id in rows:
+            per_key[key] = per_key.get(key, 0) + (report_id in originals)
+        popular |= {key for key, n in per_key.items() if n > limit}
     return [*text.text_keys(), *(k for k in sentence_keys if k not in popular)]
 
 

@@ -11,9 +11,17 @@ from tracker.services import common, syndication
 class Command(BaseCommand):
     help = "Rebuild every report's text index and link near-copies to the earliest report of their cluster."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--keep-index",
+            action="store_true",
+            help="Keep the text index as it is (after a threshold change): only re-link.",
+        )
+
+    def handle(self, *args, keep_index=False, **options):
         ordered = Report.objects.order_by(F("published_at").asc(nulls_last=True), "pk")
-        syndication.index_all()
+        if not keep_index:
+            syndication.index_all()
         cache = syndication.Fingerprints()
         counts = {"linked": 0, "originals": 0, "unchanged": 0, "decided by a curator": 0}
         with history_context(channel=Channel.COMMAND, reason="detect_syndication"):
