@@ -28,7 +28,7 @@ event share vocabulary ("Turkey", "Russia", "ceasefire", "Idlib") but not phrasi
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from hashlib import blake2b
 
 import numpy as np
@@ -256,12 +256,22 @@ class Fingerprint:
     def comparable(self) -> bool:
         return len(self.shingles) >= MIN_SHINGLES or bool(self.sentences)
 
+    # Keys are computed once per fingerprint (a bulk run asks for them when indexing and again
+    # when searching); cached_property writes past the frozen dataclass's __setattr__.
+    @cached_property
+    def _text_keys(self) -> tuple[int, ...]:
+        return tuple(band_keys(signature(self.shingles))) if len(self.shingles) >= MIN_SHINGLES else ()
+
+    @cached_property
+    def _sentence_keys(self) -> tuple[int, ...]:
+        return tuple(sorted(sentence_keys(self.sentences)))
+
     def text_keys(self) -> list[int]:
         """The whole text's LSH band keys (none for a text too short to compare)."""
-        return band_keys(signature(self.shingles)) if len(self.shingles) >= MIN_SHINGLES else []
+        return list(self._text_keys)
 
     def sentence_keys(self) -> list[int]:
-        return sorted(sentence_keys(self.sentences))
+        return list(self._sentence_keys)
 
     def lsh_keys(self) -> list[int]:
         """All LSH keys: the text's bands (if long enough) and its sentences'."""

@@ -6,12 +6,11 @@ report) and may re-point later copies at a newly entered earlier original (one r
 curator's decision (`confirmed`, `detached`) is never overridden.
 """
 
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count
+from django.db import connection, transaction
 
 from tracker.models import Report, ReportBand
 from tracker.services import common
@@ -100,32 +99,59 @@ def max_key_reports() -> int:
 SURELY_POPULAR = 20
 
 
-def candidate_keys(text: Fingerprint) -> list[int]:
+# A report found only through sentence keys must hold at least this many of them: a shared
+# passage matches in several of its sentence's bands (a reworded sentence in about 2.5 of 6, two
+# sentences in about 5), while a sentence of common words collides by chance in one. Without it
+# chance collisions, and with them the texts to compare, grow with the number of reports.
+MIN_SENTENCE_KEY_HITS = 2
+
+
+def _bands(select: str, keys, tail: str = "", params=()) -> list[tuple]:
+    """Rows of the band index for these keys. Plain SQL: this runs for every report written and
+    every report of a bulk run, with a few hundred keys each, and building the ORM's IN clause
+    cost more than the indexed lookups it asks for."""
+    if not keys:
+        return []
+    table, key = map(connection.ops.quote_name, (ReportBand._meta.db_table, "key"))
+    placeholders = ", ".join(["%s"] * len(keys))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {select} FROM {table} WHERE {key} IN ({placeholders}){tail}", [*keys, *params])
+        return cursor.fetchall()
+
+
+def candidate_keys(text: Fingerprint) -> tuple[list[int], list[int]]:
     """The keys to look candidates up by: the text's own, and its sentences' but the popular ones.
 
     Counting reports per key is one index-only query; only keys over the limit whose reports
     could still be few originals (copies of one story) are looked at report by report."""
     sentence_keys = text.sentence_keys()
     limit = max_key_reports()
-    held = dict(
-        ReportBand.objects.filter(key__in=sentence_keys)
-        .values("key")
-        .annotate(reports=Count("report_id"))
-        .filter(reports__gt=limit)
-        .values_list("key", "reports")
-    )
+    held = dict(_bands('"key", COUNT(*)', sentence_keys, ' GROUP BY "key" HAVING COUNT(*) > %s', [limit]))
     popular = {key for key, n in held.items() if n > limit * SURELY_POPULAR}
     unsure = [key for key in held if key not in popular]
     if unsure:
-        rows = list(ReportBand.objects.filter(key__in=unsure).values_list("key", "report_id"))
+        rows = _bands('"key", report_id', unsure)
         originals = set(
             Report.all_objects.filter(pk__in={r for _, r in rows}, syndicated_from__isnull=True).values_list("pk", flat=True)
         )
-        per_key: dict[int, int] = {}
-        for key, report_id in rows:
-            per_key[key] = per_key.get(key, 0) + (report_id in originals)
+        per_key = Counter(key for key, report_id in rows if report_id in originals)
         popular |= {key for key, n in per_key.items() if n > limit}
-    return [*text.text_keys(), *(k for k in sentence_keys if k not in popular)]
+    return text.text_keys(), [k for k in sentence_keys if k not in popular]
+
+
+def candidates(text: Fingerprint, exclude: int | None = None) -> list[Report]:
+    """Reports worth comparing with this text: those sharing a band of the whole text, or
+    MIN_SENTENCE_KEY_HITS of its searchable sentence keys."""
+    text_keys, sentence_keys = candidate_keys(text)
+    by_text = set(text_keys)
+    rows = _bands('"key", report_id', [*text_keys, *sentence_keys])
+    ids = {report_id for key, report_id in rows if key in by_text}
+    hits = Counter(report_id for key, report_id in rows if key not in by_text)
+    ids |= {report_id for report_id, n in hits.items() if n >= MIN_SENTENCE_KEY_HITS}
+    ids.discard(exclude)
+    if not ids:
+        return []
+    return list(Report.objects.filter(pk__in=ids).only("id", "published_at", "syndicated_from_id", "syndication_decision"))
 
 
 def matches(report: Report, text: Fingerprint | None = None, cache: Fingerprints | None = None) -> list[Match]:
@@ -135,15 +161,12 @@ def matches(report: Report, text: Fingerprint | None = None, cache: Fingerprints
     text = fingerprint(report.body) if text is None else text
     if not text.comparable:
         return []
-    candidates = Report.objects.filter(pk__in=ReportBand.objects.filter(key__in=candidate_keys(text)).values("report_id"))
-    if report.pk is not None:
-        candidates = candidates.exclude(pk=report.pk)
-    candidates = list(candidates.only("id", "published_at", "syndicated_from_id", "syndication_decision"))
+    found_candidates = candidates(text, exclude=report.pk)
     # Texts are read (and fingerprinted) only for candidates not seen before.
-    texts = (cache or Fingerprints(len(candidates) + 1)).load([c.pk for c in candidates])
+    texts = (cache or Fingerprints(len(found_candidates) + 1)).load([c.pk for c in found_candidates])
     found = []
     limit, sentences = threshold(), min_shared_sentences()
-    for candidate in candidates:
+    for candidate in found_candidates:
         similarity = compare(text, texts[candidate.pk])
         if similarity.is_copy(limit, sentences):
             found.append(Match(candidate, similarity))
@@ -197,8 +220,11 @@ def index_all(chunk_size: int = 1000) -> int:
         for report in chunk:
             text = fingerprint(report.body)
             if text.comparable:
-                rows += [ReportBand(report_id=report.pk, key=k) for k in text.lsh_keys()]
-        ReportBand.objects.bulk_create(rows, batch_size=5000)
+                rows += [(report.pk, k) for k in text.lsh_keys()]
+        with connection.cursor() as cursor:
+            # Plain tuples: building millions of model instances costs more than the inserts.
+            quoted = map(connection.ops.quote_name, (ReportBand._meta.db_table, "report_id", "key"))
+            cursor.executemany("INSERT INTO {} ({}, {}) VALUES (%s, %s)".format(*quoted), rows)
         total += len(rows)
         last = chunk[-1].pk
 
