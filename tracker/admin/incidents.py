@@ -4,8 +4,6 @@ from datetime import timedelta
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import F, Value
-from django.db.models.functions import Coalesce
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -19,6 +17,7 @@ from tracker.choices import Confidence, IncidentStatus
 from tracker.models import Assessment, Citation, Incident, IncidentProvenance
 from tracker.provenance import consensus
 from tracker.selectors.duplicates import duplicate_pairs, duplicates_of, radius_km
+from tracker.selectors.provenance import graded_by_curator
 from tracker.services import incidents
 from tracker.services.incidents import REVIEW_PERMISSION
 from tracker.services.provenance import CLAIM_RELATED, claim_of
@@ -51,11 +50,7 @@ class GradesDisagreeFilter(admin.SimpleListFilter):
         if self.value() == "ungraded":
             return queryset.filter(confidence=Confidence.UNASSESSED)
         if self.value() in ("agree", "disagree"):
-            graded = queryset.exclude(confidence=Confidence.UNASSESSED).alias(
-                suggested=Coalesce("provenance__suggested_confidence", Value(Confidence.UNASSESSED))
-            )
-            same = F("suggested")
-            return graded.filter(confidence=same) if self.value() == "agree" else graded.exclude(confidence=same)
+            return graded_by_curator(queryset, agreeing=self.value() == "agree")
         return queryset
 
 

@@ -7,7 +7,7 @@ Conventions: an id filter must name an existing row; hierarchical filters (`plac
 
 import django_filters
 from django import forms
-from django.db.models import F, Q, Value
+from django.db.models import Q
 from django.db.models.functions import Coalesce
 
 from tracker.api.filter_fields import (
@@ -26,6 +26,7 @@ from tracker.models.hierarchy import subtree_ids, subtree_of
 from tracker.names import normalize_name
 from tracker.selectors.places import MIN_SKELETON
 from tracker.selectors.places import keys as place_keys
+from tracker.selectors.provenance import graded_by_curator
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):
@@ -197,9 +198,7 @@ class IncidentFilterSet(django_filters.FilterSet):
     def filter_confidence_disagrees(self, qs, name, value):
         if value is None:
             return qs
-        suggested = Coalesce("provenance__suggested_confidence", Value(Confidence.UNASSESSED))
-        qs = qs.exclude(confidence=Confidence.UNASSESSED).alias(suggested=suggested)
-        return qs.exclude(confidence=F("suggested")) if value else qs.filter(confidence=F("suggested"))
+        return graded_by_curator(qs, agreeing=not value)
 
     def filter_contested(self, qs, name, value):
         if value is None:
