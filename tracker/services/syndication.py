@@ -221,8 +221,9 @@ def index_all(chunk_size: int = 1000) -> int:
             text = fingerprint(report.body)
             if text.comparable:
                 rows += [(report.pk, k) for k in text.lsh_keys()]
-        with connection.cursor() as cursor:
-            # Plain tuples: building millions of model instances costs more than the inserts.
+        # Plain tuples: building millions of model instances costs more than the inserts. One
+        # transaction per chunk (in autocommit, SQLite would commit every row).
+        with transaction.atomic(), connection.cursor() as cursor:
             quoted = map(connection.ops.quote_name, (ReportBand._meta.db_table, "report_id", "key"))
             cursor.executemany("INSERT INTO {} ({}, {}) VALUES (%s, %s)".format(*quoted), rows)
         total += len(rows)
