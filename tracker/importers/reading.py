@@ -1,0 +1,141 @@
+"""Reading dataset files as they really come: streamed row by row (memory flat in file size),
+a UTF-8 byte-order mark, CRLF line ends, quoted fields spanning lines, `NA` for empty, and
+dates written several ways."""
+
+import csv
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import BinaryIO
+
+# Values the datasets write for "no value" (R's NA, ACLED's and UCDP's exports).
+EMPTY = frozenset(["", "na", "n/a", "null", "none", "nan"])
+
+
+class RowError(Exception):
+    """A row that cannot be imported: the column at fault and why."""
+
+    def __init__(self, field: str, message: str):
+        self.field, self.message = field, message
+        super().__init__(f"{field}: {message}")
+
+
+@dataclass(frozen=True)
+class Row:
+    """One data row: its number in the file (the header is row 1) and its values by lower-cased
+    column name, "" for empty or missing."""
+
+    number: int
+    values: dict[str, str]
+
+    def get(self, column: str) -> str:
+        return self.values.get(column, "")
+
+    def require(self, column: str) -> str:
+        value = self.get(column)
+        if not value:
+            raise RowError(column, "This column is required and is empty.")
+        return value
+
+
+class CountingLines:
+    """The file's lines as text, counting the bytes read so far (for a progress bar)."""
+
+    def __init__(self, stream: BinaryIO, encoding: str = "utf-8"):
+        self.stream, self.encoding, self.bytes_read = stream, encoding, 0
+
+    def __iter__(self) -> Iterator[str]:
+        first = True
+        for raw in self.stream:
+            self.bytes_read += len(raw)
+            if first:
+                raw, first = raw.removeprefix(b"\xef\xbb\xbf"), False
+            yield raw.decode(self.encoding)
+
+
+def read_rows(lines: CountingLines) -> tuple[list[str], Iterator[Row]]:
+    """The header (lower-cased) and an iterator over the data rows.
+
+    Row numbers count records, not physical lines: a quoted field with line breaks is one row."""
+    reader = csv.reader(iter(lines))
+    try:
+        header = [name.strip().lower() for name in next(reader)]
+    except StopIteration:
+        raise RowError("header", "The file is empty.") from None
+
+    def rows() -> Iterator[Row]:
+        for number, record in enumerate(reader, start=2):
+            if not any(value.strip() for value in record):
+                continue  # blank line
+            values = {}
+            for name, value in zip(header, record, strict=False):
+                value = value.strip()
+                values[name] = "" if value.casefold() in EMPTY else value
+            yield Row(number, values)
+
+    return header, rows()
+
+
+_FORMATS = (
+    "%Y-%m-%d",
+    "%d-%m-%Y",
+    "%d %B %Y",
+    "%d %b %Y",
+    "%d-%b-%y",
+    "%d-%B-%y",
+    "%d-%b-%Y",
+    "%d-%B-%Y",
+    "%d/%m/%Y",
+    "%Y/%m/%d",
+)
+
+
+def parse_date(value: str, column: str) -> date:
+    """A calendar date as the datasets write it: 2020-05-09, 09 May 2020, 9-May-20 (two-digit
+    years are 1969–2068, as Python reads them), 09/05/2020 (day first, ACLED's order), or an
+    ISO timestamp of which only the date counts."""
+    text = re.sub(r"\s+", " ", value.strip())
+    for fmt in _FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    try:
+        return datetime.fromisoformat(text).date()
+    except ValueError:
+        raise RowError(column, f"'{value}' is not a date (expected e.g. 2020-05-09, 09 May 2020 or 9-May-20).") from None
+
+
+def parse_int(value: str, column: str, *, minimum: int | None = 0) -> int | None:
+    if not value:
+        return None
+    try:
+        number = int(float(value)) if re.fullmatch(r"-?\d+(\.0+)?", value) else int(value)
+    except ValueError:
+        raise RowError(column, f"'{value}' is not a whole number.") from None
+    if minimum is not None and number < minimum:
+        raise RowError(column, f"{number} is below {minimum}.")
+    return number
+
+
+def parse_coordinate(value: str, column: str, limit: float) -> float | None:
+    if not value:
+        return None
+    try:
+        number = float(value)
+    except ValueError:
+        raise RowError(column, f"'{value}' is not a number.") from None
+    if not -limit <= number <= limit:
+        raise RowError(column, f"{number} is outside -{limit:g}..{limit:g}.")
+    return number
+
+
+def split_list(value: str, separator: str = ";") -> list[str]:
+    """A multi-valued cell ("SOHR; Syrian Observer"), without empty or repeated items."""
+    items = []
+    for item in value.split(separator):
+        item = item.strip()
+        if item and item not in items:
+            items.append(item)
+    return items

@@ -1,0 +1,50 @@
+"""Import events from an ACLED or UCDP GED file: `manage.py import_events --format acled PATH`."""
+
+import sys
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+from tqdm import tqdm
+
+from tracker.importers import FORMATS
+from tracker.importers.reading import CountingLines, RowError, read_rows
+from tracker.services.imports import import_rows
+
+
+class Command(BaseCommand):
+    help = (
+        "Import events from a dataset file (ACLED export, UCDP GED). Idempotent: a re-import updates "
+        "incidents in place by their external id. Prints created/updated/unchanged/skipped/failed counts."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", help="CSV file to import.")
+        parser.add_argument("--format", required=True, choices=sorted(FORMATS), help="The file's dataset format.")
+        parser.add_argument("--dry-run", action="store_true", help="Do everything, then roll back: what would happen.")
+        parser.add_argument(
+            "--no-progress", action="store_true", help="No progress bar (there is none when stderr is not a terminal)."
+        )
+
+    def handle(self, *args, path, format, dry_run, no_progress, **options):
+        file = Path(path)
+        if not file.is_file():
+            raise CommandError(f"{path}: no such file.")
+        module = FORMATS[format]
+        with file.open("rb") as stream:
+            lines = CountingLines(stream)
+            try:
+                header, rows = read_rows(lines)
+            except RowError as error:
+                raise CommandError(f"{path}: {error}") from None
+            missing = [c for c in module.REQUIRED if c not in header]
+            if missing:
+                raise CommandError(f"{path}: not a {format} file: missing column(s) {', '.join(missing)}.")
+            show = not no_progress and sys.stderr.isatty()
+            with tqdm(total=file.stat().st_size, unit="B", unit_scale=True, disable=not show, desc=file.name) as bar:
+
+                def advance():
+                    bar.update(lines.bytes_read - bar.n)
+
+                summary = import_rows(rows, module.parse, dry_run=dry_run, label=f"import {format} {file.name}", on_row=advance)
+        for line in summary.lines():
+            self.stdout.write(line)

@@ -1,0 +1,395 @@
+"""Importing events from dataset files (ACLED, UCDP) through the service layer.
+
+Each row is translated by its format module (tracker.importers.*) into an `Event`, then written
+in its own savepoint: its place hierarchy, parties and sources are found or created, the
+incident is created or updated in place by (external_source, external_id), and a citation is
+added for each report of it not cited yet. A row that fails leaves nothing behind; the others
+are imported. Writes go through the services (history with the importing user, verdicts,
+provenance, syndication). Re-importing a file changes nothing that has not changed.
+"""
+
+import re
+import zoneinfo
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Case, When
+
+from tracker.choices import IncidentStatus, PartyKind, PlaceKind, SourceKind, Stance
+from tracker.countries import country_code, country_timezone
+from tracker.history import Channel, history_context
+from tracker.importers.events import ClaimSpec, Event, PartySpec, PlaceSpec, Skip
+from tracker.importers.reading import Row, RowError
+from tracker.models import Citation, Incident, Party, Place, Source
+from tracker.names import normalize_name
+from tracker.selectors.places import key_match_q
+from tracker.services import gazetteer, incidents, sources
+
+MAX_FAILURES_KEPT = 1000  # failures listed in the summary; all are counted
+
+# Words gazetteers add to an administrative division's name.
+KIND_WORDS = {
+    PlaceKind.GOVERNORATE: ("Governorate", "Province"),
+    PlaceKind.DISTRICT: ("District",),
+    PlaceKind.SUBDISTRICT: ("Subdistrict", "Sub-district", "Nahiya"),
+}
+# How ACLED and UCDP name a state's government and forces.
+STATE_FORCES = re.compile(r"(?P<role>Government|Military Forces|Police Forces|Armed Forces) of (?P<country>.+)", re.IGNORECASE)
+SETTLEMENTS = {PlaceKind.CITY, PlaceKind.TOWN, PlaceKind.VILLAGE, PlaceKind.NEIGHBOURHOOD, PlaceKind.SITE}
+
+
+@dataclass
+class Failure:
+    row: int
+    field: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.row}: {self.field}: {self.message}"
+
+
+@dataclass
+class Summary:
+    """What an import did, row by row counted."""
+
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: Counter = field(default_factory=Counter)  # reason -> rows
+    failed: int = 0
+    failures: list[Failure] = field(default_factory=list)  # the first MAX_FAILURES_KEPT
+    notes: Counter = field(default_factory=Counter)  # remark -> rows (kind inferred, ...)
+    dry_run: bool = False
+
+    def fail(self, row: int, field_name: str, message: str) -> None:
+        self.failed += 1
+        if len(self.failures) < MAX_FAILURES_KEPT:
+            self.failures.append(Failure(row, field_name, message))
+
+    def lines(self) -> list[str]:
+        head = "Dry run, nothing saved — would have: " if self.dry_run else ""
+        out = [
+            f"{head}{self.rows} rows: {self.created} created, {self.updated} updated, {self.unchanged} unchanged, "
+            f"{sum(self.skipped.values())} skipped, {self.failed} failed"
+        ]
+        out += [f"  skipped {n}: {reason}" for reason, n in sorted(self.skipped.items())]
+        out += [f"  note {n}: {remark}" for remark, n in sorted(self.notes.items())]
+        out += [f"  failed {f}" for f in self.failures]
+        if self.failed > len(self.failures):
+            out.append(f"  ... and {self.failed - len(self.failures)} more failed rows")
+        return out
+
+
+def _messages(error: ValidationError) -> tuple[str, str]:
+    """(field, message) of a validation error, for the summary."""
+    if hasattr(error, "error_dict"):
+        name, errors = next(iter(error.error_dict.items()))
+        return name, "; ".join(m for e in errors for m in e.messages)
+    return "row", "; ".join(error.messages)
+
+
+class Lookups:
+    """Finds or creates the places, parties and sources rows refer to, remembering them for
+    the rest of the run. What a failed row created is forgotten with it (its savepoint rolled
+    it back)."""
+
+    def __init__(self, user):
+        self.user = user
+        self.places: dict[tuple, Place] = {}
+        self.parties: dict[str, Party] = {}
+        self.sources: dict[str, Source] = {}
+        self.timezones: dict[int, str] = {}
+        self._added: list[tuple[dict, object]] = []
+
+    def _remember(self, cache: dict, key, value):
+        cache[key] = value
+        self._added.append((cache, key))
+        return value
+
+    def row_done(self) -> None:
+        self._added.clear()
+
+    def row_failed(self) -> None:
+        for cache, key in self._added:
+            cache.pop(key, None)
+        self._added.clear()
+
+    def country(self, spec: PlaceSpec) -> Place:
+        key = ("country", spec.country_code or normalize_name(spec.country))
+        if key in self.places:
+            return self.places[key]
+        countries = Place.objects.filter(kind=PlaceKind.COUNTRY)
+        found = countries.filter(country_code=spec.country_code).first() if spec.country_code else None
+        found = found or countries.filter(key_match_q(spec.country)).first()
+        if found is None:
+            found = gazetteer.place_create(
+                data={
+                    "name": spec.country,
+                    "kind": PlaceKind.COUNTRY,
+                    "country_code": spec.country_code,
+                    "timezone": country_timezone(spec.country_code, spec.latitude, spec.longitude),
+                },
+                user=self.user,
+            )
+        return self._remember(self.places, key, found)
+
+    def place(self, spec: PlaceSpec) -> Place:
+        """The event's place. Each named level is looked for below the deepest one found so
+        far, by any spelling of its name and however deep (a gazetteer may file a town directly
+        under its governorate, skipping the district the dataset names). Levels not found are
+        created only if the event's own place is not found, as a chain under the deepest found
+        one; the event's place gets the row's coordinates."""
+        key = ("path", spec.country_code or normalize_name(spec.country), *((normalize_name(n), k) for n, k in spec.levels))
+        if key in self.places:
+            return self.places[key]
+        found_levels, missing = [self.country(spec)], []
+        for name, kind in spec.levels:
+            found = self._find_below(found_levels, name, kind)
+            if found is None:
+                missing.append((name, kind))
+            else:
+                found_levels, missing = [*found_levels, found], []
+        anchor = found_levels[-1]
+        for depth, (name, kind) in enumerate(missing):
+            data = {"name": name, "kind": kind, "parent": anchor, "country_code": anchor.country_code}
+            if depth == len(missing) - 1 and spec.latitude is not None:
+                data |= {"latitude": spec.latitude, "longitude": spec.longitude}
+            anchor = gazetteer.place_create(data=data, user=self.user)
+        return self._remember(self.places, key, anchor)
+
+    @staticmethod
+    def _find_below(ancestors: list[Place], name: str, kind: str) -> Place | None:
+        """A place of that name (or a transliteration of it, or it with its kind's word:
+        "Idleb" is "Idlib Governorate") below the deepest of `ancestors` it can be found under
+        (a direct child first). Administrative levels must be of the same kind, a town any
+        kind of settlement. Looking below shallower levels too keeps the answer independent
+        of which intermediate levels earlier rows happened to create."""
+        query = key_match_q(name)
+        for word in KIND_WORDS.get(kind, ()):
+            query |= key_match_q(f"{name} {word}")
+        matches = list(Place.objects.filter(query).select_related("parent").distinct()[:50])
+        fits = [p for p in matches if p.kind == kind or (kind == PlaceKind.TOWN and p.kind in SETTLEMENTS)]
+        if not fits:
+            return None
+        chains = {place.pk: {a.pk for a in place.ancestors()} for place in fits}
+        for ancestor in reversed(ancestors):
+            for place in fits:
+                if place.parent_id == ancestor.pk:
+                    return place
+            for place in fits:
+                if ancestor.pk in chains[place.pk]:
+                    return place
+        return None
+
+    def party(self, spec: PartySpec) -> Party:
+        """The party by its name or an alias (with or without the datasets' bracketed dates
+        and former names: "Military Forces of Syria (2000-)"). A state's forces as ACLED and
+        UCDP name them ("Government of Russia", "Military Forces of Syria") belong to that
+        country's top-level state or government party: the government is that party itself,
+        its forces a new unit under it, so verdicts treat them as the party bound by a
+        ceasefire. Otherwise a new top-level party."""
+        key = normalize_name(spec.name)
+        if key in self.parties:
+            return self.parties[key]
+        plain = re.sub(r"\s*\(.*?\)", "", spec.name).strip()
+        found = None
+        for name_key in dict.fromkeys([key, normalize_name(plain)]):
+            found = (
+                Party.objects.filter(name_key=name_key).first()
+                or Party.objects.filter(aliases__name_key=name_key).first()
+                or Party.objects.filter(short_name__iexact=spec.name).first()
+            )
+            if found:
+                break
+        if found is None:
+            found = self._state_party(plain, spec)
+        if found is None:
+            found = gazetteer.party_create(data={"name": spec.name[:200], "kind": spec.kind}, user=self.user)
+        return self._remember(self.parties, key, found)
+
+    def _state_party(self, plain: str, spec: PartySpec) -> Party | None:
+        match = STATE_FORCES.fullmatch(plain)
+        code = country_code(match["country"]) if match else ""
+        if not code:
+            return None
+        roots = Party.objects.filter(parent=None, country_code=code, kind__in=[PartyKind.GOVERNMENT, PartyKind.STATE])
+        root = roots.order_by(Case(When(kind=PartyKind.GOVERNMENT, then=0), default=1), "pk").first()
+        if root is None:
+            return None
+        if match["role"].casefold() == "government":
+            return root
+        return gazetteer.party_create(
+            data={"name": spec.name[:200], "kind": PartyKind.ARMED_FORCES, "parent": root, "country_code": code},
+            user=self.user,
+        )
+
+    def source(self, name: str) -> Source:
+        key = name.casefold()
+        if key in self.sources:
+            return self.sources[key]
+        found = Source.objects.filter(name__iexact=name).first()
+        if found is None:
+            found = sources.source_create(data={"name": name[:200], "kind": SourceKind.OTHER}, user=self.user)
+        return self._remember(self.sources, key, found)
+
+    def timezone(self, place: Place) -> str:
+        if place.pk not in self.timezones:
+            self.timezones[place.pk] = place.local_timezone()
+        return self.timezones[place.pk]
+
+
+def _local_midnight(day: date, tzname: str) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=zoneinfo.ZoneInfo(tzname))
+
+
+def _incident_data(event: Event, place: Place, perpetrator: Party | None, tzname: str) -> dict:
+    """The incident's fields: the event's local days become UTC instants at the place."""
+    data = {
+        **event.fields,
+        "place": place,
+        "perpetrator": perpetrator,
+        "time_precision": event.time_precision,
+        "occurred_at": _local_midnight(event.first_day, tzname),
+        "occurred_until": None,
+        "external_source": event.external_source,
+        "external_id": event.external_id,
+    }
+    if event.time_precision == "interval":
+        data["occurred_until"] = _local_midnight(event.last_day + timedelta(days=1), tzname)
+    return data
+
+
+def _differs(incident: Incident, name: str, value) -> bool:
+    field_object = Incident._meta.get_field(name)
+    if field_object.is_relation:
+        return getattr(incident, field_object.attname) != (value.pk if value is not None else None)
+    return getattr(incident, name) != value
+
+
+def write_event(event: Event, lookups: Lookups) -> str | Skip:
+    """Create or update the event's incident and cite its reports: 'created', 'updated' or
+    'unchanged' (a skip reason as Skip for an incident deleted or merged in the tracker)."""
+    existing = Incident.all_objects.filter(external_source=event.external_source, external_id=event.external_id).first()
+    if existing is not None and existing.deleted_at is not None:
+        if existing.merged_into_id:
+            return Skip("merged in the tracker into another incident")
+        return Skip("deleted in the tracker (restore it to import updates)")
+    place = lookups.place(event.place)
+    perpetrator = lookups.party(event.perpetrator) if event.perpetrator else None
+    tzname = lookups.timezone(place)
+    data = _incident_data(event, place, perpetrator, tzname)
+    user = lookups.user
+    if existing is None:
+        incident = incidents.incident_create(data={**data, "status": IncidentStatus.DRAFT}, user=user)
+        outcome = "created"
+    else:
+        changed = {name: value for name, value in data.items() if _differs(existing, name, value)}
+        incident = incidents.incident_update(incident=existing, data=changed, user=user) if changed else existing
+        outcome = "updated" if changed else "unchanged"
+    if _cite(incident, event.claims, perpetrator, tzname, lookups) and outcome == "unchanged":
+        outcome = "updated"
+    return outcome
+
+
+def _cite(incident: Incident, claims: Iterable[ClaimSpec], perpetrator: Party | None, tzname: str, lookups: Lookups) -> int:
+    """Add a report and a citation for each claim the incident does not cite yet (same source
+    and title). Returns how many were added."""
+    cited = set(Citation.objects.filter(incident=incident).values_list("report__source_id", "report__title"))
+    added = 0
+    for claim in claims:
+        source = lookups.source(claim.source)
+        if (source.pk, claim.title) in cited:
+            continue
+        report = sources.report_create(
+            data={
+                "source": source,
+                "title": claim.title,
+                "published_at": _local_midnight(claim.published_on, tzname) if claim.published_on else None,
+            },
+            user=lookups.user,
+        )
+        incidents.citation_create(
+            data={"incident": incident, "report": report, "named_perpetrator": perpetrator, "stance": Stance.REPORTS},
+            user=lookups.user,
+        )
+        cited.add((source.pk, claim.title))
+        added += 1
+    return added
+
+
+class _DryRun(Exception):
+    """Raised to roll a dry run's transaction back."""
+
+
+BATCH_ROWS = 500  # rows committed together (each still in its own savepoint)
+
+
+def import_rows(
+    rows: Iterable[Row],
+    parse: Callable[[Row], Event | Skip],
+    *,
+    user=None,
+    dry_run: bool = False,
+    label: str = "import",
+    on_row: Callable[[], None] | None = None,
+) -> Summary:
+    """Import rows, each in its own savepoint, committed every BATCH_ROWS rows (a commit per
+    row would cost SQLite a disk sync each). A dry run does everything in one transaction and
+    rolls it back, so its counts are what a real run would do."""
+    summary = Summary(dry_run=dry_run)
+    lookups = Lookups(user)
+    rows = iter(rows)
+    with history_context(channel=Channel.IMPORT, reason=label, user=user):
+        if dry_run:
+            try:
+                with transaction.atomic():
+                    _import_batch(rows, None, parse, lookups, summary, on_row)
+                    raise _DryRun
+            except _DryRun:
+                pass
+            return summary
+        while True:
+            with transaction.atomic():
+                if not _import_batch(rows, BATCH_ROWS, parse, lookups, summary, on_row):
+                    return summary
+
+
+def _import_batch(rows, size: int | None, parse, lookups: Lookups, summary: Summary, on_row) -> int:
+    """Import up to `size` rows (all when None); returns how many there were."""
+    count = 0
+    for row in rows:
+        summary.rows += 1
+        _import_row(row, parse, lookups, summary)
+        if on_row:
+            on_row()
+        count += 1
+        if size is not None and count >= size:
+            break
+    return count
+
+
+def _import_row(row: Row, parse, lookups: Lookups, summary: Summary) -> None:
+    try:
+        with transaction.atomic():
+            event = parse(row)
+            outcome = event if isinstance(event, Skip) else write_event(event, lookups)
+    except RowError as error:
+        lookups.row_failed()
+        summary.fail(row.number, error.field, error.message)
+        return
+    except ValidationError as error:
+        lookups.row_failed()
+        summary.fail(row.number, *_messages(error))
+        return
+    lookups.row_done()
+    if isinstance(outcome, Skip):
+        summary.skipped[outcome.reason] += 1
+        return
+    setattr(summary, outcome, getattr(summary, outcome) + 1)
+    for remark in event.notes:
+        summary.notes[remark] += 1
