@@ -5,6 +5,7 @@ a throw-away secret key). With ``DJANGO_DEBUG=false`` nothing secret has a defau
 ``DJANGO_SECRET_KEY`` must be set or the process refuses to start.
 """
 
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -229,6 +230,10 @@ TRACKER_MAX_PAGE_SIZE = 1000
 TRACKER_MAX_BODY_BYTES = env.int("TRACKER_MAX_BODY_BYTES", default=1_048_576)  # API request bodies: 413 above
 TRACKER_MAX_FILTER_VALUES = env.int("TRACKER_MAX_FILTER_VALUES", default=50)  # values per query parameter
 DATA_UPLOAD_MAX_MEMORY_SIZE = TRACKER_MAX_BODY_BYTES
+# Files uploaded for import in the admin: the largest accepted, and where they wait between the
+# preview and the confirmation (deleted once imported or after a day).
+TRACKER_IMPORT_MAX_BYTES = env.int("TRACKER_IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
+TRACKER_IMPORT_DIR = env.str("TRACKER_IMPORT_DIR", default=str(Path(tempfile.gettempdir()) / "tracker-imports"))
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
 # Admin login brute-force protection: 5 failures for a username from one address lock that

@@ -323,3 +323,106 @@ def test_country_time_zones():
         country_timezone("RU", 43.12, 131.9),  # Vladivostok
         country_timezone("XX"),
     ] == ["Asia/Damascus", "Europe/Istanbul", "Europe/Moscow", "Asia/Vladivostok", ""]
+
+
+# --- The admin: upload, preview, confirm ----------------------------------------------------
+
+
+@pytest.fixture
+def curator_client(idlib, roles, client, settings, tmp_path):
+    from tests.factories import UserFactory
+
+    settings.TRACKER_IMPORT_DIR = str(tmp_path / "uploads")
+    client.user = UserFactory(username="curator", roles=["curator"])
+    client.force_login(client.user)
+    return client
+
+
+def upload(client, path: Path, fmt: str):
+    from django.urls import reverse
+
+    with path.open("rb") as handle:
+        return client.post(reverse("admin:tracker_incident_import"), {"file": handle, "format": fmt})
+
+
+def test_admin_previews_then_imports(curator_client, tmp_path):
+    from django.urls import reverse
+
+    before = counts()
+    preview = upload(curator_client, ACLED, "acled")
+    page = preview.content.decode()
+    assert preview.status_code == 200 and "nothing is saved yet" in page
+    assert "Dry run, nothing saved — would have: 9 rows: 5 created" in page
+    rows = preview.context["summary"].outcomes
+    assert [(o.row, o.external_id, o.outcome) for o in rows] == [
+        (2, "SYR100001", "created"),
+        (3, "SYR100002", "created"),
+        (4, "SYR100003", "created"),
+        (5, "", "skipped"),
+        (6, "", "skipped"),
+        (7, "", "failed"),
+        (8, "", "failed"),
+        (9, "SYR100008", "created"),
+        (10, "TUR100009", "created"),
+    ]
+    assert rows[0].detail == "Air/drone strike – Maarat an Numan"
+    assert rows[6].detail == "latitude: 95.2 is outside -90..90."
+    assert counts() == before  # a preview saves nothing
+    token = preview.context["token"]
+    assert [p.name for p in (tmp_path / "uploads").iterdir()] == [f"{token}.csv"]
+
+    done = curator_client.post(reverse("admin:tracker_incident_import_confirm"), {"token": token})
+    assert done.status_code == 200 and done.context["summary"].lines() == ACLED_SUMMARY
+    assert Incident.objects.filter(external_source="acled").count() == 5
+    first = Incident.history.filter(external_id="SYR100001").last()
+    assert (first.history_user, first.history_channel, first.history_change_reason) == (
+        curator_client.user,
+        "import",
+        "import acled acled_idlib_2020.csv (admin)",
+    )
+    assert list((tmp_path / "uploads").iterdir()) == []  # the upload is gone
+    # The same token cannot import twice.
+    again = curator_client.post(reverse("admin:tracker_incident_import_confirm"), {"token": token})
+    assert "no longer waiting to be imported" in again.content.decode()
+    assert Incident.objects.filter(external_source="acled").count() == 5
+
+
+def test_admin_refuses_a_file_of_the_wrong_format_or_size(curator_client, settings):
+    wrong = upload(curator_client, UCDP, "acled")
+    assert wrong.context["form"].errors == {
+        "file": ["not a acled file: missing column(s) event_id_cnty, event_date, event_type, sub_event_type."]
+    }
+    settings.TRACKER_IMPORT_MAX_BYTES = 100
+    size = ACLED.stat().st_size
+    big = upload(curator_client, ACLED, "acled")
+    assert big.context["form"].errors == {"file": [f"The file is {size} bytes; the limit is 100 bytes."]}
+    unknown = curator_client.post("/admin/tracker/incident/import/", {"format": "gdelt"})
+    assert set(unknown.context["form"].errors) == {"file", "format"}
+
+
+def test_only_users_who_may_add_incidents_import(idlib, roles, client, settings, tmp_path):
+    from django.urls import reverse
+
+    from tests.factories import UserFactory
+
+    settings.TRACKER_IMPORT_DIR = str(tmp_path)
+    client.force_login(UserFactory(username="staff", is_staff=True))
+    assert client.get(reverse("admin:tracker_incident_import")).status_code == 403
+    assert upload(client, ACLED, "acled").status_code == 403
+    assert client.post(reverse("admin:tracker_incident_import_confirm"), {"token": "0" * 32}).status_code == 403
+    client.logout()
+    assert client.get(reverse("admin:tracker_incident_import")).status_code == 302  # to the login page
+
+
+def test_a_token_is_only_good_in_the_session_that_uploaded(curator_client, client_for):
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.factories import UserFactory
+
+    token = upload(curator_client, ACLED, "acled").context["token"]
+    other = Client()
+    other.force_login(UserFactory(username="curator2", roles=["curator"]))
+    refused = other.post(reverse("admin:tracker_incident_import_confirm"), {"token": token})
+    assert "no longer waiting to be imported" in refused.content.decode()
+    assert not Incident.objects.filter(external_source="acled").exists()

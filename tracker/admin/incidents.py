@@ -13,6 +13,7 @@ from django.utils.html import format_html, format_html_join
 
 from tracker.admin.assessments import AssessmentInline, save_override
 from tracker.admin.base import ServiceAdmin, TransliterationSearchMixin
+from tracker.admin.imports import ImportEventsMixin
 from tracker.choices import Confidence, IncidentStatus
 from tracker.models import Assessment, Citation, Incident, IncidentProvenance
 from tracker.provenance import consensus
@@ -69,7 +70,7 @@ class CitationInline(admin.StackedInline):
 
 
 @admin.register(Incident)
-class IncidentAdmin(TransliterationSearchMixin, ServiceAdmin):
+class IncidentAdmin(ImportEventsMixin, TransliterationSearchMixin, ServiceAdmin):
     place_path = "place__"
     list_display = (
         "title",
@@ -96,6 +97,7 @@ class IncidentAdmin(TransliterationSearchMixin, ServiceAdmin):
         "time_precision",
         "attribution",
         "place__country_code",
+        "external_source",
     )
     # Found by any name of its place, by perpetrator (or alias), and by source of its reports.
     search_fields = (

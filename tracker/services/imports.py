@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import BinaryIO
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -22,8 +23,9 @@ from django.db.models import Case, When
 from tracker.choices import IncidentStatus, PartyKind, PlaceKind, SourceKind, Stance
 from tracker.countries import country_code, country_timezone
 from tracker.history import Channel, history_context
+from tracker.importers import FORMATS
 from tracker.importers.events import ClaimSpec, Event, PartySpec, PlaceSpec, Skip
-from tracker.importers.reading import Row, RowError
+from tracker.importers.reading import CountingLines, Row, RowError, read_rows
 from tracker.models import Citation, Incident, Party, Place, Source
 from tracker.names import normalize_name
 from tracker.selectors.places import key_match_q
@@ -52,6 +54,16 @@ class Failure:
         return f"row {self.row}: {self.field}: {self.message}"
 
 
+@dataclass(frozen=True)
+class Outcome:
+    """What became of one row: created, updated, unchanged, skipped or failed, and why."""
+
+    row: int
+    external_id: str
+    outcome: str
+    detail: str
+
+
 @dataclass
 class Summary:
     """What an import did, row by row counted."""
@@ -65,11 +77,19 @@ class Summary:
     failures: list[Failure] = field(default_factory=list)  # the first MAX_FAILURES_KEPT
     notes: Counter = field(default_factory=Counter)  # remark -> rows (kind inferred, ...)
     dry_run: bool = False
+    # Row by row, the first `keep_outcomes` rows (an admin preview); none for the command.
+    keep_outcomes: int = 0
+    outcomes: list[Outcome] = field(default_factory=list)
 
-    def fail(self, row: int, field_name: str, message: str) -> None:
+    def fail(self, row: int, field_name: str, message: str, external_id: str = "") -> None:
         self.failed += 1
         if len(self.failures) < MAX_FAILURES_KEPT:
             self.failures.append(Failure(row, field_name, message))
+        self.record(Outcome(row, external_id, "failed", f"{field_name}: {message}"))
+
+    def record(self, outcome: Outcome) -> None:
+        if len(self.outcomes) < self.keep_outcomes:
+            self.outcomes.append(outcome)
 
     def lines(self) -> list[str]:
         head = "Dry run, nothing saved — would have: " if self.dry_run else ""
@@ -337,11 +357,12 @@ def import_rows(
     dry_run: bool = False,
     label: str = "import",
     on_row: Callable[[], None] | None = None,
+    keep_outcomes: int = 0,
 ) -> Summary:
     """Import rows, each in its own savepoint, committed every BATCH_ROWS rows (a commit per
     row would cost SQLite a disk sync each). A dry run does everything in one transaction and
     rolls it back, so its counts are what a real run would do."""
-    summary = Summary(dry_run=dry_run)
+    summary = Summary(dry_run=dry_run, keep_outcomes=keep_outcomes)
     lookups = Lookups(user)
     rows = iter(rows)
     with history_context(channel=Channel.IMPORT, reason=label, user=user):
@@ -374,22 +395,56 @@ def _import_batch(rows, size: int | None, parse, lookups: Lookups, summary: Summ
 
 
 def _import_row(row: Row, parse, lookups: Lookups, summary: Summary) -> None:
+    event = None
     try:
         with transaction.atomic():
             event = parse(row)
             outcome = event if isinstance(event, Skip) else write_event(event, lookups)
-    except RowError as error:
+    except (RowError, ValidationError) as error:
         lookups.row_failed()
-        summary.fail(row.number, error.field, error.message)
-        return
-    except ValidationError as error:
-        lookups.row_failed()
-        summary.fail(row.number, *_messages(error))
+        field_name, message = (error.field, error.message) if isinstance(error, RowError) else _messages(error)
+        summary.fail(row.number, field_name, message, getattr(event, "external_id", ""))
         return
     lookups.row_done()
+    external_id = getattr(event, "external_id", "")
     if isinstance(outcome, Skip):
         summary.skipped[outcome.reason] += 1
+        summary.record(Outcome(row.number, external_id, "skipped", outcome.reason))
         return
     setattr(summary, outcome, getattr(summary, outcome) + 1)
+    summary.record(Outcome(row.number, external_id, outcome, event.fields.get("title", "")))
     for remark in event.notes:
         summary.notes[remark] += 1
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be imported (empty, or not of the format given)."""
+
+
+def import_file(
+    stream: BinaryIO,
+    fmt: str,
+    *,
+    user=None,
+    dry_run: bool = False,
+    label: str = "import",
+    keep_outcomes: int = 0,
+    on_progress: Callable[[int], None] | None = None,
+) -> Summary:
+    """Import a dataset file of format `fmt` (tracker.importers.FORMATS), read as it streams.
+    `on_progress` is called with the bytes read so far after each row."""
+    module = FORMATS[fmt]
+    lines = CountingLines(stream)
+    try:
+        header, rows = read_rows(lines)
+    except RowError as error:
+        raise ImportFileError(str(error)) from None
+    missing = [column for column in module.REQUIRED if column not in header]
+    if missing:
+        raise ImportFileError(f"not a {fmt} file: missing column(s) {', '.join(missing)}.")
+
+    def on_row():
+        if on_progress:
+            on_progress(lines.bytes_read)
+
+    return import_rows(rows, module.parse, user=user, dry_run=dry_run, label=label, on_row=on_row, keep_outcomes=keep_outcomes)

@@ -7,8 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from tracker.importers import FORMATS
-from tracker.importers.reading import CountingLines, RowError, read_rows
-from tracker.services.imports import import_rows
+from tracker.services.imports import ImportFileError, import_file
 
 
 class Command(BaseCommand):
@@ -29,22 +28,20 @@ class Command(BaseCommand):
         file = Path(path)
         if not file.is_file():
             raise CommandError(f"{path}: no such file.")
-        module = FORMATS[format]
-        with file.open("rb") as stream:
-            lines = CountingLines(stream)
+        show = not no_progress and sys.stderr.isatty()
+        with (
+            file.open("rb") as stream,
+            tqdm(total=file.stat().st_size, unit="B", unit_scale=True, disable=not show, desc=file.name) as bar,
+        ):
             try:
-                header, rows = read_rows(lines)
-            except RowError as error:
+                summary = import_file(
+                    stream,
+                    format,
+                    dry_run=dry_run,
+                    label=f"import {format} {file.name}",
+                    on_progress=lambda done: bar.update(done - bar.n),
+                )
+            except ImportFileError as error:
                 raise CommandError(f"{path}: {error}") from None
-            missing = [c for c in module.REQUIRED if c not in header]
-            if missing:
-                raise CommandError(f"{path}: not a {format} file: missing column(s) {', '.join(missing)}.")
-            show = not no_progress and sys.stderr.isatty()
-            with tqdm(total=file.stat().st_size, unit="B", unit_scale=True, disable=not show, desc=file.name) as bar:
-
-                def advance():
-                    bar.update(lines.bytes_read - bar.n)
-
-                summary = import_rows(rows, module.parse, dry_run=dry_run, label=f"import {format} {file.name}", on_row=advance)
         for line in summary.lines():
             self.stdout.write(line)
