@@ -160,9 +160,11 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
+        "tracker.api.renderers.CSVRenderer",
         "tracker.api.renderers.RawFormBrowsableAPIRenderer",
     ],
     "DEFAULT_SCHEMA_CLASS": "tracker.api.schema.TrackerAutoSchema",
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "tracker.api.negotiation.StrictContentNegotiation",
     "EXCEPTION_HANDLER": "tracker.api.exceptions.exception_handler",
     # Per scope: anonymous clients by address, people and machines by user (tracker.api.throttling).
     "DEFAULT_THROTTLE_CLASSES": ["tracker.api.throttling.ScopedUserRateThrottle"],
@@ -228,6 +230,7 @@ TRACKER_DUPLICATE_RADIUS_KM = env.float("TRACKER_DUPLICATE_RADIUS_KM", default=5
 # Limits, each answered with a 4xx naming it (README: "Limits").
 TRACKER_MAX_PAGE_SIZE = 1000
 TRACKER_MAX_BODY_BYTES = env.int("TRACKER_MAX_BODY_BYTES", default=1_048_576)  # API request bodies: 413 above
+TRACKER_EXPORT_MAX_ROWS = env.int("TRACKER_EXPORT_MAX_ROWS", default=1_000_000)  # rows per export: 400 above
 TRACKER_MAX_FILTER_VALUES = env.int("TRACKER_MAX_FILTER_VALUES", default=50)  # values per query parameter
 DATA_UPLOAD_MAX_MEMORY_SIZE = TRACKER_MAX_BODY_BYTES
 # Files uploaded for import in the admin: the largest accepted, and where they wait between the

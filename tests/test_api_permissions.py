@@ -79,8 +79,10 @@ def test_permission_matrix(resource, role, method, client_for):
 
 def _extra_expected(role: str, endpoint: str, route: str) -> int:
     """History, trash, restore, purge, verdict overrides, violations and compliance."""
-    if endpoint in ("violations", "compliance", "assessment-get"):
+    if endpoint in ("violations", "compliance", "assessment-get", "export"):
         return 200
+    if endpoint == "export-post":
+        return {"anonymous": 401, "no_permission": 403, "read_only_token": 403}.get(role, 405)
     if role == "anonymous":
         return 401
     if role == "no_permission":
@@ -107,7 +109,7 @@ def _extra_cases():
         ("assessments", e)
         for e in ("assessment-get", "assessment-patch", "assessment-post", "assessment-put", "assessment-delete")
     ]
-    cases += [("ceasefires", "violations"), ("ceasefires", "compliance")]
+    cases += [("ceasefires", "violations"), ("ceasefires", "compliance"), ("incidents", "export"), ("incidents", "export-post")]
     return cases
 
 
@@ -143,6 +145,8 @@ def test_permission_matrix_of_the_other_endpoints(route, endpoint, role, client_
         "assessment-delete": lambda: client.delete(url, **if_match(obj)),
         "violations": lambda: client.get(f"/api/v1/ceasefires/{obj.pk}/violations/"),
         "compliance": lambda: client.get(f"/api/v1/ceasefires/{obj.pk}/compliance/"),
+        "export": lambda: client.get("/api/v1/incidents/export/?format=csv"),
+        "export-post": lambda: client.post("/api/v1/incidents/export/", {}, format="json"),
     }[endpoint]()
     want = _extra_expected(role, endpoint, route)
     assert response.status_code == want, response.content
@@ -174,6 +178,7 @@ def test_private_read_covers_verdicts_violations_and_compliance(role, status, cl
         f"/api/v1/assessments/{assessment.pk}/",
         f"/api/v1/ceasefires/{ceasefire}/violations/",
         f"/api/v1/ceasefires/{ceasefire}/compliance/",
+        "/api/v1/incidents/export/?format=csv",
     ):
         assert client.get(path).status_code == status, path
 

@@ -12,6 +12,7 @@ from django.http import JsonResponse
 from django.views.defaults import page_not_found
 from django.views.defaults import server_error as default_server_error
 from rest_framework import exceptions, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -64,7 +65,21 @@ class Merged(exceptions.APIException):
         super().__init__(f"Incident {pk} was merged into incident {target}.")
 
 
+# Formats whose errors are answered in JSON: an error is not a CSV row, a feature or a record.
+FILE_FORMATS = {"csv", "geojson", "ndjson"}
+
+
 def exception_handler(exc, context):
+    response = _response_for(exc, context)
+    request = context.get("request")
+    if response is not None and request is not None:
+        renderer = getattr(request, "accepted_renderer", None)
+        if renderer is None or renderer.format in FILE_FORMATS:
+            request.accepted_renderer, request.accepted_media_type = JSONRenderer(), JSONRenderer.media_type
+    return response
+
+
+def _response_for(exc, context):
     if isinstance(exc, Merged):
         body = {"detail": str(exc.detail), "merged_into": exc.target}
         if context["request"].method in ("GET", "HEAD"):

@@ -27,7 +27,7 @@ class StrictFilterBackend(DjangoFilterBackend):
                 errors[name.replace("\x00", "\\x00")] = ["Null characters are not allowed."]
             elif len(values) > limit:
                 errors[name] = [f"At most {limit} values may be given ({len(values)} were)."]
-            elif view.action == "list" and name not in known:
+            elif getattr(view, "action", "list") in ("list", "export") and name not in known:
                 errors[name] = [f"Unknown query parameter. Known: {', '.join(sorted(known))}."]
         if errors:
             raise ValidationError(errors)

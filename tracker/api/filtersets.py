@@ -86,7 +86,13 @@ class IncidentFilterForm(forms.Form):
         return data
 
 
-class IncidentFilterSet(django_filters.FilterSet):
+class TrackerFilterSet(django_filters.FilterSet):
+    """Filters every list has: what changed since an instant (for clients keeping a copy)."""
+
+    updated_since = InstantFilter(field_name="updated_at", lookup_expr="gte", help_text="Changed at or after this instant.")
+
+
+class IncidentFilterSet(TrackerFilterSet):
     kind = django_filters.MultipleChoiceFilter(
         field_name="kind",
         lookup_expr="exact",
@@ -130,7 +136,6 @@ class IncidentFilterSet(django_filters.FilterSet):
     radius_km = django_filters.NumberFilter(
         field_name="latitude", method="filter_noop", min_value=0, max_value=20000, help_text="Radius in km around `near`."
     )
-    updated_since = InstantFilter(field_name="updated_at", lookup_expr="gte", help_text="Changed at or after this instant.")
     q = django_filters.CharFilter(
         field_name="title", method="filter_q", max_length=200, help_text="Free text in title, description and place names."
     )
@@ -263,7 +268,7 @@ class IncidentFilterSet(django_filters.FilterSet):
         )
 
 
-class CeasefireFilterSet(django_filters.FilterSet):
+class CeasefireFilterSet(TrackerFilterSet):
     party = existing(Party, method="filter_party", help_text="Party id: ceasefires it or one of its sub-units has a role in.")
     place = existing(
         Place, method="filter_place", help_text="Place id: ceasefires whose scope or zone is this place, above it or below it."
@@ -297,7 +302,7 @@ class CeasefireFilterSet(django_filters.FilterSet):
         return qs.filter(Q(name__icontains=value) | Q(terms__icontains=value) | Q(monitoring__icontains=value)) if value else qs
 
 
-class ReportFilterSet(django_filters.FilterSet):
+class ReportFilterSet(TrackerFilterSet):
     source = existing(Source, field_name="source", help_text="Source id.")
     published_after = InstantFilter(field_name="published_at", lookup_expr="gte", help_text="Published at or after this instant.")
     published_before = InstantFilter(field_name="published_at", lookup_expr="lt", help_text="Published before this instant.")
@@ -321,7 +326,7 @@ class ReportFilterSet(django_filters.FilterSet):
         return qs if value is None else qs.filter(syndicated_from__isnull=value)
 
 
-class SourceFilterSet(django_filters.FilterSet):
+class SourceFilterSet(TrackerFilterSet):
     kind = django_filters.MultipleChoiceFilter(
         field_name="kind", lookup_expr="exact", choices=SourceKind.choices, help_text="Repeatable."
     )
@@ -338,7 +343,7 @@ class SourceFilterSet(django_filters.FilterSet):
         return qs.filter(Q(name__icontains=value) | Q(description__icontains=value)) if value else qs
 
 
-class PlaceFilterSet(django_filters.FilterSet):
+class PlaceFilterSet(TrackerFilterSet):
     kind = django_filters.MultipleChoiceFilter(
         field_name="kind", lookup_expr="exact", choices=PlaceKind.choices, help_text="Repeatable."
     )
@@ -360,7 +365,7 @@ class PlaceFilterSet(django_filters.FilterSet):
         return qs.filter(_names_matching(value)) if value else qs
 
 
-class PartyFilterSet(django_filters.FilterSet):
+class PartyFilterSet(TrackerFilterSet):
     kind = django_filters.MultipleChoiceFilter(
         field_name="kind", lookup_expr="exact", choices=PartyKind.choices, help_text="Repeatable."
     )
@@ -386,7 +391,7 @@ class PartyFilterSet(django_filters.FilterSet):
         )
 
 
-class CitationFilterSet(django_filters.FilterSet):
+class CitationFilterSet(TrackerFilterSet):
     incident = existing(Incident, field_name="incident", help_text="Incident id.")
     report = existing(Report, field_name="report", help_text="Report id.")
     claimant = existing(Source, field_name="claimant", help_text="Id of the source the claim is attributed to.")
@@ -397,7 +402,7 @@ class CitationFilterSet(django_filters.FilterSet):
         fields: list[str] = []
 
 
-class AssessmentFilterSet(django_filters.FilterSet):
+class AssessmentFilterSet(TrackerFilterSet):
     ceasefire = existing(Ceasefire, field_name="ceasefire", help_text="Ceasefire id.")
     incident = existing(Incident, field_name="incident", help_text="Incident id.")
     verdict = django_filters.MultipleChoiceFilter(

@@ -1,6 +1,10 @@
-"""Renderers: JSON for machines, and a browsable API for people."""
+"""Renderers: JSON for machines, CSV and GeoJSON for spreadsheets and maps, and a browsable
+API for people. `?format=csv|geojson` picks one (or the Accept header)."""
 
-from rest_framework.renderers import BrowsableAPIRenderer
+from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer
+from rest_framework.utils.serializer_helpers import ReturnDict
+
+from tracker.api import formats
 
 
 class RawFormBrowsableAPIRenderer(BrowsableAPIRenderer):
@@ -9,3 +13,91 @@ class RawFormBrowsableAPIRenderer(BrowsableAPIRenderer):
 
     def render_form_for_serializer(self, serializer):
         return ""
+
+
+def _items(data) -> tuple[list, dict | None]:
+    """(items, page metadata) of a response body: a page, a plain list, or one item."""
+    if isinstance(data, dict) and "results" in data and isinstance(data["results"], list):
+        return data["results"], data
+    if isinstance(data, list):
+        return data, None
+    return [data], None
+
+
+def _page_headers(response, page: dict | None) -> None:
+    """CSV and GeoJSON have no place for the page links: they go in headers (RFC 8288)."""
+    if response is None or page is None:
+        return
+    links = [f'<{page[rel]}>; rel="{rel}"' for rel in ("next", "previous") if page.get(rel)]
+    if links:
+        response["Link"] = ", ".join(links)
+    if page.get("count") is not None:
+        response["X-Total-Count"] = str(page["count"])
+
+
+SERIALIZED_ACTIONS = {"list", "retrieve", "trash", "create", "update", "partial_update", "export"}
+
+
+class CSVRenderer(BaseRenderer):
+    """One row per item, flat columns (tracker.api.formats), a stable header per endpoint.
+    (Errors are answered in JSON: tracker.api.exceptions.)"""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        renderer_context = renderer_context or {}
+        if data is None:
+            return b""
+        items, page = _items(data)
+        _page_headers(renderer_context.get("response"), page)
+        cols = self._columns(renderer_context.get("view"), items)
+        return formats.csv_text([[header for header, _ in cols], *(formats.flat_row(i, cols) for i in items)]).encode()
+
+    @staticmethod
+    def _columns(view, items):
+        serializer = None
+        # Standard actions render their serializer; custom ones (compliance, duplicates) their data.
+        action = getattr(view, "action", "list")
+        if view is not None and hasattr(view, "get_serializer") and action in SERIALIZED_ACTIONS:
+            try:
+                serializer = view.get_serializer()
+            except (AssertionError, AttributeError, TypeError):
+                serializer = None
+        if serializer is not None and hasattr(serializer, "fields"):
+            return formats.columns(serializer)
+        return formats.columns_of_data(items[0]) if items and isinstance(items[0], dict | ReturnDict) else []
+
+
+class GeoJSONRenderer(BaseRenderer):
+    """An RFC 7946 FeatureCollection of a page of items (a Feature for one item): each item's
+    point or geometry, its list fields as properties."""
+
+    media_type = "application/geo+json"
+    format = "geojson"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        renderer_context = renderer_context or {}
+        if data is None:
+            return b""
+        items, page = _items(data)
+        _page_headers(renderer_context.get("response"), page)
+        if page is None and isinstance(data, dict):
+            return formats.feature_json(data).encode()
+        return ('{"type":"FeatureCollection","features":[' + ",".join(map(formats.feature_json, items)) + "]}").encode()
+
+
+class NDJSONRenderer(BaseRenderer):
+    """One JSON object per line (the export streams its own; this serves content negotiation)."""
+
+    media_type = "application/x-ndjson"
+    format = "ndjson"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        items, _ = _items(data)
+        return "".join(map(formats.ndjson_line, items)).encode()

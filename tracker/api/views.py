@@ -4,16 +4,20 @@ writes. Nothing here knows a business rule."""
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.settings import api_settings
 
 from tracker.api import filtersets, serializers
 from tracker.api.exceptions import Merged
+from tracker.api.export import export_response
 from tracker.api.filtersets import effective_verdict_in
 from tracker.api.mixins import HistoryMixin, TrashMixin, VersionedWritesMixin
+from tracker.api.renderers import CSVRenderer, GeoJSONRenderer, NDJSONRenderer
 from tracker.api.versioning import IF_MATCH
 from tracker.choices import Verdict
 from tracker.models import Assessment, Ceasefire, Citation, Declaration, Incident, Party, Place, Report, Source
@@ -25,6 +29,10 @@ from tracker.selectors.visibility import visible, visible_statuses
 from tracker.services import assessments, gazetteer, incidents, sources
 from tracker.services import ceasefires as ceasefire_services
 from tracker.services.provenance import CLAIM_RELATED
+
+# Actions that serve many incidents: light serializer and citations, strict filters.
+LIST_ACTIONS = ("list", "trash", "export")
+WITH_GEOJSON = [*api_settings.DEFAULT_RENDERER_CLASSES, GeoJSONRenderer]
 
 
 class ServiceModelViewSet(VersionedWritesMixin, HistoryMixin, viewsets.ModelViewSet):
@@ -96,6 +104,7 @@ class PlaceViewSet(TrashMixin, ServiceModelViewSet):
     """The gazetteer: places in their administrative hierarchy, with every spelling."""
 
     queryset = Place.objects.select_related("parent").prefetch_related("alternate_names")
+    renderer_classes = WITH_GEOJSON
     serializer_class = serializers.PlaceSerializer
     filterset_class = filtersets.PlaceFilterSet
     create_service = staticmethod(gazetteer.place_create)
@@ -192,6 +201,7 @@ class IncidentViewSet(TrashMixin, ServiceModelViewSet):
     )
     serializer_class = serializers.IncidentDetailSerializer
     filterset_class = filtersets.IncidentFilterSet
+    renderer_classes = WITH_GEOJSON
     create_service = staticmethod(incidents.incident_create)
     update_service = staticmethod(incidents.incident_update)
     delete_service = staticmethod(incidents.incident_delete)
@@ -201,10 +211,10 @@ class IncidentViewSet(TrashMixin, ServiceModelViewSet):
 
     def get_serializer_class(self):
         # Claims side by side and consensus ranges on one incident; lists stay light.
-        return serializers.IncidentSerializer if self.action in ("list", "trash") else serializers.IncidentDetailSerializer
+        return serializers.IncidentSerializer if self.action in LIST_ACTIONS else serializers.IncidentDetailSerializer
 
     def get_queryset(self):
-        if self.action in ("list", "trash"):
+        if self.action in LIST_ACTIONS:
             citations = Citation.objects.only("id", "incident_id", "report_id")
         else:
             citations = Citation.objects.select_related(*CLAIM_RELATED)
@@ -222,6 +232,28 @@ class IncidentViewSet(TrashMixin, ServiceModelViewSet):
                 raise
             base = self.request.path.split(f"/{pk}/")[0]  # this API version's /incidents
             raise Merged(int(pk), target, self.request.build_absolute_uri(f"{base}/{target}/")) from None
+
+    @extend_schema(
+        summary="Export the filtered incidents (streamed, unpaginated)",
+        description="The whole result of the list's filters, streamed in constant memory: `format=csv` (the list's "
+        "flat columns), `geojson` (one FeatureCollection) or `ndjson` (one incident per line, the default). At most "
+        "TRACKER_EXPORT_MAX_ROWS (default 1,000,000) rows: more is a 400, never a silently cut file.",
+        responses={
+            (200, "application/x-ndjson"): OpenApiTypes.STR,
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, "application/geo+json"): OpenApiTypes.OBJECT,
+        },
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        pagination_class=None,
+        renderer_classes=[NDJSONRenderer, CSVRenderer, GeoJSONRenderer],
+    )
+    def export(self, request):
+        queryset = self.filter_queryset(self.get_queryset())
+        context = self.get_serializer_context()
+        return export_response(queryset, self.get_serializer_class(), request.accepted_renderer.format, context, "incidents")
 
     @extend_schema(
         summary="Possible duplicates of an incident",
@@ -329,6 +361,7 @@ class CeasefireViolationsView(generics.ListAPIView):
     """Incidents that violate, or possibly violate, one ceasefire."""
 
     action = "list"  # the strict filter backend checks list parameters
+    renderer_classes = WITH_GEOJSON
     queryset = Incident.objects.none()  # the model, for permissions and the schema
     serializer_class = IncidentViewSet.serializer_class
     filterset_class = IncidentViewSet.filterset_class
