@@ -229,3 +229,21 @@ def test_export_shows_what_the_list_shows(assessed, client_for, role):
     listed = [i["id"] for i in client.get("/api/v1/incidents/", {"page_size": 1000}).json()["results"]]
     exported = [json.loads(line)["id"] for line in streamed(client.get("/api/v1/incidents/export/")).splitlines()]
     assert exported == listed
+
+
+def test_admin_exports_what_the_changelist_shows(assessed, roles, client):
+    from tests.factories import UserFactory
+
+    client.force_login(UserFactory(username="reviewer", roles=["reviewer"]))
+    filters = {"assessments__verdict": "violation", "kind": "airstrike", "o": "1"}
+    page = client.get("/admin/tracker/incident/", filters)
+    assert page.status_code == 200, page.get("Location")
+    shown = [i.pk for i in page.context["cl"].result_list]
+    assert shown and "Export CSV" in page.content.decode()
+    export = client.get("/admin/tracker/incident/export/", filters)
+    assert export["Content-Type"] == "text/csv; charset=utf-8"
+    table = list(csv.DictReader(io.StringIO(streamed(export))))
+    assert [int(r["id"]) for r in table] == shown
+    assert {r["kind"] for r in table} == {"airstrike"}
+    # A filter the changelist does not know is its usual error page, not a file.
+    assert client.get("/admin/tracker/incident/export/", {"nonsense": "1"})["Location"].endswith("?e=1")

@@ -3,17 +3,22 @@
 from datetime import timedelta
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from rest_framework.exceptions import ValidationError as DRFValidationError
 
 from tracker.admin.assessments import AssessmentInline, save_override
 from tracker.admin.base import ServiceAdmin, TransliterationSearchMixin
 from tracker.admin.imports import ImportEventsMixin
+from tracker.api.export import export_response
+from tracker.api.serializers import IncidentSerializer
 from tracker.choices import Confidence, IncidentStatus
 from tracker.models import Assessment, Citation, Incident, IncidentProvenance
 from tracker.provenance import consensus
@@ -266,6 +271,7 @@ class IncidentAdmin(ImportEventsMixin, TransliterationSearchMixin, ServiceAdmin)
     def get_urls(self):
         views = [
             path("duplicates/", self.admin_site.admin_view(self.duplicates_view), name="tracker_incident_duplicates"),
+            path("export/", self.admin_site.admin_view(self.export_view), name="tracker_incident_export"),
             path(
                 "<int:merged_id>/merge/<int:kept_id>/",
                 self.admin_site.admin_view(self.merge_view),
@@ -276,6 +282,28 @@ class IncidentAdmin(ImportEventsMixin, TransliterationSearchMixin, ServiceAdmin)
 
     def _can_merge(self, request) -> bool:
         return self.has_change_permission(request) and self.has_delete_permission(request)
+
+    def export_view(self, request):
+        """The changelist's current result (its filters, search and order) as a streamed CSV with
+        the API list's columns."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            changelist = self.get_changelist_instance(request)
+        except IncorrectLookupParameters:
+            return HttpResponseRedirect(reverse("admin:tracker_incident_changelist") + "?e=1")
+        queryset = changelist.get_queryset(request).select_related("place", "perpetrator", "provenance")
+        queryset = queryset.prefetch_related(
+            Prefetch("citations", queryset=Citation.objects.only("id", "incident_id", "report_id").order_by("id")),
+            Prefetch(
+                "assessments", queryset=Assessment.objects.select_related("ceasefire", "override_by").order_by("ceasefire_id")
+            ),
+        )
+        try:
+            return export_response(queryset, IncidentSerializer, "csv", {"request": request}, "incidents")
+        except DRFValidationError as error:
+            self.message_user(request, " ".join(map(str, error.detail.values())), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:tracker_incident_changelist") + "?" + request.GET.urlencode())
 
     def duplicates_view(self, request):
         if not self.has_view_permission(request):
