@@ -156,7 +156,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["tracker.api.permissions.TrackerModelPermissions"],
     "DEFAULT_FILTER_BACKENDS": ["tracker.api.filter_backends.StrictFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "tracker.api.pagination.StrictPageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "tracker.api.pagination.TrackerPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
@@ -230,6 +230,9 @@ TRACKER_DUPLICATE_RADIUS_KM = env.float("TRACKER_DUPLICATE_RADIUS_KM", default=5
 # Limits, each answered with a 4xx naming it (README: "Limits").
 TRACKER_MAX_PAGE_SIZE = 1000
 TRACKER_MAX_BODY_BYTES = env.int("TRACKER_MAX_BODY_BYTES", default=1_048_576)  # API request bodies: 413 above
+# The change feed (updated_since / cursor) serves changes at least this old: a write's timestamp
+# is taken before its transaction commits (an import commits every 500 rows, within seconds).
+TRACKER_FEED_SETTLE_SECONDS = env.float("TRACKER_FEED_SETTLE_SECONDS", default=30.0)
 TRACKER_EXPORT_MAX_ROWS = env.int("TRACKER_EXPORT_MAX_ROWS", default=1_000_000)  # rows per export: 400 above
 TRACKER_MAX_FILTER_VALUES = env.int("TRACKER_MAX_FILTER_VALUES", default=50)  # values per query parameter
 DATA_UPLOAD_MAX_MEMORY_SIZE = TRACKER_MAX_BODY_BYTES

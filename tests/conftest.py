@@ -24,6 +24,12 @@ def _fresh_cache():
     places._index.generation = None
 
 
+@pytest.fixture(autouse=True)
+def _feed_without_lag(settings):
+    """Tests read the change feed right after writing; test_change_feed checks the lag itself."""
+    settings.TRACKER_FEED_SETTLE_SECONDS = 0
+
+
 @pytest.fixture
 def roles(db):
     call_command("setup_roles", verbosity=0, stdout=io.StringIO())

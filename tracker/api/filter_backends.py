@@ -5,7 +5,7 @@ from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 
 # Query parameters every list endpoint accepts besides its filters.
-GLOBAL_PARAMS = frozenset({"page", "page_size", "format"})
+GLOBAL_PARAMS = frozenset({"page", "page_size", "format", "cursor"})
 
 
 class StrictFilterBackend(DjangoFilterBackend):

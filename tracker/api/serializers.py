@@ -613,3 +613,21 @@ class HistoryEntrySerializer(serializers.Serializer):
     @extend_schema_field(serializers.ChoiceField(choices=["created", "changed", "deleted"]))
     def get_type(self, entry) -> str:
         return HISTORY_TYPES[entry.history_type]
+
+
+class RemovedQuerySerializer(serializers.Serializer):
+    since = OffsetDateTimeField(help_text="Removals at or after this instant (ISO 8601 with offset).")
+    cursor = serializers.CharField(required=False, help_text="The `next` link's cursor.")
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=1000, default=100)
+
+
+class RemovalSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    at = serializers.DateTimeField(help_text="When it was deleted, merged or purged.")
+    reason = serializers.ChoiceField(choices=["deleted", "merged", "purged"])
+    merged_into = serializers.IntegerField(allow_null=True, help_text="The incident kept, for a merged duplicate.")
+
+
+class RemovalPageSerializer(serializers.Serializer):
+    next = serializers.URLField(allow_null=True)
+    results = RemovalSerializer(many=True)

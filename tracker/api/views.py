@@ -1,9 +1,12 @@
 """Thin viewsets: a queryset with its joins, a serializer, a filterset, and the service that
 writes. Nothing here knows a business rule."""
 
+from datetime import timedelta
+
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, mixins, viewsets
@@ -11,17 +14,20 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+from rest_framework.utils.urls import replace_query_param
 
 from tracker.api import filtersets, serializers
 from tracker.api.exceptions import Merged
 from tracker.api.export import export_response
 from tracker.api.filtersets import effective_verdict_in
 from tracker.api.mixins import HistoryMixin, TrashMixin, VersionedWritesMixin
+from tracker.api.pagination import decode_cursor, encode_cursor, feed_settle_seconds
 from tracker.api.renderers import CSVRenderer, GeoJSONRenderer, NDJSONRenderer
 from tracker.api.versioning import IF_MATCH
 from tracker.choices import Verdict
 from tracker.models import Assessment, Ceasefire, Citation, Declaration, Incident, Party, Place, Report, Source
 from tracker.names import transliteration_key
+from tracker.selectors.changes import removed_incidents
 from tracker.selectors.compliance import compliance, parse_basis
 from tracker.selectors.duplicates import duplicates_of, merged_target
 from tracker.selectors.places import resolve
@@ -254,6 +260,28 @@ class IncidentViewSet(TrashMixin, ServiceModelViewSet):
         queryset = self.filter_queryset(self.get_queryset())
         context = self.get_serializer_context()
         return export_response(queryset, self.get_serializer_class(), request.accepted_renderer.format, context, "incidents")
+
+    @extend_schema(
+        summary="Incidents removed since an instant (to mirror deletions)",
+        description="Incidents deleted (in the trash), merged into another, or purged at or after `since`, oldest "
+        "first, in cursor pages. With the change feed (`updated_since`) this is what a client keeping a copy needs: "
+        "restored incidents reappear in the feed. Like the feed, it serves removals at least "
+        "TRACKER_FEED_SETTLE_SECONDS old.",
+        parameters=[serializers.RemovedQuerySerializer],
+        responses={200: serializers.RemovalPageSerializer},
+    )
+    @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None, url_path="deleted")
+    def deleted(self, request):
+        params = query_params(request, serializers.RemovedQuerySerializer)
+        after = decode_cursor(params["cursor"]) if params.get("cursor") else None
+        until = timezone.now() - timedelta(seconds=feed_settle_seconds())
+        size = params["page_size"]
+        found = removed_incidents(params["since"], until, after=after, limit=size + 1, statuses=visible_statuses(request.user))
+        next_url = None
+        if len(found) > size:
+            found = found[:size]
+            next_url = replace_query_param(request.build_absolute_uri(), "cursor", encode_cursor(found[-1].at, found[-1].id))
+        return Response({"next": next_url, "results": serializers.RemovalSerializer(found, many=True).data})
 
     @extend_schema(
         summary="Possible duplicates of an incident",
