@@ -152,20 +152,23 @@ def test_the_readme_sync_loop_keeps_a_faithful_copy(roles, client_for):
     place = PlaceFactory()
     first = IncidentFactory.create_batch(4, place=place)
     mirror: dict[int, dict] = {}
-    since = datetime(2000, 1, 1, tzinfo=UTC).isoformat()
+    marks = {"changed": datetime(2000, 1, 1, tzinfo=UTC).isoformat(), "removed": datetime(2000, 1, 1, tzinfo=UTC).isoformat()}
 
-    def sync(since: str) -> str:
-        checkpoint = timezone.now().isoformat()
-        for item in pages(client, "/api/v1/incidents/", {"updated_since": since, "page_size": 2}):
+    def sync() -> None:
+        for item in pages(client, "/api/v1/incidents/", {"updated_since": marks["changed"], "page_size": 2}):
             mirror[item["id"]] = item
-        for removal in pages(client, "/api/v1/incidents/deleted/", {"since": since, "page_size": 2}):
+            marks["changed"] = item["updated_at"]
+        for removal in pages(client, "/api/v1/incidents/deleted/", {"since": marks["removed"], "page_size": 2}):
             mirror.pop(removal["id"], None)
-        return checkpoint
+            marks["removed"] = removal["at"]
 
-    since = sync(since)
+    sync()
     touch(first[0], title="Renamed")
     incidents.incident_delete(incident=first[1], user=None)
     IncidentFactory(place=place)
-    since = sync(since)
+    sync()
+    incidents.incident_restore(Incident.all_objects.get(pk=first[1].pk), user=None)
+    incidents.incident_delete(incident=first[2], user=None)
+    sync()
     expected = {i["id"]: i for i in client.get("/api/v1/incidents/", {"page_size": 1000}).json()["results"]}
     assert mirror == expected
