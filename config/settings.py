@@ -233,6 +233,8 @@ TRACKER_MAX_BODY_BYTES = env.int("TRACKER_MAX_BODY_BYTES", default=1_048_576)  #
 # The change feed (updated_since / cursor) serves changes at least this old: a write's timestamp
 # is taken before its transaction commits (an import commits every 500 rows, within seconds).
 TRACKER_FEED_SETTLE_SECONDS = env.float("TRACKER_FEED_SETTLE_SECONDS", default=30.0)
+TRACKER_BULK_MAX_ITEMS = env.int("TRACKER_BULK_MAX_ITEMS", default=1000)  # items per bulk request: 400 above
+TRACKER_BULK_MAX_BODY_BYTES = env.int("TRACKER_BULK_MAX_BODY_BYTES", default=16 * 1_048_576)  # bulk bodies: 413 above
 TRACKER_EXPORT_MAX_ROWS = env.int("TRACKER_EXPORT_MAX_ROWS", default=1_000_000)  # rows per export: 400 above
 TRACKER_MAX_FILTER_VALUES = env.int("TRACKER_MAX_FILTER_VALUES", default=50)  # values per query parameter
 DATA_UPLOAD_MAX_MEMORY_SIZE = TRACKER_MAX_BODY_BYTES

@@ -19,7 +19,8 @@ class RequestLimitsMiddleware:
                 length = int(request.META.get("CONTENT_LENGTH") or 0)
             except ValueError:
                 return JsonResponse({"detail": "Content-Length must be a whole number of bytes."}, status=400)
-            limit = settings.TRACKER_MAX_BODY_BYTES
+            # Bulk ingest carries up to TRACKER_BULK_MAX_ITEMS records in one body.
+            limit = settings.TRACKER_BULK_MAX_BODY_BYTES if request.path.endswith("/bulk/") else settings.TRACKER_MAX_BODY_BYTES
             if length > limit:
                 return JsonResponse({"detail": f"The request body is {length} bytes; the limit is {limit} bytes."}, status=413)
         return self.get_response(request)

@@ -14,6 +14,8 @@ ACTION_PERMS = {
     "restore": ["%(app_label)s.delete_%(model_name)s"],
     # A merge moves citations and trashes the duplicate.
     "merge": ["%(app_label)s.change_%(model_name)s", "%(app_label)s.delete_%(model_name)s"],
+    # A bulk upsert creates some incidents and updates others.
+    "bulk": ["%(app_label)s.add_%(model_name)s", "%(app_label)s.change_%(model_name)s"],
     # Removing for good is the reviewers' call.
     "purge": ["%(app_label)s.purge_%(model_name)s"],
 }

@@ -631,3 +631,22 @@ class RemovalSerializer(serializers.Serializer):
 class RemovalPageSerializer(serializers.Serializer):
     next = serializers.URLField(allow_null=True)
     results = RemovalSerializer(many=True)
+
+
+class BulkItemResultSerializer(serializers.Serializer):
+    index = serializers.IntegerField(help_text="The item's position in the request (from 0).")
+    status = serializers.ChoiceField(choices=["created", "updated", "unchanged", "error"])
+    id = serializers.IntegerField(allow_null=True, help_text="The incident's id (null for an item that matched none).")
+    errors = serializers.DictField(allow_null=True, help_text="Field errors of an item in error, else null.")
+
+
+class BulkCountsSerializer(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    error = serializers.IntegerField()
+
+
+class BulkResultSerializer(serializers.Serializer):
+    results = BulkItemResultSerializer(many=True)
+    counts = BulkCountsSerializer()

@@ -3,6 +3,9 @@ writes. Nothing here knows a business rule."""
 
 from datetime import timedelta
 
+from django.conf import settings
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -13,6 +16,7 @@ from rest_framework import generics, mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.utils.urls import replace_query_param
 
@@ -35,6 +39,8 @@ from tracker.selectors.visibility import visible, visible_statuses
 from tracker.services import assessments, gazetteer, incidents, sources
 from tracker.services import ceasefires as ceasefire_services
 from tracker.services.provenance import CLAIM_RELATED
+
+BULK_OUTCOMES = ("created", "updated", "unchanged", "error")
 
 # Actions that serve many incidents: light serializer and citations, strict filters.
 LIST_ACTIONS = ("list", "trash", "export")
@@ -260,6 +266,68 @@ class IncidentViewSet(TrashMixin, ServiceModelViewSet):
         queryset = self.filter_queryset(self.get_queryset())
         context = self.get_serializer_context()
         return export_response(queryset, self.get_serializer_class(), request.accepted_renderer.format, context, "incidents")
+
+    @extend_schema(
+        summary="Create or update many incidents at once, by external id",
+        description="A JSON list of incidents (the create body, each with `external_source` and `external_id`), at "
+        "most TRACKER_BULK_MAX_ITEMS (default 1000). Each is created, or updated in place when its external id "
+        "exists, in its own transaction: valid items are saved even when others fail. The answer lists, in order, "
+        "each item's outcome — created, updated, unchanged (nothing written) or error with its field errors — and "
+        "the counts. Needs the add and change permissions; one history entry per item written.",
+        request=serializers.IncidentDetailSerializer(many=True),
+        responses={200: serializers.BulkResultSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="bulk", filter_backends=[], pagination_class=None)
+    def bulk(self, request):
+        items = request.data
+        if not isinstance(items, list):
+            raise ValidationError({"non_field_errors": ["Expected a JSON list of incidents."]})
+        limit = settings.TRACKER_BULK_MAX_ITEMS
+        if len(items) > limit:
+            raise ValidationError(
+                {"non_field_errors": [f"At most {limit} items per request (TRACKER_BULK_MAX_ITEMS); got {len(items)}."]}
+            )
+        results = [self._bulk_item(index, item) for index, item in enumerate(items)]
+        counts = {outcome: sum(r["status"] == outcome for r in results) for outcome in BULK_OUTCOMES}
+        return Response({"results": results, "counts": counts})
+
+    def _bulk_item(self, index: int, item) -> dict:
+        if not isinstance(item, dict):
+            return {"index": index, "status": "error", "id": None, "errors": {"non_field_errors": ["Expected an object."]}}
+        source, external_id = item.get("external_source"), item.get("external_id")
+        missing = {
+            name: ["Required to match the incident in a bulk upsert."]
+            for name in ("external_source", "external_id")
+            if not item.get(name)
+        }
+        if missing:
+            return {"index": index, "status": "error", "id": None, "errors": missing}
+        existing = incidents.find_external(str(source), str(external_id))
+        live = existing if existing is not None and existing.deleted_at is None else None
+        serializer = self.get_serializer(instance=live, data=item)
+        if not serializer.is_valid():
+            return {"index": index, "status": "error", "id": existing.pk if existing else None, "errors": serializer.errors}
+        try:
+            incident, outcome = incidents.incident_upsert(
+                data=serializer.validated_data, user=self.request.user, existing=existing
+            )
+        except incidents.Removed as removed:
+            return {"index": index, "status": "error", "id": existing.pk, "errors": {"external_id": [str(removed)]}}
+        except DjangoPermissionDenied as denied:
+            return {
+                "index": index,
+                "status": "error",
+                "id": existing.pk if existing else None,
+                "errors": {"status": [str(denied)]},
+            }
+        except DjangoValidationError as invalid:
+            return {
+                "index": index,
+                "status": "error",
+                "id": existing.pk if existing else None,
+                "errors": as_serializer_error(invalid),
+            }
+        return {"index": index, "status": outcome, "id": incident.pk, "errors": None}
 
     @extend_schema(
         summary="Incidents removed since an instant (to mirror deletions)",

@@ -284,33 +284,24 @@ def _incident_data(event: Event, place: Place, perpetrator: Party | None, tzname
     return data
 
 
-def _differs(incident: Incident, name: str, value) -> bool:
-    field_object = Incident._meta.get_field(name)
-    if field_object.is_relation:
-        return getattr(incident, field_object.attname) != (value.pk if value is not None else None)
-    return getattr(incident, name) != value
-
-
 def write_event(event: Event, lookups: Lookups) -> str | Skip:
     """Create or update the event's incident and cite its reports: 'created', 'updated' or
-    'unchanged' (a skip reason as Skip for an incident deleted or merged in the tracker)."""
-    existing = Incident.all_objects.filter(external_source=event.external_source, external_id=event.external_id).first()
+    'unchanged' (Skip for an incident deleted or merged in the tracker)."""
+    existing = incidents.find_external(event.external_source, event.external_id)
     if existing is not None and existing.deleted_at is not None:
-        if existing.merged_into_id:
-            return Skip("merged in the tracker into another incident")
-        return Skip("deleted in the tracker (restore it to import updates)")
+        reason = (
+            "merged in the tracker into another incident"
+            if existing.merged_into_id
+            else "deleted in the tracker (restore it to import updates)"
+        )
+        return Skip(reason)
     place = lookups.place(event.place)
     perpetrator = lookups.party(event.perpetrator) if event.perpetrator else None
     tzname = lookups.timezone(place)
     data = _incident_data(event, place, perpetrator, tzname)
-    user = lookups.user
-    if existing is None:
-        incident = incidents.incident_create(data={**data, "status": IncidentStatus.DRAFT}, user=user)
-        outcome = "created"
-    else:
-        changed = {name: value for name, value in data.items() if _differs(existing, name, value)}
-        incident = incidents.incident_update(incident=existing, data=changed, user=user) if changed else existing
-        outcome = "updated" if changed else "unchanged"
+    incident, outcome = incidents.incident_upsert(
+        data=data, user=lookups.user, existing=existing, create_defaults={"status": IncidentStatus.DRAFT}
+    )
     if _cite(incident, event.claims, perpetrator, tzname, lookups) and outcome == "unchanged":
         outcome = "updated"
     return outcome

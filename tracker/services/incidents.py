@@ -45,6 +45,46 @@ def incident_update(*, incident: Incident, data: Mapping[str, Any], user, expect
     return incident
 
 
+class Removed(Exception):
+    """The external id names an incident deleted or merged in the tracker: an upsert leaves it
+    alone rather than bring it back (a curator's removal outranks a feed)."""
+
+
+def differs(incident: Incident, name: str, value) -> bool:
+    """Whether writing `value` to the field `name` would change the incident."""
+    field = Incident._meta.get_field(name)
+    if field.is_relation:
+        return getattr(incident, field.attname) != (value.pk if value is not None else None)
+    return getattr(incident, name) != value
+
+
+def find_external(external_source: str, external_id: str) -> Incident | None:
+    """The incident (live or in the trash) with this external id, if any."""
+    return Incident.all_objects.filter(external_source=external_source, external_id=external_id).first()
+
+
+@transaction.atomic
+def incident_upsert(
+    *, data: Mapping[str, Any], user, existing: Incident | None = None, create_defaults=None
+) -> tuple[Incident, str]:
+    """Create the incident with data's (external_source, external_id), or update it in place:
+    returns it and 'created', 'updated' or 'unchanged' (nothing written, no history row).
+    `create_defaults` apply only when creating (an import's draft status). Raises Removed for
+    an incident deleted or merged in the tracker."""
+    if existing is None:
+        existing = find_external(data["external_source"], data["external_id"])
+    if existing is None:
+        return incident_create(data={**(create_defaults or {}), **data}, user=user), "created"
+    if existing.deleted_at is not None:
+        if existing.merged_into_id:
+            raise Removed(f"merged in the tracker into incident {existing.merged_into_id}")
+        raise Removed("deleted in the tracker (restore it to update it)")
+    changed = {name: value for name, value in data.items() if differs(existing, name, value)}
+    if not changed:
+        return existing, "unchanged"
+    return incident_update(incident=existing, data=changed, user=user), "updated"
+
+
 def incident_set_status(*, incident: Incident, status: str, user) -> Incident:
     """Move an incident through the workflow: draft → in review → verified/disputed/rejected."""
     if status not in IncidentStatus.values:

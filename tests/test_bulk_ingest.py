@@ -1,0 +1,147 @@
+"""POST /api/v1/incidents/bulk/: many incidents created or updated in place by external id,
+each item on its own."""
+
+import json
+
+import pytest
+
+from tests.factories import PlaceFactory
+from tracker.models import Incident
+from tracker.services import incidents
+
+URL = "/api/v1/incidents/bulk/"
+
+
+@pytest.fixture
+def place(db):
+    return PlaceFactory()
+
+
+def item(place, external_id: str, **changes) -> dict:
+    return {
+        "title": f"Shelling {external_id}",
+        "kind": "artillery_shelling",
+        "occurred_at": "2020-01-12T10:00:00+02:00",
+        "time_precision": "hour",
+        "place": place.pk,
+        "status": "draft",
+        "external_source": "monitor-x",
+        "external_id": external_id,
+        **changes,
+    }
+
+
+def test_valid_items_are_saved_whatever_the_others(client_for, place):
+    client = client_for("ingest")
+    batch = [
+        item(place, "a"),
+        item(place, "b", kind="rockets"),
+        item(place, "c"),
+        {k: v for k, v in item(place, "d").items() if k != "external_id"},
+        "not an object",
+        item(place, "e", occurred_at="2020-01-12T10:00:00"),
+    ]
+    response = client.post(URL, batch, format="json")
+    assert response.status_code == 200
+    body = response.json()
+    a, c = Incident.objects.get(external_id="a"), Incident.objects.get(external_id="c")
+    assert body == {
+        "results": [
+            {"index": 0, "status": "created", "id": a.pk, "errors": None},
+            {"index": 1, "status": "error", "id": None, "errors": {"kind": ['"rockets" is not a valid choice.']}},
+            {"index": 2, "status": "created", "id": c.pk, "errors": None},
+            {
+                "index": 3,
+                "status": "error",
+                "id": None,
+                "errors": {"external_id": ["Required to match the incident in a bulk upsert."]},
+            },
+            {"index": 4, "status": "error", "id": None, "errors": {"non_field_errors": ["Expected an object."]}},
+            {
+                "index": 5,
+                "status": "error",
+                "id": None,
+                "errors": {"occurred_at": ["Include a UTC offset, e.g. 2020-01-12T00:01:00+03:00 or 2020-01-11T21:01:00Z."]},
+            },
+        ],
+        "counts": {"created": 2, "updated": 0, "unchanged": 0, "error": 4},
+    }
+    # One history entry per item written, with the ingesting user, through the API.
+    entries = Incident.history.filter(external_source="monitor-x")
+    assert sorted((e.external_id, e.history_user.username, e.history_channel) for e in entries) == [
+        ("a", "ingest", "api"),
+        ("c", "ingest", "api"),
+    ]
+
+
+def test_re_sending_updates_in_place_and_never_duplicates(client_for, place):
+    client = client_for("ingest")
+    client.post(URL, [item(place, "a"), item(place, "b")], format="json")
+    history = Incident.history.count()
+    again = client.post(URL, [item(place, "a"), item(place, "b", title="Shelling b, two killed", killed_low=2)], format="json")
+    b = Incident.objects.get(external_id="b")
+    assert [(r["status"], r["id"]) for r in again.json()["results"]] == [
+        ("unchanged", Incident.objects.get(external_id="a").pk),
+        ("updated", b.pk),
+    ]
+    assert (b.title, b.killed_low, b.version) == ("Shelling b, two killed", 2, 2)
+    assert Incident.objects.filter(external_source="monitor-x").count() == 2
+    assert Incident.history.count() == history + 1  # only the update wrote
+
+
+def test_items_are_refused_where_a_single_write_would_be(client_for, place):
+    client = client_for("ingest")
+    client.post(URL, [item(place, "gone"), item(place, "merged"), item(place, "kept")], format="json")
+    incidents.incident_delete(incident=Incident.objects.get(external_id="gone"), user=None)
+    kept = Incident.objects.get(external_id="kept")
+    incidents.incident_merge(merged=Incident.objects.get(external_id="merged"), kept=kept, user=None)
+    response = client.post(
+        URL, [item(place, "gone"), item(place, "merged"), item(place, "kept", status="verified")], format="json"
+    )
+    assert [r["errors"] for r in response.json()["results"]] == [
+        {"external_id": ["deleted in the tracker (restore it to update it)"]},
+        {"external_id": [f"merged in the tracker into incident {kept.pk}"]},
+        {"status": ["Only reviewers may change an incident's status from 'draft' to 'verified'."]},
+    ]
+    assert Incident.all_objects.filter(external_source="monitor-x").count() == 3
+
+
+@pytest.mark.parametrize(
+    ("body", "errors"),
+    [
+        ({"title": "x"}, {"non_field_errors": ["Expected a JSON list of incidents."]}),
+        ("[1, 2, 3]", {"non_field_errors": ["At most 2 items per request (TRACKER_BULK_MAX_ITEMS); got 3."]}),
+    ],
+)
+def test_bad_bodies(client_for, settings, body, errors):
+    settings.TRACKER_BULK_MAX_ITEMS = 2
+    data = body if isinstance(body, str) else json.dumps(body)
+    response = client_for("ingest").post(URL, data, content_type="application/json")
+    assert (response.status_code, response.json()) == (400, errors)
+
+
+def test_a_bulk_body_may_exceed_the_single_write_limit(client_for, place, settings):
+    settings.TRACKER_MAX_BODY_BYTES = 2000
+    batch = [item(place, str(n), description="x" * 500) for n in range(10)]
+    response = client_for("ingest").post(URL, batch, format="json")
+    assert response.json()["counts"]["created"] == 10
+    settings.TRACKER_BULK_MAX_BODY_BYTES = 2000
+    assert client_for("ingest").post(URL, batch, format="json").status_code == 413
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("anonymous", 401),
+        ("no_permission", 403),
+        ("read_only_token", 403),
+        ("curator", 200),
+        ("reviewer", 200),
+        ("ingest", 200),
+    ],
+)
+def test_who_may_bulk_ingest(client_for, place, role, status):
+    response = client_for(role).post(URL, [item(place, "a")], format="json")
+    assert response.status_code == status
+    assert Incident.objects.filter(external_id="a").exists() == (status == 200)
+    assert client_for(role).get(URL).status_code == 405  # POST only, whoever asks
