@@ -235,6 +235,7 @@ TRACKER_MAX_BODY_BYTES = env.int("TRACKER_MAX_BODY_BYTES", default=1_048_576)  #
 TRACKER_FEED_SETTLE_SECONDS = env.float("TRACKER_FEED_SETTLE_SECONDS", default=30.0)
 TRACKER_BULK_MAX_ITEMS = env.int("TRACKER_BULK_MAX_ITEMS", default=1000)  # items per bulk request: 400 above
 TRACKER_BULK_MAX_BODY_BYTES = env.int("TRACKER_BULK_MAX_BODY_BYTES", default=16 * 1_048_576)  # bulk bodies: 413 above
+TRACKER_IDEMPOTENCY_HOURS = env.float("TRACKER_IDEMPOTENCY_HOURS", default=24.0)  # how long an Idempotency-Key holds
 TRACKER_EXPORT_MAX_ROWS = env.int("TRACKER_EXPORT_MAX_ROWS", default=1_000_000)  # rows per export: 400 above
 TRACKER_MAX_FILTER_VALUES = env.int("TRACKER_MAX_FILTER_VALUES", default=50)  # values per query parameter
 DATA_UPLOAD_MAX_MEMORY_SIZE = TRACKER_MAX_BODY_BYTES

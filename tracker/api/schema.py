@@ -12,6 +12,14 @@ IF_MATCH_PARAMETER = OpenApiParameter(
     required=True,
     description='The ETag of the version this write is based on, as a GET returned it (e.g. "3"). Missing: 428; stale: 412.',
 )
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    "Idempotency-Key",
+    str,
+    OpenApiParameter.HEADER,
+    description="A key of your choosing (e.g. a UUID) to make retries safe: the same key and body within 24 hours "
+    "replays the first answer (header Idempotent-Replayed: true) instead of creating again; the same key with "
+    "another body is a 422.",
+)
 REASON_PARAMETER = OpenApiParameter(
     "X-Change-Reason",
     str,
@@ -77,6 +85,8 @@ class TrackerAutoSchema(AutoSchema):
             parameters.append(IF_MATCH_PARAMETER)
         if self.method in ("POST", *VERSIONED_METHODS) and "X-Change-Reason" not in names:
             parameters.append(REASON_PARAMETER)
+        if self.method == "POST" and getattr(self.view, "action", None) in ("create", "bulk"):
+            parameters.append(IDEMPOTENCY_PARAMETER)
         return parameters
 
     def _get_response_bodies(self, direction="response"):

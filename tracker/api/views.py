@@ -24,6 +24,7 @@ from tracker.api import filtersets, serializers
 from tracker.api.exceptions import Merged
 from tracker.api.export import export_response
 from tracker.api.filtersets import effective_verdict_in
+from tracker.api.idempotency import IdempotentCreateMixin, idempotent
 from tracker.api.mixins import HistoryMixin, TrashMixin, VersionedWritesMixin
 from tracker.api.pagination import decode_cursor, encode_cursor, feed_settle_seconds
 from tracker.api.renderers import CSVRenderer, GeoJSONRenderer, NDJSONRenderer
@@ -47,7 +48,7 @@ LIST_ACTIONS = ("list", "trash", "export")
 WITH_GEOJSON = [*api_settings.DEFAULT_RENDERER_CLASSES, GeoJSONRenderer]
 
 
-class ServiceModelViewSet(VersionedWritesMixin, HistoryMixin, viewsets.ModelViewSet):
+class ServiceModelViewSet(IdempotentCreateMixin, VersionedWritesMixin, HistoryMixin, viewsets.ModelViewSet):
     """A ModelViewSet whose writes call service functions, guarded by If-Match.
 
     Subclasses set `create_service`, `update_service` and `delete_service`; `nested` maps a
@@ -279,6 +280,9 @@ class IncidentViewSet(TrashMixin, ServiceModelViewSet):
     )
     @action(detail=False, methods=["post"], url_path="bulk", filter_backends=[], pagination_class=None)
     def bulk(self, request):
+        return idempotent(request, lambda: self._bulk(request))
+
+    def _bulk(self, request):
         items = request.data
         if not isinstance(items, list):
             raise ValidationError({"non_field_errors": ["Expected a JSON list of incidents."]})

@@ -1,7 +1,7 @@
 """Domain models, one module per entity family (see DESIGN.md)."""
 
 from tracker.models.assessments import Assessment
-from tracker.models.auth import ApiToken
+from tracker.models.auth import ApiToken, IdempotencyRecord
 from tracker.models.ceasefires import Ceasefire, CeasefireParty, Declaration
 from tracker.models.incidents import Citation, Incident
 from tracker.models.parties import Party, PartyAlias
@@ -12,6 +12,7 @@ from tracker.models.trash import TrashedCitation, TrashedIncident, TrashedPlace,
 
 __all__ = [
     "ApiToken",
+    "IdempotencyRecord",
     "Assessment",
     "Ceasefire",
     "CeasefireParty",

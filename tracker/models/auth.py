@@ -49,3 +49,24 @@ class ApiToken(models.Model):
             user=user, name=name, prefix=key[:8], key_hash=hash_token(key), read_only=read_only, expires_at=expires_at
         )
         return token, key
+
+
+class IdempotencyRecord(models.Model):
+    """A create request's response kept under the client's `Idempotency-Key`, so a retry of the
+    same request gets the same answer instead of creating again (tracker.api.idempotency).
+    `status_code` is null while the first request is still running."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64, help_text="SHA-256 of the method, path and body.")
+    status_code = models.PositiveSmallIntegerField(null=True)
+    response_body = models.JSONField(null=True)
+    response_headers = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "idempotency record"
+        constraints = [unique("idempotency_user_key_unique", ["user", "key"], "This key is already in use.")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.key}"
