@@ -3,7 +3,7 @@ database. The service layer (tracker.services.imports) finds or creates its plac
 sources and writes it; the format modules (acled, ucdp) only translate columns."""
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from tracker.choices import PartyKind, PlaceKind
 
@@ -55,6 +55,8 @@ class Event:
     perpetrator: PartySpec | None = None
     claims: list[ClaimSpec] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the summary should mention (kind inferred...)
+    # Exact (occurred_at, occurred_until) in UTC, for formats that give instants, not days.
+    instants: tuple[datetime, datetime | None] | None = None
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from tracker.importers.events import ClaimSpec, Event, PartySpec, PlaceSpec, Ski
 from tracker.importers.reading import CountingLines, Row, RowError, read_rows
 from tracker.models import Citation, Incident, Party, Place, Source
 from tracker.names import normalize_name
-from tracker.selectors.places import key_match_q
+from tracker.selectors.places import key_match_q, resolve
 from tracker.services import gazetteer, incidents, sources
 
 MAX_FAILURES_KEPT = 1000  # failures listed in the summary; all are counted
@@ -158,6 +158,21 @@ class Lookups:
             )
         return self._remember(self.places, key, found)
 
+    def named_place(self, spec: PlaceSpec) -> Place:
+        """A place known only by its name and point (our own CSV): the place of that name (or
+        spelling) nearest the point, else a new top-level place there."""
+        name, kind = spec.event_level()
+        key = ("named", normalize_name(name), spec.latitude, spec.longitude)
+        if key in self.places:
+            return self.places[key]
+        matches = [c.place for c in resolve(name, similar=False, limit=50)]
+        if matches:
+            found = min(matches, key=lambda p: _distance(p, spec.latitude, spec.longitude))
+        else:
+            data = {"name": name, "kind": kind, "latitude": spec.latitude, "longitude": spec.longitude}
+            found = gazetteer.place_create(data=data, user=self.user)
+        return self._remember(self.places, key, found)
+
     def place(self, spec: PlaceSpec) -> Place:
         """The event's place. Each named level is looked for below the deepest one found so
         far, by any spelling of its name and however deep (a gazetteer may file a town directly
@@ -263,6 +278,14 @@ class Lookups:
         return self.timezones[place.pk]
 
 
+def _distance(place: Place, latitude: float | None, longitude: float | None) -> float:
+    """Squared degrees between a place and a point (unknown points last): to choose among
+    places of one name."""
+    if place.latitude is None or latitude is None:
+        return float("inf") if place.latitude is None else 0.0
+    return (place.latitude - latitude) ** 2 + (place.longitude - longitude) ** 2
+
+
 def _local_midnight(day: date, tzname: str) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=zoneinfo.ZoneInfo(tzname))
 
@@ -281,6 +304,8 @@ def _incident_data(event: Event, place: Place, perpetrator: Party | None, tzname
     }
     if event.time_precision == "interval":
         data["occurred_until"] = _local_midnight(event.last_day + timedelta(days=1), tzname)
+    if event.instants is not None:  # a format that gives exact instants (our own CSV)
+        data["occurred_at"], data["occurred_until"] = event.instants
     return data
 
 
@@ -295,13 +320,12 @@ def write_event(event: Event, lookups: Lookups) -> str | Skip:
             else "deleted in the tracker (restore it to import updates)"
         )
         return Skip(reason)
-    place = lookups.place(event.place)
+    place = lookups.place(event.place) if event.place.country or event.place.country_code else lookups.named_place(event.place)
     perpetrator = lookups.party(event.perpetrator) if event.perpetrator else None
     tzname = lookups.timezone(place)
     data = _incident_data(event, place, perpetrator, tzname)
-    incident, outcome = incidents.incident_upsert(
-        data=data, user=lookups.user, existing=existing, create_defaults={"status": IncidentStatus.DRAFT}
-    )
+    defaults = {"status": IncidentStatus.DRAFT} if "status" not in data else {}
+    incident, outcome = incidents.incident_upsert(data=data, user=lookups.user, existing=existing, create_defaults=defaults)
     if _cite(incident, event.claims, perpetrator, tzname, lookups) and outcome == "unchanged":
         outcome = "updated"
     return outcome

@@ -1,0 +1,90 @@
+"""Our own CSV (the columns of `/api/v1/incidents/export/?format=csv` and of the list's
+`?format=csv`), so an export imports into another tracker — or an empty one — as the same
+incidents.
+
+Incidents keep their `external_source`/`external_id` when they have one; otherwise the file's
+`id` becomes `csv`/<id>, so a re-import updates rather than duplicates. Places are found by
+name (any spelling) nearest the row's place point, else created there; perpetrators by name
+or alias, else created. Citations, verdicts and grades are not in the file: verdicts and grades
+are recomputed, citations come with their reports through the API.
+"""
+
+from datetime import UTC, datetime
+
+from tracker.choices import IncidentStatus, PartyKind, PlaceKind
+from tracker.importers.events import Event, PartySpec, PlaceSpec
+from tracker.importers.reading import Row, RowError, parse_coordinate, parse_int
+
+NAME = "csv"
+REQUIRED = ("id", "title", "kind", "occurred_at", "time_precision", "place.name")
+TEXT_FIELDS = (
+    "title",
+    "kind",
+    "description",
+    "time_precision",
+    "geo_precision",
+    "attribution",
+    "target_description",
+    "confidence",
+)
+FIGURES = (
+    "killed_low",
+    "killed_high",
+    "civilians_killed_low",
+    "civilians_killed_high",
+    "children_killed_low",
+    "children_killed_high",
+    "injured_low",
+    "injured_high",
+)
+
+
+def _instant(value: str, column: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise RowError(column, f"'{value}' is not an ISO 8601 instant.") from None
+    if parsed.tzinfo is None:
+        raise RowError(column, f"'{value}' has no UTC offset.")
+    return parsed.astimezone(UTC)
+
+
+def parse(row: Row) -> Event:
+    for column in REQUIRED:
+        row.require(column)
+    occurred_at = _instant(row.get("occurred_at"), "occurred_at")
+    occurred_until = _instant(row.get("occurred_until"), "occurred_until")
+    # Free text may be empty (and is then emptied on update); coded fields keep their defaults.
+    fields = {name: row.get(name) for name in TEXT_FIELDS if row.get(name) or name in ("description", "target_description")}
+    fields |= {name: parse_int(row.get(name), name) for name in FIGURES}
+    fields["latitude"] = parse_coordinate(row.get("latitude"), "latitude", 90)
+    fields["longitude"] = parse_coordinate(row.get("longitude"), "longitude", 180)
+    status = row.get("status") or IncidentStatus.DRAFT
+    if status not in IncidentStatus.values:
+        raise RowError("status", f"'{status}' is not one of {', '.join(IncidentStatus.values)}.")
+    fields["status"] = status
+    place = PlaceSpec(
+        country="",
+        country_code="",
+        levels=((row.get("place.name"), PlaceKind.TOWN),),
+        latitude=parse_coordinate(row.get("place.latitude"), "place.latitude", 90),
+        longitude=parse_coordinate(row.get("place.longitude"), "place.longitude", 180),
+    )
+    source, external_id = row.get("external_source"), row.get("external_id")
+    if not (source and external_id):
+        source, external_id = NAME, row.get("id")
+    perpetrator = PartySpec(row.get("perpetrator.name"), PartyKind.OTHER) if row.get("perpetrator.name") else None
+    day = occurred_at.date()
+    return Event(
+        external_source=source,
+        external_id=external_id,
+        first_day=day,
+        last_day=day,
+        time_precision=fields["time_precision"],
+        place=place,
+        fields=fields,
+        perpetrator=perpetrator,
+        instants=(occurred_at, occurred_until),
+    )
