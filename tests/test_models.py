@@ -123,3 +123,62 @@ def test_place_inherits_country_and_time_zone():
 )
 def test_name_keys_ignore_case_accents_and_marks(a, b):
     assert normalize_name(a) == normalize_name(b)
+
+
+def test_check_constraints_evaluated_in_python_agree_with_the_database(db):
+    """Writes validate CHECK constraints in Python (tracker.models.base); on random values of
+    every constrained field, each verdict is the database's."""
+    import random
+    from datetime import UTC, datetime, timedelta
+
+    from django.apps import apps
+    from django.core.exceptions import ValidationError
+    from django.db import models
+
+    from tracker.models.base import _checked_in_python, _fields_of
+
+    rng = random.Random(7)
+    start = datetime(2020, 1, 12, tzinfo=UTC)
+
+    def sample(field):
+        if rng.random() < 0.25 and field.null:
+            return None
+        if isinstance(field, models.DateTimeField):
+            return start + timedelta(hours=rng.randint(-48, 48))
+        if isinstance(field, models.FloatField):
+            return rng.choice([-200.0, -91.0, -90.0, 0.0, 45.5, 90.0, 95.0, 180.0, 181.0])
+        if isinstance(field, models.IntegerField):
+            return rng.choice([-1, 0, 1, 5, 17, 100])
+        if isinstance(field, models.CharField) and field.choices:
+            return rng.choice([value for value, _ in field.choices] + [""])
+        if isinstance(field, models.CharField | models.TextField):
+            return rng.choice(["", "x"])
+        if isinstance(field, models.BooleanField):
+            return rng.choice([True, False])
+        if field.is_relation:
+            return rng.choice([None, 1])
+        raise AssertionError(field)
+
+    compared = 0
+    for model in apps.get_app_config("tracker").get_models():
+        for constraint in model._meta.constraints:
+            if not isinstance(constraint, models.CheckConstraint):
+                continue
+            names = _fields_of(constraint.condition)
+            for _ in range(60):
+                instance = model()
+                for name in names:
+                    field = model._meta.get_field(name)
+                    setattr(instance, field.attname, sample(field))
+                try:
+                    in_python = _checked_in_python(constraint, instance, None) and "pass"
+                except ValidationError:
+                    in_python = "fail"
+                try:
+                    constraint.validate(model, instance)
+                    in_database = "pass"
+                except ValidationError:
+                    in_database = "fail"
+                assert in_python == in_database, (constraint.name, {n: getattr(instance, model._meta.get_field(n).attname) for n in names})
+                compared += 1
+    assert compared > 1000

@@ -21,7 +21,9 @@ KEEP_SECONDS = 24 * 3600
 
 
 class ImportForm(forms.Form):
-    file = forms.FileField(help_text="A CSV file: an ACLED export (any codebook version), UCDP GED, or this tracker's own export.")
+    file = forms.FileField(
+        help_text="A CSV file: an ACLED export (any codebook version), UCDP GED, or this tracker's own export."
+    )
     format = forms.ChoiceField(choices=[("acled", "ACLED"), ("ucdp", "UCDP GED"), ("csv", "Tracker CSV (our export)")])
 
     def clean_file(self):

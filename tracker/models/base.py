@@ -79,6 +79,82 @@ def coordinate_checks(prefix: str) -> list[models.CheckConstraint]:
     ]
 
 
+class _NotInPython(Exception):
+    """A condition the evaluator below does not know: Django validates it in the database."""
+
+
+_COMPARE = {
+    "exact": lambda a, b: a == b,
+    "gt": lambda a, b: a > b,
+    "gte": lambda a, b: a >= b,
+    "lt": lambda a, b: a < b,
+    "lte": lambda a, b: a <= b,
+}
+
+
+def _value(instance: models.Model, name: str):
+    return getattr(instance, instance._meta.get_field(name).attname)
+
+
+def _evaluate(condition: models.Q, instance: models.Model) -> bool | None:
+    """SQL's three-valued truth of a Q of plain comparisons on the instance's own fields (None
+    is SQL's unknown, which a CHECK constraint lets pass, as Django's check does)."""
+    results = []
+    for child in condition.children:
+        if isinstance(child, models.Q):
+            results.append(_evaluate(child, instance))
+            continue
+        key, right = child
+        name, _, lookup = key.partition("__")
+        lookup = lookup or "exact"
+        if isinstance(right, models.F):
+            if "__" in right.name:
+                raise _NotInPython
+            right = _value(instance, right.name)
+        elif hasattr(right, "resolve_expression") or (lookup not in _COMPARE and lookup != "isnull"):
+            raise _NotInPython
+        left = _value(instance, name)
+        if lookup == "isnull":
+            results.append((left is None) == bool(right))
+        elif left is None or right is None:
+            results.append(None)
+        else:
+            results.append(_COMPARE[lookup](left, right))
+    if condition.connector == models.Q.AND:
+        value = False if False in results else (None if None in results else True)
+    else:
+        value = True if True in results else (None if None in results else False)
+    if condition.negated:
+        value = None if value is None else not value
+    return value
+
+
+def _fields_of(condition: models.Q) -> set[str]:
+    names = set()
+    for child in condition.children:
+        if isinstance(child, models.Q):
+            names |= _fields_of(child)
+        else:
+            names.add(child[0].split("__")[0])
+            if isinstance(child[1], models.F):
+                names.add(child[1].name)
+    return names
+
+
+def _checked_in_python(constraint: models.CheckConstraint, instance: models.Model, exclude) -> bool:
+    """Validate a CHECK constraint without the database if its condition allows; False when it
+    must go to the database. Raises ValidationError as Django's would."""
+    if exclude and _fields_of(constraint.condition) & set(exclude):
+        return True  # Django skips a constraint on an excluded field
+    try:
+        passed = _evaluate(constraint.condition, instance) is not False
+    except (_NotInPython, TypeError):
+        return False
+    if not passed:
+        raise ValidationError(constraint.get_violation_error_message(), code=constraint.violation_error_code)
+    return True
+
+
 class FieldNamedConstraintsMixin(models.Model):
     """Report each failed constraint under the field `check()`/`unique()` registered for it,
     instead of Django's catch-all non-field errors, so a form or API client sees which field
@@ -93,7 +169,10 @@ class FieldNamedConstraintsMixin(models.Model):
         for model_class, model_constraints in self.get_constraints():
             for constraint in model_constraints:
                 try:
-                    constraint.validate(model_class, self, exclude=exclude, using=using)
+                    # Django checks a CHECK constraint with one query each, annotating every field
+                    # value; ours are plain comparisons, evaluated here without a round trip.
+                    if not (isinstance(constraint, models.CheckConstraint) and _checked_in_python(constraint, self, exclude)):
+                        constraint.validate(model_class, self, exclude=exclude, using=using)
                 except ValidationError as exc:
                     field = CONSTRAINT_FIELDS.get(constraint.name, (NON_FIELD_ERRORS, ""))[0]
                     message = CONSTRAINT_FIELDS.get(constraint.name, ("", exc.messages[0]))[1]
