@@ -93,6 +93,9 @@ def test_acled_columns_map_to_incidents(idlib):
         ("Smart News Agency", "Military Forces of Russia (2000-)"),
     ]
 
+    # Graded once the row's citations are in (the refresh is deferred to the row's end).
+    assert (strike.provenance.suggested_confidence, strike.provenance.independent_claimants) == ("fair", 2)
+
     rockets = imported("SYR100002")  # written 16-Jan-20; "rockets" in the notes
     assert (rockets.kind, rockets.occurred_at, rockets.killed_low, rockets.killed_high) == (
         "rocket_attack",

@@ -179,6 +179,9 @@ def test_check_constraints_evaluated_in_python_agree_with_the_database(db):
                     in_database = "pass"
                 except ValidationError:
                     in_database = "fail"
-                assert in_python == in_database, (constraint.name, {n: getattr(instance, model._meta.get_field(n).attname) for n in names})
+                assert in_python == in_database, (
+                    constraint.name,
+                    {n: getattr(instance, model._meta.get_field(n).attname) for n in names},
+                )
                 compared += 1
     assert compared > 1000

@@ -29,7 +29,7 @@ from tracker.importers.reading import CountingLines, Row, RowError, read_rows
 from tracker.models import Citation, Incident, Party, Place, Source
 from tracker.names import normalize_name
 from tracker.selectors.places import key_match_q, resolve
-from tracker.services import gazetteer, incidents, sources
+from tracker.services import gazetteer, incidents, provenance, sources
 
 MAX_FAILURES_KEPT = 1000  # failures listed in the summary; all are counted
 
@@ -412,7 +412,7 @@ def _import_batch(rows, size: int | None, parse, lookups: Lookups, summary: Summ
 def _import_row(row: Row, parse, lookups: Lookups, summary: Summary) -> None:
     event = None
     try:
-        with transaction.atomic():
+        with transaction.atomic(), provenance.deferred():
             event = parse(row)
             outcome = event if isinstance(event, Skip) else write_event(event, lookups)
     except (RowError, ValidationError) as error:

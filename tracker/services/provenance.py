@@ -8,6 +8,8 @@ inline, trash, restore, revert) can leave a stale grade behind.
 """
 
 from collections.abc import Iterable
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db.models import Q
 
@@ -77,11 +79,36 @@ def grade_of(incident: Incident, claims: list[Claim], parties: Parties) -> Grade
     return grade(claims, perpetrator_id=incident.perpetrator_id, root=parties.root, party_name=parties.name)
 
 
+# Incident ids whose refresh waits for the end of a `deferred()` block, or None outside one.
+_pending: ContextVar[set[int] | None] = ContextVar("provenance_pending", default=None)
+
+
+@contextmanager
+def deferred():
+    """Within the block, refreshes are collected and run once, at its end, for every incident
+    concerned: an import row writes an incident, its reports and citations (five refreshes of
+    one incident otherwise). Use inside the transaction of the writes."""
+    if _pending.get() is not None:
+        yield
+        return
+    token = _pending.set(set())
+    try:
+        yield
+        ids = _pending.get()
+    finally:
+        _pending.reset(token)
+    refresh(ids)
+
+
 def refresh(incident_ids: Iterable[int]) -> int:
     """Recompute and store the provenance of these incidents (trashed ones keep theirs, like
-    their verdicts, for a restore). Returns how many rows changed."""
+    their verdicts, for a restore). Returns how many rows changed (0 inside `deferred()`)."""
     ids = set(incident_ids)
     if not ids:
+        return 0
+    pending = _pending.get()
+    if pending is not None:
+        pending |= ids
         return 0
     parties = Parties()
     claims: dict[int, list[Claim]] = {pk: [] for pk in ids}
