@@ -38,13 +38,8 @@ def _page_headers(response, page: dict | None) -> None:
 SERIALIZED_ACTIONS = {"list", "retrieve", "trash", "create", "update", "partial_update", "export"}
 
 
-class CSVRenderer(BaseRenderer):
-    """One row per item, flat columns (tracker.api.formats), a stable header per endpoint.
-    (Errors are answered in JSON: tracker.api.exceptions.)"""
-
-    media_type = "text/csv"
-    format = "csv"
-    charset = "utf-8"
+class PageRenderer(BaseRenderer):
+    """A renderer of list pages (page links into headers) and single items."""
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
         renderer_context = renderer_context or {}
@@ -52,8 +47,23 @@ class CSVRenderer(BaseRenderer):
             return b""
         items, page = _items(data)
         _page_headers(renderer_context.get("response"), page)
-        cols = self._columns(renderer_context.get("view"), items)
-        return formats.csv_text([[header for header, _ in cols], *(formats.flat_row(i, cols) for i in items)]).encode()
+        return self.body(data, items, page, renderer_context.get("view")).encode()
+
+    def body(self, data, items: list, page: dict | None, view) -> str:
+        raise NotImplementedError
+
+
+class CSVRenderer(PageRenderer):
+    """One row per item, flat columns (tracker.api.formats), a stable header per endpoint.
+    (Errors are answered in JSON: tracker.api.exceptions.)"""
+
+    media_type = "text/csv"
+    format = "csv"
+    charset = "utf-8"
+
+    def body(self, data, items, page, view) -> str:
+        cols = self._columns(view, items)
+        return formats.csv_text([[header for header, _ in cols], *(formats.flat_row(i, cols) for i in items)])
 
     @staticmethod
     def _columns(view, items):
@@ -70,7 +80,7 @@ class CSVRenderer(BaseRenderer):
         return formats.columns_of_data(items[0]) if items and isinstance(items[0], dict | ReturnDict) else []
 
 
-class GeoJSONRenderer(BaseRenderer):
+class GeoJSONRenderer(PageRenderer):
     """An RFC 7946 FeatureCollection of a page of items (a Feature for one item): each item's
     point or geometry, its list fields as properties."""
 
@@ -78,15 +88,10 @@ class GeoJSONRenderer(BaseRenderer):
     format = "geojson"
     charset = None
 
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        renderer_context = renderer_context or {}
-        if data is None:
-            return b""
-        items, page = _items(data)
-        _page_headers(renderer_context.get("response"), page)
+    def body(self, data, items, page, view) -> str:
         if page is None and isinstance(data, dict):
-            return formats.feature_json(data).encode()
-        return ('{"type":"FeatureCollection","features":[' + ",".join(map(formats.feature_json, items)) + "]}").encode()
+            return formats.feature_json(data)
+        return '{"type":"FeatureCollection","features":[' + ",".join(map(formats.feature_json, items)) + "]}"
 
 
 class NDJSONRenderer(BaseRenderer):

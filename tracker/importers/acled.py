@@ -15,7 +15,7 @@ from datetime import timedelta
 from tracker.choices import Attribution, GeoPrecision, IncidentKind, PartyKind, PlaceKind, TimePrecision
 from tracker.countries import country_code
 from tracker.importers.events import ClaimSpec, Event, PartySpec, PlaceSpec, Skip
-from tracker.importers.reading import Row, RowError, parse_coordinate, parse_date, parse_int, split_list
+from tracker.importers.reading import Row, RowError, labelled, parse_coordinate, parse_date, parse_int, split_list
 from tracker.names import normalize_name
 
 NAME = "acled"
@@ -166,17 +166,16 @@ def parse(row: Row) -> Event | Skip:
     fatalities = parse_int(row.get("fatalities"), "fatalities")
     details = [
         f"ACLED {row.get('event_id_cnty')}: {event_type} / {row.get('sub_event_type')}",
-        *(
-            f"{label}: {row.get(column)}"
-            for column, label in (
+        *labelled(
+            row,
+            (
                 ("disorder_type", "Disorder type"),
                 ("assoc_actor_1", "Associated with actor 1"),
                 ("assoc_actor_2", "Associated with actor 2"),
                 ("civilian_targeting", "Civilian targeting"),
                 ("source_scale", "Source scale"),
                 ("tags", "Tags"),
-            )
-            if row.get(column)
+            ),
         ),
     ]
     fields = {

@@ -139,3 +139,8 @@ def split_list(value: str, separator: str = ";") -> list[str]:
         if item and item not in items:
             items.append(item)
     return items
+
+
+def labelled(row: Row, columns: tuple[tuple[str, str], ...]) -> list[str]:
+    """ "Label: value" lines for the columns of a row that have a value (for a description)."""
+    return [f"{label}: {row.get(column)}" for column, label in columns if row.get(column)]

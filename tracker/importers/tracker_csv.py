@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from tracker.choices import IncidentStatus, PartyKind, PlaceKind
 from tracker.importers.events import Event, PartySpec, PlaceSpec
 from tracker.importers.reading import Row, RowError, parse_coordinate, parse_int
+from tracker.models.incidents import CASUALTY_FIELDS
 
 NAME = "csv"
 REQUIRED = ("id", "title", "kind", "occurred_at", "time_precision", "place.name")
@@ -27,16 +28,7 @@ TEXT_FIELDS = (
     "target_description",
     "confidence",
 )
-FIGURES = (
-    "killed_low",
-    "killed_high",
-    "civilians_killed_low",
-    "civilians_killed_high",
-    "children_killed_low",
-    "children_killed_high",
-    "injured_low",
-    "injured_high",
-)
+FIGURES = tuple(f"{name}_{end}" for name in CASUALTY_FIELDS for end in ("low", "high"))
 
 
 def _instant(value: str, column: str) -> datetime | None:

@@ -15,7 +15,7 @@ import re
 from tracker.choices import Attribution, GeoPrecision, IncidentKind, PartyKind, PlaceKind, TimePrecision
 from tracker.countries import country_code
 from tracker.importers.events import ClaimSpec, Event, PartySpec, PlaceSpec
-from tracker.importers.reading import Row, RowError, parse_coordinate, parse_date, parse_int, split_list
+from tracker.importers.reading import Row, RowError, labelled, parse_coordinate, parse_date, parse_int, split_list
 
 NAME = "ucdp"
 REQUIRED = ("id", "date_start", "type_of_violence", "country", "side_a")
@@ -135,17 +135,16 @@ def parse(row: Row) -> Event:
     notes = [] if kind else ["no weapon named in its headlines or articles: kind 'other'"]
     details = [
         f"UCDP GED {row.get('id')}: {VIOLENCE_TYPES[violence]}",
-        *(
-            f"{label}: {row.get(column)}"
-            for column, label in (
+        *labelled(
+            row,
+            (
                 ("conflict_name", "Conflict"),
                 ("dyad_name", "Dyad"),
                 ("where_description", "Where"),
                 ("best", "Best estimate of deaths"),
                 ("event_clarity", "Event clarity"),
                 ("date_prec", "Date precision"),
-            )
-            if row.get(column)
+            ),
         ),
         f"Kind: {'inferred from the sources’ words' if kind else 'not named by the sources'}",
     ]
