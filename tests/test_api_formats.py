@@ -126,14 +126,16 @@ def test_incidents_and_places_answer_geojson(assessed, client_for):
             "geometry": {"type": "Point", "coordinates": [point["longitude"], point["latitude"]]},
             "properties": item,
         }
-    zone = client.get("/api/v1/places/14/", {"format": "geojson"}).json()
-    assert (zone["type"], zone["geometry"]["type"], zone["properties"]["name"]) == (
-        "Feature",
-        "Polygon",
-        "Idlib de-escalation zone",
-    )
-    unlocated = PlaceFactory(latitude=None, longitude=None)
-    assert client.get(f"/api/v1/places/{unlocated.pk}/", {"format": "geojson"}).json()["geometry"] is None
+    places = client.get("/api/v1/places/", {"format": "geojson", "page_size": 100}).json()["features"]
+    zone = next(f for f in places if f["id"] == 14)
+    assert (zone["geometry"]["type"], zone["properties"]["name"]) == ("Polygon", "Idlib de-escalation zone")
+    unlocated = PlaceFactory(name="Nowhere in particular", latitude=None, longitude=None)
+    listed = client.get("/api/v1/places/", {"format": "geojson", "page_size": 100}).json()["features"]
+    assert next(f for f in listed if f["id"] == unlocated.pk)["geometry"] is None
+    # One record, or an action's answer, stays JSON.
+    assert client.get("/api/v1/places/14/", {"format": "geojson"}).json() == {
+        "format": ["'geojson' is not a format of this endpoint. Known: json, api."]
+    }
 
 
 @pytest.mark.parametrize(

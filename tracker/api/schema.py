@@ -20,6 +20,17 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
     "replays the first answer (header Idempotent-Replayed: true) instead of creating again; the same key with "
     "another body is a 422.",
 )
+# Bodies of the file formats (tracker.api.renderers).
+FILE_SCHEMAS = {
+    "text/csv": {"type": "string", "description": "CSV: a header row, then one row per item."},
+    "application/x-ndjson": {"type": "string", "description": "One JSON object per line."},
+    "application/geo+json": {
+        "type": "object",
+        "description": "An RFC 7946 FeatureCollection (a Feature for one item); properties are the item's fields.",
+        "required": ["type"],
+        "properties": {"type": {"type": "string", "enum": ["FeatureCollection", "Feature"]}},
+    },
+}
 REASON_PARAMETER = OpenApiParameter(
     "X-Change-Reason",
     str,
@@ -89,6 +100,17 @@ class TrackerAutoSchema(AutoSchema):
             parameters.append(IDEMPOTENCY_PARAMETER)
         return parameters
 
+    def _get_response_for_code(self, serializer, status_code, media_types=None, direction="response"):
+        # Errors are JSON whatever format was asked for (tracker.api.exceptions); files are
+        # described as what they are, not as the JSON page they are made from.
+        if not str(status_code).startswith("2"):
+            media_types = ["application/json"]
+        body = super()._get_response_for_code(serializer, status_code, media_types, direction)
+        for media_type, schema in FILE_SCHEMAS.items():
+            if media_type in body.get("content", {}):
+                body["content"][media_type] = {"schema": schema}
+        return body
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
 
@@ -122,5 +144,8 @@ class TrackerAutoSchema(AutoSchema):
         if write:
             add("413", "The request body is larger than the limit.", detail)
             add("415", "The body's content type is not JSON, form or multipart.", detail)
+        if self.method == "POST" and getattr(self.view, "action", None) in ("create", "bulk"):
+            add("409", "The first request with this Idempotency-Key is still being processed.", VALIDATION_ERROR)
+            add("422", "This Idempotency-Key was used with a different request.", VALIDATION_ERROR)
         add("429", "Too many requests for this client's scope; retry after the Retry-After header's seconds.", detail)
         return responses

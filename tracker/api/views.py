@@ -48,7 +48,18 @@ LIST_ACTIONS = ("list", "trash", "export")
 WITH_GEOJSON = [*api_settings.DEFAULT_RENDERER_CLASSES, GeoJSONRenderer]
 
 
-class ServiceModelViewSet(IdempotentCreateMixin, VersionedWritesMixin, HistoryMixin, viewsets.ModelViewSet):
+class ListFormatsMixin:
+    """CSV and GeoJSON are list formats (and the export's own): one record, its history or an
+    action's answer stays JSON."""
+
+    def get_renderers(self):
+        renderers = super().get_renderers()
+        if getattr(self, "action", None) in ("list", "export"):
+            return renderers
+        return [r for r in renderers if not isinstance(r, CSVRenderer | GeoJSONRenderer)]
+
+
+class ServiceModelViewSet(ListFormatsMixin, IdempotentCreateMixin, VersionedWritesMixin, HistoryMixin, viewsets.ModelViewSet):
     """A ModelViewSet whose writes call service functions, guarded by If-Match.
 
     Subclasses set `create_service`, `update_service` and `delete_service`; `nested` maps a
@@ -57,6 +68,7 @@ class ServiceModelViewSet(IdempotentCreateMixin, VersionedWritesMixin, HistoryMi
 
     create_service = update_service = delete_service = None
     instance_kwarg = "instance"
+
     nested: dict[str, str] = {}
 
     def _split(self, validated: dict) -> tuple[dict, dict]:
@@ -417,6 +429,7 @@ class CitationViewSet(TrashMixin, ServiceModelViewSet):
     ),
 )
 class AssessmentViewSet(
+    ListFormatsMixin,
     VersionedWritesMixin,
     HistoryMixin,
     mixins.ListModelMixin,
