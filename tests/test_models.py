@@ -185,3 +185,64 @@ def test_check_constraints_evaluated_in_python_agree_with_the_database(db):
                 )
                 compared += 1
     assert compared > 1000
+
+
+def test_unique_clash_found_live_or_in_the_trash_with_one_query(django_assert_num_queries):
+    """One lookup per UNIQUE constraint tells a live clash from a trashed one; a partial
+    constraint whose condition the record does not meet costs no query at all."""
+    from tracker.services import common
+
+    live = ReportFactory(url="https://example.org/live")
+    trashed = ReportFactory(url="https://example.org/trashed")
+    common.delete(trashed, user=None)
+
+    def constraint_errors(report):
+        try:
+            report.validate_constraints()
+        except ValidationError as error:
+            return error.message_dict
+        return {}
+
+    with django_assert_num_queries(1):
+        assert constraint_errors(ReportFactory.build(url=live.url, source=live.source)) == {
+            "url": ["A report with this URL already exists."]
+        }
+    with django_assert_num_queries(1):
+        assert constraint_errors(ReportFactory.build(url=trashed.url, source=live.source)) == {
+            "url": ["A report with this URL already exists. It is in the trash: restore it instead."]
+        }
+    with django_assert_num_queries(0):
+        assert constraint_errors(ReportFactory.build(url="", source=live.source)) == {}
+    live.title = "Edited"
+    with django_assert_num_queries(1):
+        assert constraint_errors(live) == {}  # its own row is not a clash
+
+
+def test_foreign_keys_checked_unless_the_target_was_read():
+    """A bare id of a missing row is refused by field; a target instance read from the
+    database is not looked up again."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    incident = IncidentFactory()
+    bare = IncidentFactory.build(place=None, perpetrator=None, attribution="unknown")
+    bare.place_id = 999_999
+    assert errors_of(bare)["place"] == ["place instance with id 999999 is not a valid choice."]
+    loaded = IncidentFactory.build(place=incident.place, perpetrator=None, attribution="unknown")
+    with CaptureQueriesContext(connection) as queries:
+        loaded.full_clean()
+    assert not [q for q in queries if '"tracker_place"' in q["sql"]]
+
+
+def test_ancestor_chain_in_one_query(django_assert_num_queries):
+    from tracker.models import Place
+    from tracker.models.hierarchy import chain_rows
+
+    country = PlaceFactory(kind="country", timezone="Asia/Damascus")
+    governorate = PlaceFactory(kind="governorate", parent=country)
+    town = PlaceFactory(parent=governorate)
+    with django_assert_num_queries(1):
+        assert chain_rows(Place, town.pk, "timezone") == [(town.pk, ""), (governorate.pk, ""), (country.pk, "Asia/Damascus")]
+    # A corrupted cycle (written around validation) still ends.
+    Place.all_objects.filter(pk=country.pk).update(parent=town)
+    assert len(chain_rows(Place, town.pk)) <= 34

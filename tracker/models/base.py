@@ -158,10 +158,32 @@ def _checked_in_python(constraint: models.CheckConstraint, instance: models.Mode
 class FieldNamedConstraintsMixin(models.Model):
     """Report each failed constraint under the field `check()`/`unique()` registered for it,
     instead of Django's catch-all non-field errors, so a form or API client sees which field
-    is wrong."""
+    is wrong.
+
+    Validation costs at most one query per UNIQUE constraint: CHECK conditions and the
+    conditions of partial UNIQUE constraints are plain comparisons, evaluated here; and one
+    lookup finds a clashing row whether it is live or in the trash (Django's own validation
+    would query the condition, the live rows and then the trash, each in a savepoint)."""
 
     class Meta:
         abstract = True
+
+    def clean_fields(self, exclude=None):
+        """Django checks that each foreign key's target exists with a query per key. A target
+        held as an instance read from the database (a serializer's related field looked it up,
+        a service passed it) was just found to exist, so only bare ids are looked up; the
+        database's foreign key still refuses a target removed in between."""
+        loaded = [
+            f.name
+            for f in self._meta.concrete_fields
+            if f.many_to_one
+            and f.is_cached(self)
+            and (target := f.get_cached_value(self)) is not None
+            and not target._state.adding
+            and target.pk is not None
+            and target.pk == getattr(self, f.attname)
+        ]
+        super().clean_fields(exclude=[*(exclude or ()), *loaded])
 
     def validate_constraints(self, exclude=None):
         using = router.db_for_write(self.__class__, instance=self)
@@ -169,18 +191,55 @@ class FieldNamedConstraintsMixin(models.Model):
         for model_class, model_constraints in self.get_constraints():
             for constraint in model_constraints:
                 try:
-                    # Django checks a CHECK constraint with one query each, annotating every field
-                    # value; ours are plain comparisons, evaluated here without a round trip.
-                    if not (isinstance(constraint, models.CheckConstraint) and _checked_in_python(constraint, self, exclude)):
-                        constraint.validate(model_class, self, exclude=exclude, using=using)
+                    if isinstance(constraint, models.CheckConstraint) and _checked_in_python(constraint, self, exclude):
+                        continue
+                    if isinstance(constraint, models.UniqueConstraint) and _unique_checked(constraint, self, exclude):
+                        continue
+                    constraint.validate(model_class, self, exclude=exclude, using=using)
                 except ValidationError as exc:
                     field = CONSTRAINT_FIELDS.get(constraint.name, (NON_FIELD_ERRORS, ""))[0]
-                    message = CONSTRAINT_FIELDS.get(constraint.name, ("", exc.messages[0]))[1]
+                    message = exc.messages[0] if exc.code == "unique_trashed" else None
+                    message = message or CONSTRAINT_FIELDS.get(constraint.name, ("", exc.messages[0]))[1]
                     errors.setdefault(field, []).append(ValidationError(message, code=exc.code))
-        if not errors and isinstance(self, SoftDeletable):
-            errors = self._trashed_duplicates()
         if errors:
             raise ValidationError(errors)
+
+
+def _unique_checked(constraint: models.UniqueConstraint, instance: models.Model, exclude) -> bool:
+    """Validate a UNIQUE constraint on plain fields with one query; False when it is of a kind
+    Django must validate. A soft-deletable record's trashed rows keep their values taken (the
+    database constraint covers them), so a clash with one says to restore it instead."""
+    if not constraint.fields or constraint.nulls_distinct is False:
+        return False
+    lookups = {}
+    for name in constraint.fields:
+        if exclude and name in exclude:
+            return True  # as Django: a constraint on an excluded field is not checked
+        value = _value(instance, name)
+        if value is None:
+            return True  # NULL never clashes
+        lookups[name] = value
+    if constraint.condition is not None:
+        try:
+            binding = _evaluate(constraint.condition, instance)
+        except (_NotInPython, TypeError):
+            return False
+        if binding is not True:
+            return True  # a partial index holds only the rows meeting its condition
+    model = type(instance)
+    rows = (model.all_objects if isinstance(instance, SoftDeletable) else model._default_manager).filter(**lookups)
+    if constraint.condition is not None:
+        rows = rows.filter(constraint.condition)
+    if not instance._state.adding and instance.pk is not None:
+        rows = rows.exclude(pk=instance.pk)
+    clash = rows.values_list("deleted_at", flat=True) if isinstance(instance, SoftDeletable) else rows.values_list("pk")
+    clash = list(clash[:1])
+    if not clash:
+        return True
+    message = constraint.get_violation_error_message()
+    if isinstance(instance, SoftDeletable) and clash[0] is not None:
+        raise ValidationError(f"{message} It is in the trash: restore it instead.", code="unique_trashed")
+    raise ValidationError(message, code=constraint.violation_error_code)
 
 
 class NameKeyMixin(models.Model):
@@ -259,28 +318,3 @@ class SoftDeletable(models.Model):
     @property
     def is_deleted(self) -> bool:
         return self.deleted_at is not None
-
-    def _trashed_duplicates(self) -> dict[str, list]:
-        """Unique constraints are validated against live rows (the default manager); check the
-        trash too, so that the duplicate gets a clear message instead of a database error."""
-        errors: dict[str, list] = {}
-        for constraint in self._meta.constraints:
-            if not isinstance(constraint, models.UniqueConstraint) or not constraint.fields:
-                continue
-            values = {name: getattr(self, self._meta.get_field(name).attname) for name in constraint.fields}
-            if any(value is None for value in values.values()):
-                continue
-            if constraint.condition is not None:
-                # A partial constraint only binds rows (this one included) that meet its condition.
-                against = self._get_field_expression_map(meta=self._meta)
-                if not models.Q(constraint.condition).check(against):
-                    continue
-            rows = type(self).trashed.filter(**values).exclude(pk=self.pk)
-            if constraint.condition is not None:
-                rows = rows.filter(constraint.condition)
-            if rows.exists():
-                field, message = CONSTRAINT_FIELDS[constraint.name]
-                errors.setdefault(field, []).append(
-                    ValidationError(f"{message} It is in the trash: restore it instead.", code="unique_trashed")
-                )
-        return errors

@@ -1,7 +1,7 @@
 """Parent/child hierarchies (places, parties): cycle checks and descendant queries."""
 
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import connections, models, router
 from django.db.models.expressions import RawSQL
 
 # Deep enough for any real gazetteer (country > governorate > district > sub-district > town >
@@ -49,6 +49,23 @@ def subtree_ids(model: type[models.Model], root_ids_sql: str, params: list) -> R
         "SELECT id FROM subtree"
     )
     return RawSQL(sql, params)  # nosec B611
+
+
+def chain_rows(model: type[models.Model], pk: int, *columns: str) -> list[tuple]:
+    """The row `pk` and its ancestors up to the root, nearest first, as (id, *columns) tuples —
+    one recursive query instead of one per level. Stops at MAX_DEPTH (a corrupted cycle)."""
+    table = model._meta.db_table
+    extra = "".join(f", {model._meta.get_field(c).column}" for c in columns)  # field names only, never input
+    picked = "".join(f", p.{model._meta.get_field(c).column}" for c in columns)
+    sql = (
+        f"WITH RECURSIVE chain(id, parent_id, depth{extra}) AS ("  # nosec B608 - column names from the model
+        f"SELECT id, parent_id, 0{extra} FROM {table} WHERE id = %s "
+        f"UNION SELECT p.id, p.parent_id, c.depth + 1{picked} FROM {table} p JOIN chain c ON p.id = c.parent_id "
+        f"WHERE c.depth < {MAX_DEPTH}) SELECT id{extra} FROM chain ORDER BY depth"
+    )
+    with connections[router.db_for_read(model)].cursor() as cursor:
+        cursor.execute(sql, [pk])
+        return [tuple(row) for row in cursor.fetchall()]
 
 
 def subtree_of(model: type[models.Model], pk: int) -> RawSQL:

@@ -35,12 +35,14 @@ class VersionConflict(Exception):
 
 
 # Derived data kept in step with the records it is computed from (an incident's provenance):
-# model -> functions called with each record of it just written, inside the write's transaction.
-_AFTER_WRITE: dict[type[models.Model], list[Callable[[Any], None]]] = defaultdict(list)
+# model -> functions called with each record of it just written and whether the write created
+# it, inside the write's transaction.
+_AFTER_WRITE: dict[type[models.Model], list[Callable[[Any, bool], None]]] = defaultdict(list)
 
 
 def after_write(*model_classes: type[models.Model]):
-    """Register a function to run after every write of a record of these models."""
+    """Register a function `f(instance, created)` to run after every write of a record of these
+    models (`created` is False for updates, deletes, restores)."""
 
     def register(function):
         for model in model_classes:
@@ -50,9 +52,9 @@ def after_write(*model_classes: type[models.Model]):
     return register
 
 
-def _derive(instance: models.Model) -> None:
+def _derive(instance: models.Model, created: bool = False) -> None:
     for function in _AFTER_WRITE.get(instance._meta.concrete_model, ()):
-        function(instance)
+        function(instance, created)
 
 
 def acting_user(user):
@@ -102,7 +104,7 @@ def save_validated(instance: M, *, user, expected_version: Iterable[int] | None 
         instance.updated_by = actor
     instance.full_clean()
     record_as(instance, user).save()
-    _derive(instance)
+    _derive(instance, creating)
     return instance
 
 

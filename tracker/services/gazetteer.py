@@ -72,6 +72,6 @@ def party_delete(*, party: Party, user, expected_version=None) -> None:
 
 
 @common.after_write(Place, PlaceName)
-def _gazetteer_written(instance) -> None:
+def _gazetteer_written(instance, created: bool) -> None:
     # The resolver's in-memory index of names is rebuilt on its next use.
     gazetteer_changed()

@@ -27,6 +27,7 @@ from tracker.importers import FORMATS
 from tracker.importers.events import ClaimSpec, Event, PartySpec, PlaceSpec, Skip
 from tracker.importers.reading import CountingLines, Row, RowError, read_rows
 from tracker.models import Citation, Incident, Party, Place, Source
+from tracker.models.hierarchy import chain_rows
 from tracker.names import normalize_name
 from tracker.selectors.places import key_match_q, resolve
 from tracker.services import gazetteer, incidents, provenance, sources
@@ -124,6 +125,7 @@ class Lookups:
         self.parties: dict[str, Party] = {}
         self.sources: dict[str, Source] = {}
         self.timezones: dict[int, str] = {}
+        self.chains: dict[int, frozenset[int]] = {}  # place -> its ancestors' ids
         self._added: list[tuple[dict, object]] = []
 
     def _remember(self, cache: dict, key, value):
@@ -197,8 +199,7 @@ class Lookups:
             anchor = gazetteer.place_create(data=data, user=self.user)
         return self._remember(self.places, key, anchor)
 
-    @staticmethod
-    def _find_below(ancestors: list[Place], name: str, kind: str) -> Place | None:
+    def _find_below(self, ancestors: list[Place], name: str, kind: str) -> Place | None:
         """A place of that name (or a transliteration of it, or it with its kind's word:
         "Idleb" is "Idlib Governorate") below the deepest of `ancestors` it can be found under
         (a direct child first). Administrative levels must be of the same kind, a town any
@@ -207,19 +208,23 @@ class Lookups:
         query = key_match_q(name)
         for word in KIND_WORDS.get(kind, ()):
             query |= key_match_q(f"{name} {word}")
-        matches = list(Place.objects.filter(query).select_related("parent").distinct()[:50])
+        matches = list(Place.objects.filter(query).distinct()[:50])
         fits = [p for p in matches if p.kind == kind or (kind == PlaceKind.TOWN and p.kind in SETTLEMENTS)]
         if not fits:
             return None
-        chains = {place.pk: {a.pk for a in place.ancestors()} for place in fits}
         for ancestor in reversed(ancestors):
             for place in fits:
                 if place.parent_id == ancestor.pk:
                     return place
             for place in fits:
-                if ancestor.pk in chains[place.pk]:
+                if ancestor.pk in self._ancestor_ids(place):
                     return place
         return None
+
+    def _ancestor_ids(self, place: Place) -> frozenset[int]:
+        if place.pk not in self.chains:
+            self._remember(self.chains, place.pk, frozenset(pk for (pk,) in chain_rows(Place, place.pk)[1:]))
+        return self.chains[place.pk]
 
     def party(self, spec: PartySpec) -> Party:
         """The party by its name or an alias (with or without the datasets' bracketed dates
@@ -274,7 +279,7 @@ class Lookups:
 
     def timezone(self, place: Place) -> str:
         if place.pk not in self.timezones:
-            self.timezones[place.pk] = place.local_timezone()
+            self._remember(self.timezones, place.pk, place.local_timezone())
         return self.timezones[place.pk]
 
 

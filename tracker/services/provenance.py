@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.db.models import Q
+from django.utils import timezone
 
 from tracker.choices import ClaimantBasis
 from tracker.models import Citation, Incident, IncidentProvenance, Party, Report, Source
@@ -127,7 +128,10 @@ def refresh(incident_ids: Iterable[int]) -> int:
         row = existing.get(incident.pk)
         if row is not None and all(getattr(row, k) == v for k, v in values.items()):
             continue
-        IncidentProvenance.objects.update_or_create(incident_id=incident.pk, defaults=values)
+        if row is None:  # read above, in this transaction: no second lookup
+            IncidentProvenance.objects.create(incident_id=incident.pk, **values)
+        else:
+            IncidentProvenance.objects.filter(pk=row.pk).update(**values, computed_at=timezone.now())
         changed += 1
     return changed
 
@@ -157,24 +161,28 @@ def refresh_all_of(ids: Iterable[int], chunk_size: int = 2000) -> int:
 
 
 @after_write(Incident)
-def _incident_written(incident: Incident) -> None:
+def _incident_written(incident: Incident, created: bool) -> None:
     refresh([incident.pk])
 
 
 @after_write(Citation)
-def _citation_written(citation: Citation) -> None:
+def _citation_written(citation: Citation, created: bool) -> None:
     refresh([citation.incident_id])
 
 
 @after_write(Report)
-def _report_written(report: Report) -> None:
+def _report_written(report: Report, created: bool) -> None:
+    if created:
+        return  # nothing cites a new report yet (its later copies are relinked by their own writes)
     # Citations of the report, and of its copies (which collapse to it).
     cited = Citation.all_objects.filter(Q(report=report) | Q(report__syndicated_from=report))
     refresh(cited.values_list("incident_id", flat=True).distinct())
 
 
 @after_write(Source)
-def _source_written(source: Source) -> None:
+def _source_written(source: Source, created: bool) -> None:
+    if created:
+        return  # no report or claim names a new source yet
     cited = Citation.all_objects.filter(
         Q(claimant=source)
         | Q(report__source=source)
@@ -186,7 +194,9 @@ def _source_written(source: Source) -> None:
 
 
 @after_write(Party)
-def _party_written(party: Party) -> None:
+def _party_written(party: Party, created: bool) -> None:
+    if created:
+        return  # no incident or claim names a new party yet
     # A new parent moves the whole subtree to another side.
     subtree = subtree_of(Party, party.pk)
     incidents = Incident.all_objects.filter(

@@ -38,7 +38,7 @@ def report_create(*, data: Mapping[str, Any], user) -> Report:
     found = syndication.matches(report, text)
     common.apply(report, syndication.link_for(report, found))
     report = common.save_validated(report, user=user)
-    syndication.index(report, text)
+    syndication.index(report, text, new=True)
     syndication.relink_later_copies(report, user=user, found=found)
     return report
 

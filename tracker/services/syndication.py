@@ -201,9 +201,11 @@ def link_for(report: Report, found: list[Match] | None = None, cache: Fingerprin
     return {"syndicated_from": root, **first.link_fields()}
 
 
-def index(report: Report, text: Fingerprint | None = None) -> None:
-    """Rebuild the report's LSH keys (derived data, no history)."""
-    ReportBand.objects.filter(report=report).delete()
+def index(report: Report, text: Fingerprint | None = None, new: bool = False) -> None:
+    """Rebuild the report's LSH keys (derived data, no history). `new`: the report was just
+    created, so it has no keys to remove."""
+    if not new:
+        ReportBand.objects.filter(report=report).delete()
     text = fingerprint(report.body) if text is None else text
     if text.comparable:
         ReportBand.objects.bulk_create(ReportBand(report=report, key=k) for k in text.lsh_keys())
