@@ -21,7 +21,12 @@ class BriefRelatedField(serializers.PrimaryKeyRelatedField):
         return False
 
     def to_representation(self, value):
-        return self.brief_serializer(value, context=self.context).data
+        # One brief serializer per field, its fields built once: building them for every row
+        # cost a list or export more than all the rest of its serialization.
+        brief = getattr(self, "_brief", None)
+        if brief is None:
+            brief = self._brief = self.brief_serializer(context=self.context)
+        return brief.to_representation(value)
 
     def to_internal_value(self, data):
         # Accept what we serve, {"id": 3, ...}, so a GET body can be PUT back unchanged.
