@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tests.factories import PlaceFactory
+from tests.factories import IncidentFactory, PlaceFactory
 from tracker.models import Incident
 from tracker.services import incidents
 
@@ -145,3 +145,26 @@ def test_who_may_bulk_ingest(client_for, place, role, status):
     assert response.status_code == status
     assert Incident.objects.filter(external_id="a").exists() == (status == 200)
     assert client_for(role).get(URL).status_code == 405  # POST only, whoever asks
+
+
+def test_lookup_by_external_id_uses_its_index(db):
+    """Upserts find an incident by (external_source, external_id) through the partial unique
+    index, not by scanning every incident (SQLite cannot infer the index's condition)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tracker.services.incidents import find_external
+
+    IncidentFactory(external_source="acled", external_id="SYR1")
+    with CaptureQueriesContext(connection) as queries:
+        assert find_external("acled", "SYR1") is not None
+    (query,) = queries.captured_queries
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("EXPLAIN QUERY PLAN " + query["sql"])
+        else:
+            cursor.execute("SET LOCAL enable_seqscan = off")  # a table this small is otherwise scanned
+            cursor.execute("EXPLAIN " + query["sql"])
+        plan = " ".join(str(row) for row in cursor.fetchall())
+    assert "incident_external_id_unique" in plan
+    assert find_external("acled", "") is None

@@ -60,7 +60,12 @@ def differs(incident: Incident, name: str, value) -> bool:
 
 def find_external(external_source: str, external_id: str) -> Incident | None:
     """The incident (live or in the trash) with this external id, if any."""
-    return Incident.all_objects.filter(external_source=external_source, external_id=external_id).first()
+    if not external_id:
+        return None
+    # The condition of the partial unique index, stated so that SQLite's planner uses that index
+    # (it cannot infer it from the equality) instead of scanning every incident in date order.
+    rows = Incident.all_objects.filter(external_source=external_source, external_id=external_id).exclude(external_id="")
+    return next(iter(rows.order_by()[:1]), None)
 
 
 @transaction.atomic
