@@ -172,7 +172,10 @@ def streamed(response) -> str:
     return b"".join(response.streaming_content).decode()
 
 
-def test_export_streams_every_matching_incident_unpaginated(roles, client_for):
+def test_export_streams_every_matching_incident_unpaginated(roles, client_for, monkeypatch):
+    from tracker.api import export
+
+    monkeypatch.setattr(export, "CHUNK_ROWS", 50)  # 120 rows: two full chunks and a partial one
     place = PlaceFactory()
     wanted = IncidentFactory.create_batch(120, place=place, kind="artillery_shelling")
     IncidentFactory.create_batch(3, place=place, kind="airstrike")
