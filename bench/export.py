@@ -209,27 +209,11 @@ def measure_export(fmt: str) -> dict:
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         backend = cursor.fetchone()[0]
-    rss_before = rss_mib()
-    cpu0, db0, started = time.process_time(), proc_cpu_seconds(backend), time.perf_counter()
+    started = Clock(backend)
     response = client.get("/api/v1/incidents/export/", {"format": fmt})
     assert response.status_code == 200, response.content[:500]
-    size = lines = 0
-    first_byte = None
-    for chunk in response.streaming_content:
-        if first_byte is None:
-            first_byte = time.perf_counter() - started
-        size += len(chunk)
-        lines += chunk.count(b"\n")
-    rows = lines - 1 if fmt == "csv" else lines  # the CSV's header; quoted newlines are escaped by the writer
-    return {
-        "seconds": time.perf_counter() - started,
-        "first_byte_seconds": first_byte,
-        "cpu_seconds": time.process_time() - cpu0,
-        "db_cpu_seconds": proc_cpu_seconds(backend) - db0,
-        "mib": size / 2**20,
-        "lines": rows,
-        "rss_before_mib": rss_before,
-    }
+    # The CSV's header is not a row; quoted newlines are escaped by the writers.
+    return started.read(response.streaming_content, header_lines=1 if fmt == "csv" else 0)
 
 
 def measure_copy() -> dict:
@@ -239,26 +223,36 @@ def measure_copy() -> dict:
     raw = connection.connection  # psycopg 3
     with raw.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
-        backend = cursor.fetchone()[0]
-        rss_before = rss_mib()
-        cpu0, db0, started = time.process_time(), proc_cpu_seconds(backend), time.perf_counter()
+        started = Clock(cursor.fetchone()[0])
+        with cursor.copy(COPY_SQL) as copy:
+            return started.read((bytes(block) for block in copy), header_lines=1)
+
+
+class Clock:
+    """Wall time, this process's CPU, the PostgreSQL backend's CPU and RSS from its creation
+    until a stream of bytes has been read."""
+
+    def __init__(self, backend_pid: int):
+        self.backend, self.rss_before = backend_pid, rss_mib()
+        self.cpu0, self.db0, self.started = time.process_time(), proc_cpu_seconds(backend_pid), time.perf_counter()
+
+    def read(self, blocks, header_lines: int) -> dict:
         size = lines = 0
         first_byte = None
-        with cursor.copy(COPY_SQL) as copy:
-            for block in copy:
-                if first_byte is None:
-                    first_byte = time.perf_counter() - started
-                size += len(block)
-                lines += bytes(block).count(b"\n")
-    return {
-        "seconds": time.perf_counter() - started,
-        "first_byte_seconds": first_byte,
-        "cpu_seconds": time.process_time() - cpu0,
-        "db_cpu_seconds": proc_cpu_seconds(backend) - db0,
-        "mib": size / 2**20,
-        "lines": lines - 1,
-        "rss_before_mib": rss_before,
-    }
+        for block in blocks:
+            if first_byte is None:
+                first_byte = time.perf_counter() - self.started
+            size += len(block)
+            lines += block.count(b"\n")
+        return {
+            "seconds": time.perf_counter() - self.started,
+            "first_byte_seconds": first_byte,
+            "cpu_seconds": time.process_time() - self.cpu0,
+            "db_cpu_seconds": proc_cpu_seconds(self.backend) - self.db0,
+            "mib": size / 2**20,
+            "lines": lines - header_lines,
+            "rss_before_mib": self.rss_before,
+        }
 
 
 def child(what: str) -> None:
