@@ -139,6 +139,20 @@ def test_reimport_changes_nothing(idlib):
     assert counts() == before and Incident.history.count() == history
 
 
+def test_a_day_whose_midnight_does_not_exist_imports_once_and_reimports_unchanged(idlib, tmp_path):
+    """Syria's summer time began at midnight on Friday 29 March 2019: the local day starts at
+    01:00 (+03), 22:00 UTC the day before. A re-import compares that instant, not a wall-clock
+    time in the gap (which Python never finds equal to another zone's time)."""
+    text = ACLED.read_text(encoding="utf-8-sig").replace("SYR100001,15 January 2020,2020", "SYR100001,29 March 2019,2019")
+    path = tmp_path / "acled_dst.csv"
+    path.write_text(text, encoding="utf-8")
+    assert run("acled", path)[0] == "9 rows: 5 created, 0 updated, 0 unchanged, 2 skipped, 2 failed"
+    assert imported("SYR100001").occurred_at == datetime(2019, 3, 28, 22, tzinfo=UTC)
+    history = Incident.history.count()
+    assert run("acled", path)[0] == "9 rows: 0 created, 0 updated, 5 unchanged, 2 skipped, 2 failed"
+    assert Incident.history.count() == history
+
+
 def test_an_older_export_updates_in_place(idlib, django_user_model):
     run("acled", ACLED)
     assert run("acled", ACLED_OLD) == ["2 rows: 1 created, 1 updated, 0 unchanged, 0 skipped, 0 failed"]

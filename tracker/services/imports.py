@@ -13,7 +13,7 @@ import zoneinfo
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import BinaryIO
 
 from django.core.exceptions import ValidationError
@@ -292,7 +292,10 @@ def _distance(place: Place, latitude: float | None, longitude: float | None) -> 
 
 
 def _local_midnight(day: date, tzname: str) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=zoneinfo.ZoneInfo(tzname))
+    """The first instant of a local day, in UTC. Normalising matters: on a day whose midnight
+    does not exist (summer time beginning at 00:00, as in Syria) the zone-local value is never
+    equal to another zone's time in Python, so a re-import would see a change every time."""
+    return datetime(day.year, day.month, day.day, tzinfo=zoneinfo.ZoneInfo(tzname)).astimezone(UTC)
 
 
 def _incident_data(event: Event, place: Place, perpetrator: Party | None, tzname: str) -> dict:
