@@ -67,6 +67,13 @@ LIST_CASES = [
     ("incidents", "page_size=ten", "page_size", "A whole number is required; got 'ten'."),
     ("incidents", "page=first", "page", "A whole number is required; got 'first'."),
     ("incidents", "page=5", "page", "Invalid page."),
+    ("incidents", "page=5&count=true", "page", "Invalid page."),
+    ("sources", "page=46870586178997208849733258313728&page_size=447", "page", "Invalid page."),
+    ("sources", "page=46870586178997208849733258313728&count=true", "page", "Invalid page."),
+    ("incidents", "count=yes", "count", "Must be true or false; got 'yes'."),
+    ("incidents", "count=1", "count", "Must be true or false; got '1'."),
+    ("incidents", "updated_since=2020-01-01&count=true", "count", "The change feed (updated_since, cursor) has no total."),
+    ("parties", "count=TRUE", "count", "Must be true or false; got 'TRUE'."),
     (
         "ceasefires",
         "active_at=tomorrow",
@@ -100,7 +107,8 @@ def test_unknown_parameter_is_an_error_not_no_filter(api):
     assert response.status_code == 400
     assert list(response.json()) == ["kinds"]
     assert response.json()["kinds"][0].startswith(
-        "Unknown query parameter. Known: bbox, ceasefire, confidence, confidence_disagrees, contested, country, cursor, fatalities_min,"
+        "Unknown query parameter. Known: bbox, ceasefire, confidence, confidence_disagrees, contested, count, country, cursor, "
+        "fatalities_min,"
     )
 
 

@@ -79,8 +79,8 @@ def header(response) -> list[str]:
 @pytest.mark.parametrize("route", LISTS)
 def test_every_list_answers_csv_with_one_row_per_item_and_a_stable_header(assessed, client_for, route):
     client = client_for("reviewer")
-    page = client.get(f"/api/v1/{route}/", {"page_size": 5}).json()
-    response = client.get(f"/api/v1/{route}/", {"page_size": 5, "format": "csv"})
+    page = client.get(f"/api/v1/{route}/", {"page_size": 5, "count": "true"}).json()
+    response = client.get(f"/api/v1/{route}/", {"page_size": 5, "format": "csv", "count": "true"})
     assert (response.status_code, response["Content-Type"]) == (200, "text/csv; charset=utf-8")
     assert [r["id"] for r in rows(response)] == [str(item["id"]) for item in page["results"]]
     assert response["X-Total-Count"] == str(page["count"])
@@ -211,6 +211,14 @@ def test_export_has_a_row_cap(roles, client_for, settings):
     )
     settings.TRACKER_EXPORT_MAX_ROWS = 4
     assert len(streamed(client_for("reviewer").get("/api/v1/incidents/export/", {"format": "ndjson"})).splitlines()) == 4
+
+
+@pytest.mark.parametrize("param", ["page=2", "page_size=10", "count=true", "cursor=abc"])
+def test_export_refuses_page_parameters_rather_than_ignore_them(roles, client_for, param):
+    response = client_for("reviewer").get(f"/api/v1/incidents/export/?format=csv&{param}")
+    name = param.split("=")[0]
+    assert response.status_code == 400
+    assert list(response.json()) == [name] and response.json()[name][0].startswith("Unknown query parameter. Known: ")
 
 
 def test_export_costs_the_same_queries_for_few_or_many_rows(roles, client_for):

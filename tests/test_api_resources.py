@@ -186,10 +186,19 @@ def test_pagination_envelope_and_page_size(api):
     for _ in range(3):
         PartyFactory()
     body = api.get("/api/v1/parties/?page_size=2").json()
-    assert body["count"] == 3 and len(body["results"]) == 2
+    # No total unless asked for: `next` says whether there is more.
+    assert body["count"] is None and len(body["results"]) == 2
     assert body["next"].endswith("/api/v1/parties/?page=2&page_size=2") and body["previous"] is None
+    last = api.get(body["next"]).json()
+    assert (last["count"], len(last["results"]), last["next"]) == (None, 1, None)
+    assert last["previous"].endswith("/api/v1/parties/?page_size=2")
+    counted = api.get("/api/v1/parties/?page_size=2&count=true").json()
+    assert counted["count"] == 3 and counted["next"].endswith("/api/v1/parties/?count=true&page=2&page_size=2")
+    assert api.get("/api/v1/parties/?page_size=3").json()["next"] is None  # exactly one page
     assert api.get("/api/v1/parties/?page_size=1000").status_code == 200
     assert api.get("/api/v1/parties/?page=9").status_code == 404
+    assert api.get("/api/v1/parties/?page=9&count=true").status_code == 404
+    assert api.get("/api/v1/parties/?page=1&page_size=5").json()["results"]  # page 1 always answers
 
 
 def test_ceasefire_list_reads_declarations(idlib, api):

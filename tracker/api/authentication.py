@@ -4,6 +4,7 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from tracker.models.auth import ApiToken, hash_token
+from tracker.replicas import pin_to_primary, user_wrote_recently
 
 
 class HashedTokenAuthentication(authentication.TokenAuthentication):
@@ -24,4 +25,6 @@ class HashedTokenAuthentication(authentication.TokenAuthentication):
         now = timezone.now()
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
             ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        if user_wrote_recently(token.user_id):  # read its own writes (tracker.replicas)
+            pin_to_primary()
         return (token.user, token)

@@ -1,7 +1,7 @@
 """Streaming a whole filtered list: no pagination, constant memory (rows are read and
 serialized a chunk at a time), capped at TRACKER_EXPORT_MAX_ROWS."""
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from django.conf import settings
 from django.http import StreamingHttpResponse
@@ -18,46 +18,51 @@ def max_rows() -> int:
     return int(getattr(settings, "TRACKER_EXPORT_MAX_ROWS", 1_000_000))
 
 
-def _chunks(queryset, serializer_class, context) -> Iterator[list[dict]]:
+def _chunks(queryset, build: Callable[[list], list[dict]]) -> Iterator[list[dict]]:
     # iterator(chunk_size) runs the queryset's prefetches once per chunk.
     batch = []
     for obj in queryset.iterator(chunk_size=CHUNK_ROWS):
         batch.append(obj)
         if len(batch) == CHUNK_ROWS:
-            yield serializer_class(batch, many=True, context=context).data
+            yield build(batch)
             batch = []
     if batch:
-        yield serializer_class(batch, many=True, context=context).data
+        yield build(batch)
 
 
-def _csv(queryset, serializer_class, context) -> Iterator[str]:
-    cols = formats.columns(serializer_class(context=context))
+def _csv(chunks: Iterator[list[dict]], serializer) -> Iterator[str]:
+    cols = formats.columns(serializer)
     yield formats.csv_text([[header for header, _ in cols]])
-    for items in _chunks(queryset, serializer_class, context):
+    for items in chunks:
         yield formats.csv_text(formats.flat_row(item, cols) for item in items)
 
 
-def _geojson(queryset, serializer_class, context) -> Iterator[str]:
+def _geojson(chunks: Iterator[list[dict]], serializer) -> Iterator[str]:
     yield '{"type":"FeatureCollection","features":['
     first = True
-    for items in _chunks(queryset, serializer_class, context):
+    for items in chunks:
         text = ",".join(map(formats.feature_json, items))
         yield text if first else "," + text
         first = False
     yield "]}\n"
 
 
-def _ndjson(queryset, serializer_class, context) -> Iterator[str]:
-    for items in _chunks(queryset, serializer_class, context):
+def _ndjson(chunks: Iterator[list[dict]], serializer) -> Iterator[str]:
+    for items in chunks:
         yield "".join(map(formats.ndjson_line, items))
 
 
 WRITERS = {"csv": _csv, "geojson": _geojson, "ndjson": _ndjson}
 
 
-def export_response(queryset, serializer_class, fmt: str, context: dict, filename: str) -> StreamingHttpResponse:
+def export_response(
+    queryset, serializer_class, fmt: str, context: dict, filename: str, *, build: Callable[[list], list[dict]] | None = None
+) -> StreamingHttpResponse:
     """The streamed export of `queryset` in `fmt`. More rows than the cap is a 400 before any
-    is sent (a truncated file would look complete)."""
+    is sent (a truncated file would look complete).
+
+    Each chunk of rows becomes items through `build` when given (a lean representation read
+    from value rows), else through `serializer_class`, whose fields give the CSV header."""
     cap = max_rows()
     if queryset.order_by()[cap : cap + 1].exists():
         raise ValidationError(
@@ -65,8 +70,12 @@ def export_response(queryset, serializer_class, fmt: str, context: dict, filenam
                 "detail": f"More than {cap} rows match these filters; the export limit is {cap} (TRACKER_EXPORT_MAX_ROWS). Narrow the filters."
             }
         )
-    response = StreamingHttpResponse(
-        (text.encode() for text in WRITERS[fmt](queryset, serializer_class, context)), content_type=MEDIA_TYPES[fmt]
-    )
+    if build is None:
+
+        def build(batch):
+            return serializer_class(batch, many=True, context=context).data
+
+    texts = WRITERS[fmt](_chunks(queryset, build), serializer_class(context=context))
+    response = StreamingHttpResponse((text.encode() for text in texts), content_type=MEDIA_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response

@@ -4,8 +4,10 @@ from django.conf import settings
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
 
-# Query parameters every list endpoint accepts besides its filters.
-GLOBAL_PARAMS = frozenset({"page", "page_size", "format", "cursor"})
+# Query parameters every list endpoint accepts besides its filters; an export (unpaginated)
+# takes only `format`, so a page parameter sent to it is refused rather than ignored.
+GLOBAL_PARAMS = frozenset({"format"})
+PAGE_PARAMS = frozenset({"page", "page_size", "count", "cursor"})
 
 
 class StrictFilterBackend(DjangoFilterBackend):
@@ -14,7 +16,7 @@ class StrictFilterBackend(DjangoFilterBackend):
 
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
-        known = set(GLOBAL_PARAMS)
+        known = set(GLOBAL_PARAMS) if getattr(view, "action", "list") == "export" else GLOBAL_PARAMS | PAGE_PARAMS
         if filterset_class is not None:
             known |= set(filterset_class.base_filters)
             for f in filterset_class.base_filters.values():

@@ -160,3 +160,14 @@ class IntegerFilter(django_filters.NumberFilter):
     """A whole number: "1.5" is a 400, not rounded."""
 
     field_class = forms.IntegerField
+
+
+class ChoicesFilter(django_filters.MultipleChoiceFilter):
+    """A repeatable choice (`kind=airstrike&kind=drone_strike`) without django-filter's default
+    `SELECT DISTINCT`: our filters never join to many rows (related conditions are subqueries),
+    and DISTINCT over a list's columns made PostgreSQL sort every match instead of reading the
+    first page off an index (38 ms instead of 1 ms on 100,000 incidents)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("distinct", False)
+        super().__init__(*args, **kwargs)

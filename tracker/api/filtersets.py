@@ -12,6 +12,7 @@ from django.db.models.functions import Coalesce
 
 from tracker.api.filter_fields import (
     BBoxFilter,
+    ChoicesFilter,
     CountryFilter,
     InstantFilter,
     IntegerFilter,
@@ -93,15 +94,13 @@ class TrackerFilterSet(django_filters.FilterSet):
 
 
 class IncidentFilterSet(TrackerFilterSet):
-    kind = django_filters.MultipleChoiceFilter(
+    kind = ChoicesFilter(
         field_name="kind",
         lookup_expr="exact",
         choices=IncidentKind.choices,
         help_text="Repeatable: kind=airstrike&kind=artillery_shelling.",
     )
-    status = django_filters.MultipleChoiceFilter(
-        field_name="status", lookup_expr="exact", choices=IncidentStatus.choices, help_text="Repeatable."
-    )
+    status = ChoicesFilter(field_name="status", lookup_expr="exact", choices=IncidentStatus.choices, help_text="Repeatable.")
     occurred_after = InstantFilter(
         field_name="occurred_at", lookup_expr="gte", help_text="Occurred at or after this instant (date = 00:00 UTC)."
     )
@@ -144,16 +143,14 @@ class IncidentFilterSet(TrackerFilterSet):
         method="filter_ceasefire",
         help_text="Ceasefire id: incidents assessed against it (with `verdict`: with that verdict against it).",
     )
-    verdict = django_filters.MultipleChoiceFilter(
+    verdict = ChoicesFilter(
         field_name="assessments__verdict",
         method="filter_verdict",
         choices=Verdict.choices,
         help_text="Repeatable. Effective verdict (override, else computed); against `ceasefire` if given, else any.",
     )
-    confidence = django_filters.MultipleChoiceFilter(
-        field_name="confidence", choices=Confidence.choices, help_text="Repeatable. The curator's grade."
-    )
-    suggested_confidence = django_filters.MultipleChoiceFilter(
+    confidence = ChoicesFilter(field_name="confidence", choices=Confidence.choices, help_text="Repeatable. The curator's grade.")
+    suggested_confidence = ChoicesFilter(
         field_name="provenance__suggested_confidence",
         method="filter_suggested_confidence",
         choices=Confidence.choices,
@@ -327,9 +324,7 @@ class ReportFilterSet(TrackerFilterSet):
 
 
 class SourceFilterSet(TrackerFilterSet):
-    kind = django_filters.MultipleChoiceFilter(
-        field_name="kind", lookup_expr="exact", choices=SourceKind.choices, help_text="Repeatable."
-    )
+    kind = ChoicesFilter(field_name="kind", lookup_expr="exact", choices=SourceKind.choices, help_text="Repeatable.")
     q = django_filters.CharFilter(
         field_name="name", method="filter_q", max_length=200, help_text="Free text in name and description."
     )
@@ -344,9 +339,7 @@ class SourceFilterSet(TrackerFilterSet):
 
 
 class PlaceFilterSet(TrackerFilterSet):
-    kind = django_filters.MultipleChoiceFilter(
-        field_name="kind", lookup_expr="exact", choices=PlaceKind.choices, help_text="Repeatable."
-    )
+    kind = ChoicesFilter(field_name="kind", lookup_expr="exact", choices=PlaceKind.choices, help_text="Repeatable.")
     parent = existing(Place, field_name="parent", help_text="Id of the direct parent place.")
     country = CountryFilter(field_name="country_code", lookup_expr="exact", help_text="ISO 3166-1 alpha-2 code.")
     q = django_filters.CharFilter(
@@ -366,9 +359,7 @@ class PlaceFilterSet(TrackerFilterSet):
 
 
 class PartyFilterSet(TrackerFilterSet):
-    kind = django_filters.MultipleChoiceFilter(
-        field_name="kind", lookup_expr="exact", choices=PartyKind.choices, help_text="Repeatable."
-    )
+    kind = ChoicesFilter(field_name="kind", lookup_expr="exact", choices=PartyKind.choices, help_text="Repeatable.")
     parent = existing(Party, field_name="parent", help_text="Id of the direct parent party.")
     q = django_filters.CharFilter(
         field_name="name", method="filter_q", max_length=200, help_text="Free text in name, short name and aliases."
@@ -405,7 +396,7 @@ class CitationFilterSet(TrackerFilterSet):
 class AssessmentFilterSet(TrackerFilterSet):
     ceasefire = existing(Ceasefire, field_name="ceasefire", help_text="Ceasefire id.")
     incident = existing(Incident, field_name="incident", help_text="Incident id.")
-    verdict = django_filters.MultipleChoiceFilter(
+    verdict = ChoicesFilter(
         field_name="verdict",
         method="filter_verdict",
         choices=Verdict.choices,

@@ -8,17 +8,12 @@ cell of compact JSON.
 
 import csv
 import io
-import json
 from collections.abc import Iterable
 
 from rest_framework import serializers
-from rest_framework.utils.encoders import JSONEncoder
 
+from tracker.api.encoding import dumps_text as dumps
 from tracker.api.fields import BriefRelatedField
-
-
-def dumps(value) -> str:
-    return json.dumps(value, cls=JSONEncoder, ensure_ascii=False, separators=(",", ":"))
 
 
 def columns(serializer: serializers.Serializer) -> list[tuple[str, tuple[str, ...]]]:

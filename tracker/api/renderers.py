@@ -1,10 +1,22 @@
 """Renderers: JSON for machines, CSV and GeoJSON for spreadsheets and maps, and a browsable
 API for people. `?format=csv|geojson` picks one (or the Accept header)."""
 
-from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer
+from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.utils.serializer_helpers import ReturnDict
 
-from tracker.api import formats
+from tracker.api import encoding, formats
+
+
+class FastJSONRenderer(JSONRenderer):
+    """DRF's JSON, written by orjson (tracker.api.encoding): the same bytes, in a fraction of
+    the time on long lists. `Accept: application/json; indent=2` still indents (DRF's own)."""
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if data is None:
+            return b""
+        if self.get_indent(accepted_media_type, renderer_context or {}):
+            return super().render(data, accepted_media_type, renderer_context)
+        return encoding.dumps(data)
 
 
 class RawFormBrowsableAPIRenderer(BrowsableAPIRenderer):
