@@ -66,6 +66,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tracker.middleware.RequestLimitsMiddleware",
+    "tracker.replicas.ReplicaPinMiddleware",
     "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -109,6 +110,10 @@ DATABASES = {
 }
 # No ATOMIC_REQUESTS: every service write is its own transaction, and reads need none.
 DATABASES["default"].setdefault("TEST", {})
+# Persistent connections: a new PostgreSQL connection per request costs more than most of
+# our requests (0 = close after each request, Django's default).
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DJANGO_CONN_MAX_AGE", default=60))
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several server processes may write: take the write lock when a transaction begins (a
     # read-then-write transaction cannot then fail to upgrade its lock), wait for it up to
@@ -116,6 +121,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
+# Read replicas (tracker.replicas): reads spread over them, writes and the writer's next reads
+# on the primary. Tests mirror them onto the primary.
+for _n, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
+    DATABASES[f"replica{_n}"] = {
+        **env.db_url_config(_url),
+        "CONN_MAX_AGE": DATABASES["default"]["CONN_MAX_AGE"],
+        "CONN_HEALTH_CHECKS": True,
+        "TEST": {"MIRROR": "default"},
+    }
+TRACKER_REPLICAS = [alias for alias in DATABASES if alias.startswith("replica")]
+DATABASE_ROUTERS = ["tracker.replicas.ReplicaRouter"]
+TRACKER_REPLICA_PIN_SECONDS = env.int("TRACKER_REPLICA_PIN_SECONDS", default=10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The shared cache holds API throttle counters: use Redis (CACHE_URL=redis://host:6379/1) in
@@ -159,7 +176,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "tracker.api.pagination.TrackerPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_RENDERER_CLASSES": [
-        "rest_framework.renderers.JSONRenderer",
+        "tracker.api.renderers.FastJSONRenderer",
         "tracker.api.renderers.CSVRenderer",
         "tracker.api.renderers.RawFormBrowsableAPIRenderer",
     ],

@@ -79,6 +79,14 @@ def test_throttles_per_scope_answer_429_with_retry_after(client_for, settings, r
     assert refused.json()["detail"].startswith("Request was throttled. Expected available in")
 
 
+def test_a_scope_throttled_off_is_not_limited(client_for, settings):
+    rates = {"anon": "off", "user": "2/min", "ingest": "2/min"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    anonymous, curator = client_for("anonymous"), client_for("curator")
+    assert {anonymous.get("/api/v1/parties/").status_code for _ in range(5)} == {200}
+    assert [curator.get("/api/v1/parties/").status_code for _ in range(3)] == [200, 200, 429]
+
+
 def test_request_body_over_the_limit_is_413(client_for, settings):
     settings.TRACKER_MAX_BODY_BYTES = 1000
     response = client_for("curator").post("/api/v1/parties/", {"name": "x" * 2000, "kind": "state"}, format="json")
