@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 
-.PHONY: run test lint check security deploy-check fuzz backup restore schema clean
+.PHONY: run test lint check security deploy-check fuzz backup restore schema clean bench
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -70,6 +70,12 @@ restore: $(VENV)/.runtime
 ## fuzz: schemathesis against the live API (FUZZ_DATABASE_URL, FUZZ_EXAMPLES).
 fuzz: $(VENV)/.dev
 	bash .ci/fuzz
+
+## bench: the incident list against Datasette, Platformatic DB and the raw-SQL limit on PostgreSQL
+## (1,000,000 incidents; QUICK=1: 100,000 and short runs). Tables in bench/results/api.md.
+bench: $(VENV)/.dev
+	@command -v wrk >/dev/null || { echo "installing wrk (Debian package)"; sudo -n apt-get install -y -q wrk || apt-get install -y -q wrk; }
+	$(BIN)/python bench/api.py $(if $(QUICK),--quick,)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache

@@ -30,6 +30,8 @@ import sys
 import time
 from pathlib import Path
 
+from procs import proc_cpu_seconds, rss_mib
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 CHUNK = 100_000  # rows per INSERT ... SELECT statement
@@ -63,19 +65,6 @@ def setup_django() -> None:
     import django
 
     django.setup()
-
-
-def proc_cpu_seconds(pid: int) -> float:
-    """utime + stime of a process (e.g. the PostgreSQL backend serving us), from /proc."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_mib() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def clone_rows(cursor, model, template, first: int, last: int, overrides: dict[str, str], where: str = "TRUE") -> None:

@@ -1,0 +1,566 @@
+"""Benchmark of the incident list endpoint against its peers and the raw-SQL limit, in one run.
+
+    make bench            # 1,000,000 incidents (`.venv/bin/python bench/api.py`)
+    make bench QUICK=1    # 100,000 incidents, short runs (`--quick`)
+
+What it does, in order:
+
+1. Data: `manage.py seed_demo` into a PostgreSQL database of its own (BENCH_DATABASE_URL,
+   default postgres://postgres@127.0.0.1:5432/tracker_bench_api), kept between runs while the
+   size, seed and generator are the same; the same incident rows copied into a SQLite file for
+   Datasette (with the indexes its query needs).
+2. Peers, installed into bench/peers/ (git-ignored): Datasette from PyPI in a virtualenv of its
+   own, Platformatic DB 2 from npm. Each system is started in its own process group, its PID
+   recorded, and stopped by it at the end (also on failure).
+3. For each scenario (a filter set, the first page of 100 newest incidents, as an anonymous
+   client sees them: verified and disputed): every system that can express it must return the
+   same incident ids, else the run stops.
+4. wrk (Debian package) at 1 and 8 connections with `Connection: close`, after a warm-up,
+   several repetitions: req/s, p50/p99 latency, and CPU ms per request (the server's process
+   group + every PostgreSQL process, from /proc).
+5. The raw limit, in-process: the SQL our endpoint runs for the scenario (captured), executed
+   through psycopg 3 as prepared statements, rows dumped with orjson — CPU ms per request,
+   client + PostgreSQL backend.
+6. Writes bench/results/api.json and api.md (a Markdown table), and prints the table.
+
+Systems: ours (gunicorn, WORKERS sync workers, persistent connections, DEBUG off, throttles
+off as the peers have none), Datasette (gunicorn with WORKERS uvicorn workers, the SQLite copy
+opened immutable), Platformatic DB (WORKERS Node processes sharing the port through Node's
+cluster module, over the same PostgreSQL database).
+"""
+
+import argparse
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import mixed
+from procs import Server, named_cpu_seconds, proc_cpu_seconds
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results"
+PEERS = ROOT / "bench" / "peers"
+PYTHON = ROOT / ".venv" / "bin" / "python"
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tracker_bench_api")
+SEED = 1
+PAGE = 100
+WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
+PORTS = {"tracker": 8601, "datasette": 8602, "platformatic": 8603}
+
+# Pinned peers.
+DATASETTE = ["datasette==0.65.5", "gunicorn==27.0.1", "uvicorn==0.54.0"]
+PLATFORMATIC = "@platformatic/db@2.61.0"
+
+WINDOW = ("2021-01-01T00:00:00Z", "2022-01-01T00:00:00Z")  # one year of the data's six
+
+
+@dataclass
+class Scenario:
+    name: str
+    tracker: str  # query string of /api/v1/incidents/
+    datasette: str | None = None
+    platformatic: str | None = None
+
+
+def scenarios(ids: dict) -> list[Scenario]:
+    start, end = WINDOW
+    window = f"occurred_after={start}&occurred_before={end}"
+    return [
+        Scenario(
+            "kind + date window",
+            f"kind=airstrike&{window}&ordering=-occurred_at&page_size={PAGE}",
+            datasette=f"kind=airstrike&occurred_at__gte={start}&occurred_at__lt={end}&status__in=verified,disputed"
+            f"&_sort_desc=occurred_at&_size={PAGE}&_nocount=1",
+            platformatic=f"where.kind.eq=airstrike&where.occurredAt.gte={start}&where.occurredAt.lt={end}"
+            f"&where.status.in=verified,disputed&orderby.occurredAt=desc&orderby.id=desc&limit={PAGE}",
+        ),
+        Scenario("kind + date window, with count", f"kind=airstrike&{window}&ordering=-occurred_at&page_size={PAGE}&count=true"),
+        Scenario("bbox + date window", f"bbox={ids['bbox']}&{window}&page_size={PAGE}"),
+        Scenario("ceasefire + verdict", f"ceasefire={ids['ceasefire']}&verdict=violation&page_size={PAGE}"),
+        Scenario("place with hierarchy", f"place={ids['governorate']}&page_size={PAGE}"),
+        Scenario("free text", f"q=market&page_size={PAGE}"),
+    ]
+
+
+# --- data ------------------------------------------------------------------------------------
+
+
+def run(argv: list[str], **kwargs) -> None:
+    subprocess.run(argv, check=True, **kwargs)  # nosec B603 - our own argv
+
+
+def generator_digest() -> str:
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "tracker" / "demo").glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def psql(url: str):
+    import psycopg
+
+    return psycopg.connect(url, autocommit=True)
+
+
+def ensure_data(incidents: int) -> None:
+    """Seed the bench database unless it already holds this size, seed and generator."""
+    wanted = f"{incidents}:{SEED}:{generator_digest()}"
+    parsed = urllib.parse.urlsplit(DATABASE_URL)
+    name = parsed.path.lstrip("/")
+    admin = urllib.parse.urlunsplit(parsed._replace(path="/postgres"))
+    with psql(admin) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+    if exists:
+        with psql(DATABASE_URL) as conn:
+            found = conn.execute("SELECT to_regclass('bench_meta')").fetchone()[0]
+            if found and conn.execute("SELECT data FROM bench_meta").fetchone()[0] == wanted:
+                print(f"data: reusing {name} ({incidents:,} incidents, seed {SEED})", flush=True)
+                return
+    with psql(admin) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    env = {**os.environ, "DATABASE_URL": DATABASE_URL}
+    started = time.perf_counter()
+    run([str(PYTHON), "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env)
+    run([str(PYTHON), "manage.py", "seed_demo", "--incidents", str(incidents), "--seed", str(SEED)], cwd=ROOT, env=env)
+    print(f"data: seeded {incidents:,} incidents in {time.perf_counter() - started:.0f} s", flush=True)
+    with psql(DATABASE_URL) as conn:
+        conn.execute("CREATE TABLE bench_meta (data text)")
+        conn.execute("INSERT INTO bench_meta VALUES (%s)", [wanted])
+    (RESULTS / "api-datasette.sqlite3").unlink(missing_ok=True)
+
+
+def ensure_sqlite_copy() -> Path:
+    """The incidents table, as PostgreSQL holds it, in a SQLite file for Datasette."""
+    path = RESULTS / "api-datasette.sqlite3"
+    if path.exists():
+        return path
+    partial = path.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+    started = time.perf_counter()
+    with psql(DATABASE_URL) as source, sqlite3.connect(partial) as target:
+        columns = [
+            r[0]
+            for r in source.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = 'tracker_incident' ORDER BY ordinal_position"
+            )
+        ]
+        target.execute(
+            f"CREATE TABLE tracker_incident ({', '.join(c + (' INTEGER PRIMARY KEY' if c == 'id' else '') for c in columns)})"
+        )
+        # Times as ISO 8601 UTC text, so that text order is time order (Datasette compares text).
+        select = ", ".join(
+            f"to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')" if c.endswith("_at") else c for c in columns
+        )
+        with source.transaction(), source.cursor(name="copy") as cursor:
+            cursor.execute(f"SELECT {select} FROM tracker_incident ORDER BY id")  # nosec B608 - column names from the catalog
+            marks = ", ".join("?" * len(columns))
+            while rows := cursor.fetchmany(20_000):
+                target.executemany(f"INSERT INTO tracker_incident VALUES ({marks})", rows)  # nosec B608
+        target.execute("CREATE INDEX incident_kind_occurred ON tracker_incident (kind, occurred_at DESC)")
+        target.execute("CREATE INDEX incident_occurred ON tracker_incident (occurred_at DESC)")
+        target.execute("ANALYZE")
+    partial.rename(path)
+    print(f"data: SQLite copy for Datasette in {time.perf_counter() - started:.0f} s", flush=True)
+    return path
+
+
+def scenario_ids() -> dict:
+    """Ids the scenarios filter on: a governorate (the one with most incidents), its bounding
+    box, the ceasefire with most violations."""
+    with psql(DATABASE_URL) as conn:
+        governorate, lon, lat = conn.execute(
+            """SELECT g.id, g.longitude, g.latitude FROM tracker_place g
+               JOIN tracker_place d ON d.parent_id = g.id JOIN tracker_place t ON t.parent_id = d.id
+               JOIN tracker_incident i ON i.place_id = t.id
+               WHERE g.kind = 'governorate' GROUP BY g.id ORDER BY count(*) DESC, g.id LIMIT 1"""
+        ).fetchone()
+        ceasefire = conn.execute(
+            """SELECT ceasefire_id FROM tracker_assessment WHERE verdict = 'violation'
+               GROUP BY ceasefire_id ORDER BY count(*) DESC, ceasefire_id LIMIT 1"""
+        ).fetchone()[0]
+    bbox = f"{lon - 0.3:.2f},{lat - 0.3:.2f},{lon + 0.3:.2f},{lat + 0.3:.2f}"
+    return {"governorate": governorate, "ceasefire": ceasefire, "bbox": bbox}
+
+
+# --- peers -----------------------------------------------------------------------------------
+
+
+def install_peers() -> None:
+    venv = PEERS / "datasette"
+    marker = venv / ".installed"
+    if not marker.exists() or marker.read_text() != " ".join(DATASETTE):
+        shutil.rmtree(venv, ignore_errors=True)
+        run([sys.executable, "-m", "venv", str(venv)])
+        run([str(venv / "bin" / "pip"), "install", "--quiet", *DATASETTE])
+        marker.write_text(" ".join(DATASETTE))
+    node = PEERS / "platformatic"
+    marker = node / ".installed"
+    if not marker.exists() or marker.read_text() != PLATFORMATIC:
+        shutil.rmtree(node, ignore_errors=True)
+        node.mkdir(parents=True)
+        (node / "package.json").write_text('{"name": "bench-platformatic", "private": true, "type": "module"}\n')
+        run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", PLATFORMATIC], cwd=node)
+        marker.write_text(PLATFORMATIC)
+
+
+DATASETTE_APP = """
+import os
+from datasette.app import Datasette
+
+# Facet suggestions run a query per column on every table page: an API server turns them off.
+app = Datasette(
+    immutables=[os.environ["BENCH_SQLITE"]],
+    settings={"default_page_size": 100, "suggest_facets": False, "allow_facet": False},
+).app()
+"""
+
+PLATFORMATIC_CLUSTER = """
+import cluster from 'node:cluster'
+
+const workers = Number(process.env.BENCH_WORKERS || 2)
+if (cluster.isPrimary) {
+  for (let i = 0; i < workers; i++) cluster.fork()
+  cluster.on('exit', (worker, code) => { if (code) process.exit(code) })
+} else {
+  const { buildServer } = await import('@platformatic/db')
+  const app = await buildServer(process.argv[2])
+  await app.start()
+}
+"""
+
+
+def start_systems(sqlite_path: Path, logs: Path) -> dict[str, Server]:
+    (PEERS / "datasette" / "bench_datasette.py").write_text(DATASETTE_APP)
+    node = PEERS / "platformatic"
+    (node / "cluster.mjs").write_text(PLATFORMATIC_CLUSTER)
+    (node / "platformatic.db.json").write_text(
+        json.dumps(
+            {
+                "server": {"hostname": "127.0.0.1", "port": PORTS["platformatic"], "logger": {"level": "warn"}},
+                "db": {"connectionString": DATABASE_URL, "graphql": False, "openapi": True},
+                "watch": False,
+            }
+        )
+    )
+    tracker_env = {
+        "DATABASE_URL": DATABASE_URL,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DJANGO_CONN_MAX_AGE": "600",
+        "TRACKER_THROTTLE_ANON": "off",
+        "TRACKER_THROTTLE_USER": "off",
+    }
+    systems = {}
+    try:
+        systems["tracker"] = Server(
+            "tracker",
+            [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi", "-w", str(WORKERS), "-b", f"127.0.0.1:{PORTS['tracker']}",
+             "--worker-class", "sync", "--log-level", "warning"],
+            url=f"http://127.0.0.1:{PORTS['tracker']}/healthz",
+            env=tracker_env, cwd=ROOT, log=logs / "tracker.log",
+        )  # fmt: skip
+        systems["datasette"] = Server(
+            "datasette",
+            [str(PEERS / "datasette" / "bin" / "gunicorn"), "bench_datasette:app", "-w", str(WORKERS),
+             "-k", "uvicorn.workers.UvicornWorker", "-b", f"127.0.0.1:{PORTS['datasette']}", "--log-level", "warning"],
+            url=f"http://127.0.0.1:{PORTS['datasette']}/-/versions.json",
+            env={"BENCH_SQLITE": str(sqlite_path)}, cwd=PEERS / "datasette", log=logs / "datasette.log",
+        )  # fmt: skip
+        systems["platformatic"] = Server(
+            "platformatic",
+            ["node", "cluster.mjs", "platformatic.db.json"],
+            url=f"http://127.0.0.1:{PORTS['platformatic']}/trackerIncident/?limit=1",
+            env={"BENCH_WORKERS": str(WORKERS)}, cwd=node, log=logs / "platformatic.log",
+        )  # fmt: skip
+        for system in systems.values():
+            system.wait_ready()
+    except BaseException:
+        for system in systems.values():
+            system.stop()
+        raise
+    return systems
+
+
+def url_of(system: str, scenario: Scenario) -> str | None:
+    base = f"http://127.0.0.1:{PORTS[system]}"
+    if system == "tracker":
+        return f"{base}/api/v1/incidents/?{scenario.tracker}"
+    if system == "datasette" and scenario.datasette:
+        return f"{base}/api-datasette/tracker_incident.json?{scenario.datasette}&_shape=objects"
+    if system == "platformatic" and scenario.platformatic:
+        return f"{base}/trackerIncident/?{scenario.platformatic}"
+    return None
+
+
+def ids_from(system: str, body) -> list[int]:
+    rows = {"tracker": lambda b: b["results"], "datasette": lambda b: b["rows"], "platformatic": lambda b: b}[system](body)
+    return [int(row["id"]) for row in rows]
+
+
+def get_json(url: str):
+    with urllib.request.urlopen(url, timeout=60) as response:  # nosec B310 - our own local URL
+        return json.loads(response.read())
+
+
+def check_same_ids(systems: dict[str, Server], all_scenarios: list[Scenario]) -> dict[str, int]:
+    """Every system that can express a scenario returns the same ids (the run stops if not)."""
+    found = {}
+    for scenario in all_scenarios:
+        answers = {name: ids_from(name, get_json(url)) for name in systems if (url := url_of(name, scenario))}
+        reference = answers["tracker"]
+        for name, ids in answers.items():
+            # Equal times may come in another order (Datasette sorts by the time alone).
+            if ids != reference and sorted(ids) != sorted(reference):
+                raise SystemExit(
+                    f"{scenario.name}: {name} returned other ids than the tracker: {ids[:10]}... vs {reference[:10]}..."
+                )
+        found[scenario.name] = len(reference)
+    return found
+
+
+# --- load ------------------------------------------------------------------------------------
+
+WRK_LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
+UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+@dataclass
+class Load:
+    connections: int
+    rps: list[float] = field(default_factory=list)
+    p50_ms: list[float] = field(default_factory=list)
+    p99_ms: list[float] = field(default_factory=list)
+    cpu_ms_per_request: list[float] = field(default_factory=list)
+    errors: int = 0
+
+    def summary(self) -> dict:
+        return {
+            "connections": self.connections,
+            "rps": round(statistics.median(self.rps), 1),
+            "p50_ms": round(statistics.median(self.p50_ms), 2),
+            "p99_ms": round(statistics.median(self.p99_ms), 2),
+            "cpu_ms_per_request": round(statistics.median(self.cpu_ms_per_request), 3),
+            "errors": self.errors,
+            "runs": len(self.rps),
+        }
+
+
+def wrk(url: str, connections: int, seconds: int) -> tuple[float, float, float, int, int]:
+    """(req/s, p50 ms, p99 ms, requests, errors) of one wrk run."""
+    out = subprocess.run(  # nosec B603 B607 - wrk from the Debian package
+        ["wrk", "-t", str(min(connections, 2)), "-c", str(connections), "-d", f"{seconds}s", "--latency",
+         "-H", "Connection: close", url],
+        check=True, capture_output=True, text=True,
+    ).stdout  # fmt: skip
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    latency = {p: float(v) * UNITS[u] for p, v, u in WRK_LATENCY.findall(out)}
+    requests = int(re.search(r"(\d+) requests in", out).group(1))
+    errors = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
+    if m := re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out):
+        errors += sum(int(g) for g in m.groups())
+    return rps, latency["50"], latency["99"], requests, errors
+
+
+def measure(server: Server, url: str, connections: int, seconds: int, repetitions: int) -> Load:
+    load = Load(connections)
+    wrk(url, connections, max(1, seconds // 3))  # warm-up: caches, connections, JIT
+    for _ in range(repetitions):
+        cpu0 = server.cpu_seconds() + named_cpu_seconds("postgres")
+        rps, p50, p99, requests, errors = wrk(url, connections, seconds)
+        cpu = server.cpu_seconds() + named_cpu_seconds("postgres") - cpu0
+        load.rps.append(rps)
+        load.p50_ms.append(p50)
+        load.p99_ms.append(p99)
+        load.cpu_ms_per_request.append(1000 * cpu / max(requests, 1))
+        load.errors += errors
+    return load
+
+
+# --- the raw limit ---------------------------------------------------------------------------
+
+
+def django_setup() -> None:
+    """Django in this process, on the bench database (the raw limit, the writers' token)."""
+    os.environ["DATABASE_URL"] = DATABASE_URL
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def writer_token() -> str:
+    """An API token of a curator, for the mixed load's writes."""
+    from django.contrib.auth.models import Group, User
+    from django.core.management import call_command
+
+    from tracker.models.auth import ApiToken
+
+    call_command("setup_roles", verbosity=0)
+    user, _ = User.objects.get_or_create(username="bench-writer", defaults={"is_staff": True})
+    user.groups.add(Group.objects.get(name="curator"))
+    return ApiToken.issue(user=user, name="bench")[1]
+
+
+def raw_limit(all_scenarios: list[Scenario], repetitions: int) -> dict[str, dict]:
+    """Per scenario: the SQL our endpoint runs, through psycopg prepared statements + orjson,
+    in this process. CPU ms per request = this process + its PostgreSQL backend."""
+    import orjson
+    import psycopg
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    results = {}
+    with psycopg.connect(DATABASE_URL, autocommit=True) as conn:
+        backend = conn.info.backend_pid
+        for scenario in all_scenarios:
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(f"/api/v1/incidents/?{scenario.tracker}")
+            assert response.status_code == 200, response.content[:500]
+            statements = [q["sql"] for q in captured.captured_queries]
+
+            def once(statements=statements):
+                pages = []
+                for sql in statements:
+                    with conn.cursor() as cursor:
+                        cursor.execute(sql, prepare=True)
+                        pages.append(cursor.fetchall())
+                return orjson.dumps(pages, default=str)
+
+            for _ in range(20):
+                once()
+            cpu0, db0, wall0 = time.process_time(), proc_cpu_seconds(backend), time.perf_counter()
+            for _ in range(repetitions):
+                once()
+            cpu, db = time.process_time() - cpu0, proc_cpu_seconds(backend) - db0
+            results[scenario.name] = {
+                "queries": len(statements),
+                "wall_ms": round(1000 * (time.perf_counter() - wall0) / repetitions, 3),
+                "cpu_ms_per_request": round(1000 * (cpu + db) / repetitions, 3),
+            }
+    return results
+
+
+# --- report ----------------------------------------------------------------------------------
+
+
+def table(report: dict) -> str:
+    lines = [
+        f"Incident list, first page of {PAGE}, {report['incidents']:,} incidents on PostgreSQL, {WORKERS} workers each, "
+        f"wrk with Connection: close, median of {report['repetitions']} runs of {report['seconds']} s.",
+        "",
+        "| scenario | system | conns | req/s | p50 ms | p99 ms | CPU ms/req | errors | vs Platformatic | vs Datasette | CPU vs raw |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, by_system in report["scenarios"].items():
+        raw = report["raw"][name]
+        for system, loads in by_system.items():
+            for load in loads:
+                c = load["connections"]
+                peer = {
+                    s: next((x for x in by_system.get(s, []) if x["connections"] == c), None)
+                    for s in ("platformatic", "datasette")
+                }
+                vs = [
+                    f"{load['rps'] / peer[s]['rps']:.2f}×" if system == "tracker" and peer[s] and peer[s]["rps"] else ""
+                    for s in ("platformatic", "datasette")
+                ]
+                cpu_vs_raw = f"{load['cpu_ms_per_request'] / raw['cpu_ms_per_request']:.1f}×" if system == "tracker" else ""
+                lines.append(
+                    f"| {name} | {system} | {c} | {load['rps']:,.0f} | {load['p50_ms']:.1f} | {load['p99_ms']:.1f} | "
+                    f"{load['cpu_ms_per_request']:.2f} | {load['errors']} | {vs[0]} | {vs[1]} | {cpu_vs_raw} |"
+                )
+        lines.append(
+            f"| {name} | raw SQL + orjson (in-process) | 1 | — | {raw['wall_ms']:.2f} | — | {raw['cpu_ms_per_request']:.2f} | 0 | | | 1.0× |"
+        )
+    m = report.get("mixed")
+    if m:
+        lines += [
+            "",
+            f"Mixed load, {m['connections']} connections for {m['seconds']} s (90 % reads across the scenarios, 10 % PATCH "
+            f"with If-Match): {m['rps']:,.0f} req/s, p50 {m['p50_ms']} ms, p99 {m['p99_ms']} ms; "
+            f"{m['accepted_writes']} writes accepted, {m['statuses'].get('write 412', 0)} answered 412; "
+            f"**{m['errors']} errors, {m['lost_writes']} lost writes**.",
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="100,000 incidents, one short run per measure.")
+    parser.add_argument("--incidents", type=int, help="Override the size (default 1,000,000; 100,000 with --quick).")
+    args = parser.parse_args()
+    incidents = args.incidents or (100_000 if args.quick else 1_000_000)
+    seconds, repetitions = (3, 1) if args.quick else (10, 3)
+    mixed_seconds = 10 if args.quick else 60
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    PEERS.mkdir(parents=True, exist_ok=True)
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed: apt-get install wrk")
+
+    ensure_data(incidents)
+    sqlite_path = ensure_sqlite_copy()
+    install_peers()
+    all_scenarios = scenarios(scenario_ids())
+    logs = RESULTS / "api-logs"
+    logs.mkdir(exist_ok=True)
+    django_setup()
+    token = writer_token()
+    systems = start_systems(sqlite_path, logs)
+    print("started: " + ", ".join(f"{name} (PID {s.pid})" for name, s in systems.items()), flush=True)
+    report = {"incidents": incidents, "workers": WORKERS, "seconds": seconds, "repetitions": repetitions, "scenarios": {}}
+    try:
+        report["rows"] = check_same_ids(systems, all_scenarios)
+        print("same ids: " + ", ".join(f"{k} ({v} rows)" for k, v in report["rows"].items()), flush=True)
+        for scenario in all_scenarios:
+            report["scenarios"][scenario.name] = {}
+            for name, server in systems.items():
+                url = url_of(name, scenario)
+                if url is None:
+                    continue
+                loads = [measure(server, url, c, seconds, repetitions).summary() for c in (1, 8)]
+                report["scenarios"][scenario.name][name] = loads
+                print(
+                    f"{scenario.name} / {name}: "
+                    + "; ".join(f"{x['connections']} conns {x['rps']:.0f} req/s p99 {x['p99_ms']:.1f} ms" for x in loads),
+                    flush=True,
+                )
+        from tracker.models import Incident
+
+        writable = list(Incident.objects.order_by("-occurred_at").values_list("pk", flat=True)[:50])
+        read_paths = [f"/api/v1/incidents/?{s.tracker}" for s in all_scenarios]
+        report["mixed"] = mixed.run(PORTS["tracker"], token, read_paths, writable, connections=32, seconds=mixed_seconds)
+        print(f"mixed load: {json.dumps(report['mixed'])}", flush=True)
+    finally:
+        for server in systems.values():
+            server.stop()
+        print(
+            "stopped: " + ", ".join(f"{name} (PID {s.pid}, exit {s.process.returncode})" for name, s in systems.items()),
+            flush=True,
+        )
+    report["raw"] = raw_limit(all_scenarios, 200 if args.quick else 1000)
+    (RESULTS / "api.json").write_text(json.dumps(report, indent=2) + "\n")
+    markdown = table(report)
+    (RESULTS / "api.md").write_text(markdown)
+    print()
+    print(markdown)
+
+
+if __name__ == "__main__":
+    main()
