@@ -126,3 +126,16 @@ def test_incident_detail_with_claims_is_constant(api, citations):
     f.AssessmentFactory(incident=incident)
     provenance.refresh([incident.pk])
     assert count_queries(api, f"/api/v1/incidents/{incident.pk}/") == 3
+
+
+@pytest.mark.parametrize("n", [2, 20])
+def test_ceasefire_violations_query_count_is_constant(api, n):
+    """Ceasefire + the page (the violating ids as a subquery) + citations + verdicts."""
+    ceasefire = f.CeasefireFactory()
+    for _ in range(n):
+        incident = f.IncidentFactory(perpetrator=f.PartyFactory(), attribution="alleged")
+        f.CitationFactory(incident=incident)
+        f.AssessmentFactory(incident=incident, ceasefire=ceasefire, verdict="violation")
+    response = api.get(f"/api/v1/ceasefires/{ceasefire.pk}/violations/?page_size=100")
+    assert len(response.json()["results"]) == n
+    assert count_queries(api, f"/api/v1/ceasefires/{ceasefire.pk}/violations/?page_size=100") == 4

@@ -217,8 +217,18 @@ class ReportViewSet(TrashMixin, ServiceModelViewSet):
     instance_kwarg = "report"
 
 
+class IncidentRowsListMixin:
+    """Incident lists as value rows, not instances through the serializer: the same body for a
+    fraction of the CPU (tracker.api.incident_rows)."""
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.filter_queryset(self.get_queryset())
+        rows = self.paginator.paginate_queryset(queryset, request, view=self, rows=incident_rows.rows_queryset)
+        return self.get_paginated_response(incident_rows.build(rows))
+
+
 @extend_schema_view(list=extend_schema(summary="List incidents"), retrieve=extend_schema(summary="Get an incident"))
-class IncidentViewSet(TrashMixin, ServiceModelViewSet):
+class IncidentViewSet(IncidentRowsListMixin, TrashMixin, ServiceModelViewSet):
     """Alleged hostile acts: when, where, by whom, with what casualties, and who says so."""
 
     queryset = Incident.objects.select_related("place", "perpetrator", "provenance").prefetch_related(
@@ -286,13 +296,6 @@ class IncidentViewSet(TrashMixin, ServiceModelViewSet):
             "incidents",
             build=incident_rows.build,
         )
-
-    def list(self, request, *args, **kwargs):
-        # Value rows, not instances through the serializer: the same body for a fraction of the
-        # CPU (tracker.api.incident_rows).
-        queryset = self.filter_queryset(self.get_queryset())
-        rows = self.paginator.paginate_queryset(queryset, request, view=self, rows=incident_rows.rows_queryset)
-        return self.get_paginated_response(incident_rows.build(rows))
 
     @extend_schema(
         summary="Create or update many incidents at once, by external id",
@@ -484,7 +487,7 @@ class AssessmentViewSet(
     summary="Violations of a ceasefire",
     description="Incidents whose effective verdict against this ceasefire is `violation` or `possible`; the same filters, ordering and pagination as `/api/v1/incidents/`.",
 )
-class CeasefireViolationsView(generics.ListAPIView):
+class CeasefireViolationsView(IncidentRowsListMixin, generics.ListAPIView):
     """Incidents that violate, or possibly violate, one ceasefire."""
 
     action = "list"  # the strict filter backend checks list parameters
