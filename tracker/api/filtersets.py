@@ -5,10 +5,13 @@ Conventions: an id filter must name an existing row; hierarchical filters (`plac
 (midnight UTC) or datetimes with an offset; `q` is case-insensitive free text.
 """
 
+import copy
+
 import django_filters
 from django import forms
 from django.db.models import Q
 from django.db.models.functions import Coalesce
+from django.http import QueryDict
 
 from tracker.api.filter_fields import (
     BBoxFilter,
@@ -88,9 +91,37 @@ class IncidentFilterForm(forms.Form):
 
 
 class TrackerFilterSet(django_filters.FilterSet):
-    """Filters every list has: what changed since an instant (for clients keeping a copy)."""
+    """Filters every list has: what changed since an instant (for clients keeping a copy).
+
+    Built per request more cheaply than django-filter's default, which deep-copies every filter
+    (its form field, widget, choices and queryset) and then creates a new form class: ~1,300
+    deepcopy calls, a fifth of the incident list's CPU. A filter's only per-request state is the
+    `model` and `parent` set below, so a shallow copy of each does; the form class is made once
+    per FilterSet class (its form instances still deep-copy their fields, as every Django form)."""
 
     updated_since = InstantFilter(field_name="updated_at", lookup_expr="gte", help_text="Changed at or after this instant.")
+
+    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
+        if queryset is None:
+            queryset = self._meta.model._default_manager.all()
+        self.is_bound = data is not None
+        self.data = data or QueryDict()
+        self.queryset = queryset
+        self.request = request
+        self.form_prefix = prefix
+        self.filters = {name: copy.copy(filter_) for name, filter_ in self.base_filters.items()}
+        for filter_ in self.filters.values():
+            filter_.model = queryset.model
+            filter_.parent = self
+            if filter_.method:
+                filter_.method = filter_.method  # rebinds its FilterMethod to this copy
+
+    def get_form_class(self):
+        form_class = type(self).__dict__.get("_form_class")
+        if form_class is None:
+            form_class = super().get_form_class()
+            type(self)._form_class = form_class
+        return form_class
 
 
 class IncidentFilterSet(TrackerFilterSet):
