@@ -18,10 +18,16 @@ What it does, in order:
 4. wrk (Debian package) at 1 and 8 connections with `Connection: close`, after a warm-up,
    several repetitions: req/s, p50/p99 latency, and CPU ms per request (the server's process
    group + every PostgreSQL process, from /proc).
+   The tracker's other read endpoints (an incident's detail, a ceasefire's violations and its
+   compliance) are measured the same way, without peers.
 5. The raw limit, in-process: the SQL our endpoint runs for the scenario (captured), executed
    through psycopg 3 as prepared statements, rows dumped with orjson — CPU ms per request,
    client + PostgreSQL backend.
-6. Writes bench/results/api.json and api.md (a Markdown table), and prints the table.
+6. Bulk work, each in a child process (wall, CPU, PostgreSQL CPU, peak RSS): recomputing every
+   verdict (`manage.py recompute_assessments`), and the streaming export of every incident as
+   CSV and NDJSON against PostgreSQL's COPY of the same rows (bench/export.py's measurement).
+   `--no-bulk` skips them.
+7. Writes bench/results/api.json and api.md (a Markdown table), and prints the table.
 
 Systems: ours (gunicorn, WORKERS sync workers, persistent connections, DEBUG off, throttles
 off as the peers have none), Datasette (gunicorn with WORKERS uvicorn workers, the SQLite copy
@@ -94,6 +100,15 @@ def scenarios(ids: dict) -> list[Scenario]:
     ]
 
 
+def endpoints(ids: dict) -> dict[str, str]:
+    """The tracker's other read endpoints (no peer has them): path per name."""
+    return {
+        "incident detail": f"/api/v1/incidents/{ids['incident']}/",
+        "ceasefire violations": f"/api/v1/ceasefires/{ids['ceasefire']}/violations/?page_size={PAGE}",
+        "ceasefire compliance (14 days)": f"/api/v1/ceasefires/{ids['ceasefire']}/compliance/",
+    }
+
+
 # --- data ------------------------------------------------------------------------------------
 
 
@@ -139,12 +154,20 @@ def ensure_data(incidents: int) -> None:
     with psql(DATABASE_URL) as conn:
         conn.execute("CREATE TABLE bench_meta (data text)")
         conn.execute("INSERT INTO bench_meta VALUES (%s)", [wanted])
-    (RESULTS / "api-datasette.sqlite3").unlink(missing_ok=True)
+    sqlite_copy_path().unlink(missing_ok=True)
+
+
+def sqlite_copy_path() -> Path:
+    """Datasette's copy of the bench database (one folder per database: the file's name is
+    Datasette's name for it, in the URLs)."""
+    folder = RESULTS / "datasette" / urllib.parse.urlsplit(DATABASE_URL).path.lstrip("/")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / "api-datasette.sqlite3"
 
 
 def ensure_sqlite_copy() -> Path:
     """The incidents table, as PostgreSQL holds it, in a SQLite file for Datasette."""
-    path = RESULTS / "api-datasette.sqlite3"
+    path = sqlite_copy_path()
     if path.exists():
         return path
     partial = path.with_suffix(".partial")
@@ -179,7 +202,7 @@ def ensure_sqlite_copy() -> Path:
 
 def scenario_ids() -> dict:
     """Ids the scenarios filter on: a governorate (the one with most incidents), its bounding
-    box, the ceasefire with most violations."""
+    box, the ceasefire with most violations, and a verified incident with several citations."""
     with psql(DATABASE_URL) as conn:
         governorate, lon, lat = conn.execute(
             """SELECT g.id, g.longitude, g.latitude FROM tracker_place g
@@ -191,8 +214,12 @@ def scenario_ids() -> dict:
             """SELECT ceasefire_id FROM tracker_assessment WHERE verdict = 'violation'
                GROUP BY ceasefire_id ORDER BY count(*) DESC, ceasefire_id LIMIT 1"""
         ).fetchone()[0]
+        incident = conn.execute(
+            """SELECT c.incident_id FROM tracker_citation c JOIN tracker_incident i ON i.id = c.incident_id
+               WHERE i.status = 'verified' GROUP BY c.incident_id HAVING count(*) >= 3 ORDER BY c.incident_id LIMIT 1"""
+        ).fetchone()[0]
     bbox = f"{lon - 0.3:.2f},{lat - 0.3:.2f},{lon + 0.3:.2f},{lat + 0.3:.2f}"
-    return {"governorate": governorate, "ceasefire": ceasefire, "bbox": bbox}
+    return {"governorate": governorate, "ceasefire": ceasefire, "bbox": bbox, "incident": incident}
 
 
 # --- peers -----------------------------------------------------------------------------------
@@ -457,6 +484,66 @@ def raw_limit(all_scenarios: list[Scenario], repetitions: int) -> dict[str, dict
     return results
 
 
+# --- bulk work: recomputing every verdict, exporting every incident ---------------------------
+
+
+def child_env() -> dict:
+    return {
+        **os.environ,
+        "DATABASE_URL": DATABASE_URL,
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
+        "DJANGO_ALLOWED_HOSTS": "testserver",
+    }
+
+
+def timed_child(argv: list[str]) -> tuple[dict, str]:
+    """Run a child to its end: wall seconds, its CPU seconds and peak RSS (from wait4), the
+    PostgreSQL processes' CPU seconds, and its stdout."""
+    db0, started = named_cpu_seconds("postgres"), time.perf_counter()
+    process = subprocess.Popen(argv, cwd=ROOT, env=child_env(), stdout=subprocess.PIPE, text=True)  # nosec B603
+    out = process.stdout.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise SystemExit(f"{' '.join(argv)} exited with {process.returncode}")
+    return {
+        "seconds": round(time.perf_counter() - started, 1),
+        "cpu_seconds": round(usage.ru_utime + usage.ru_stime, 1),
+        "db_cpu_seconds": round(named_cpu_seconds("postgres") - db0, 1),
+        "peak_rss_mib": round(usage.ru_maxrss / 1024),
+    }, out
+
+
+def bulk_recompute() -> dict:
+    """`manage.py recompute_assessments` over every incident and ceasefire."""
+    figures, out = timed_child([str(PYTHON), "manage.py", "recompute_assessments"])
+    figures["outcome"] = out.strip().splitlines()[-1]
+    print(f"recompute: {figures}", flush=True)
+    return figures
+
+
+def export_against_copy(formats: list[str]) -> dict:
+    """The streaming export of every incident (bench/export.py's measurement, in a child of its
+    own) against PostgreSQL's COPY of the same rows with the same information."""
+    results = {}
+    for what in ["copy", *formats]:
+        figures, out = timed_child([str(PYTHON), str(ROOT / "bench" / "export.py"), "--child", what])
+        inner = json.loads(out.strip().splitlines()[-1])
+        results[what] = {
+            "rows": inner["lines"],
+            "mib": round(inner["mib"]),
+            "seconds": round(inner["seconds"], 3),
+            "first_byte_seconds": round(inner["first_byte_seconds"], 2),
+            "cpu_seconds": round(inner["cpu_seconds"], 1),
+            "db_cpu_seconds": round(inner["db_cpu_seconds"], 1),
+            "rss_before_mib": round(inner["rss_before_mib"]),
+            "peak_rss_mib": figures["peak_rss_mib"],
+        }
+        print(f"export {what}: {results[what]}", flush=True)
+    return results
+
+
 # --- report ----------------------------------------------------------------------------------
 
 
@@ -489,6 +576,43 @@ def table(report: dict) -> str:
         lines.append(
             f"| {name} | raw SQL + orjson (in-process) | 1 | — | {raw['wall_ms']:.2f} | — | {raw['cpu_ms_per_request']:.2f} | 0 | | | 1.0× |"
         )
+    if report.get("endpoints"):
+        lines += [
+            "",
+            "Other endpoints (the tracker only; no peer has them):",
+            "",
+            "| endpoint | conns | req/s | p50 ms | p99 ms | CPU ms/req | errors |",
+            "| --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for name, loads in report["endpoints"].items():
+            for x in loads:
+                lines.append(
+                    f"| {name} | {x['connections']} | {x['rps']:,.0f} | {x['p50_ms']:.1f} | {x['p99_ms']:.1f} | "
+                    f"{x['cpu_ms_per_request']:.2f} | {x['errors']} |"
+                )
+    if r := report.get("recompute"):
+        lines += [
+            "",
+            f"Bulk recompute of every verdict (`manage.py recompute_assessments`, {report['incidents']:,} incidents × "
+            f"every ceasefire): {r['seconds']:,.1f} s, CPU {r['cpu_seconds']:,.1f} s + PostgreSQL {r['db_cpu_seconds']:,.1f} s, "
+            f"peak RSS {r['peak_rss_mib']} MiB ({r['outcome']}).",
+        ]
+    if e := report.get("export"):
+        copy = e["copy"]
+        lines += [
+            "",
+            f"Streaming export of every incident against COPY of the same rows ({report['incidents']:,} incidents):",
+            "",
+            "| run | rows | MiB | wall s | first byte s | CPU s | PostgreSQL CPU s | RSS before → peak MiB | wall vs COPY |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+        ]
+        for what, x in e.items():
+            name = "COPY ... TO STDOUT (psycopg)" if what == "copy" else f"/api/v1/incidents/export/?format={what}"
+            lines.append(
+                f"| {name} | {x['rows']:,} | {x['mib']:,} | {x['seconds']:,.1f} | {x['first_byte_seconds']:.2f} | "
+                f"{x['cpu_seconds']:,.1f} | {x['db_cpu_seconds']:,.1f} | {x['rss_before_mib']} → {x['peak_rss_mib']} | "
+                f"{x['seconds'] / max(copy['seconds'], 0.001):.1f}× |"
+            )
     m = report.get("mixed")
     if m:
         lines += [
@@ -505,6 +629,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100,000 incidents, one short run per measure.")
     parser.add_argument("--incidents", type=int, help="Override the size (default 1,000,000; 100,000 with --quick).")
+    parser.add_argument("--no-bulk", action="store_true", help="Skip the bulk recompute and the export against COPY.")
     args = parser.parse_args()
     incidents = args.incidents or (100_000 if args.quick else 1_000_000)
     seconds, repetitions = (3, 1) if args.quick else (10, 3)
@@ -517,7 +642,8 @@ def main() -> None:
     ensure_data(incidents)
     sqlite_path = ensure_sqlite_copy()
     install_peers()
-    all_scenarios = scenarios(scenario_ids())
+    ids = scenario_ids()
+    all_scenarios = scenarios(ids)
     logs = RESULTS / "api-logs"
     logs.mkdir(exist_ok=True)
     django_setup()
@@ -541,6 +667,13 @@ def main() -> None:
                     + "; ".join(f"{x['connections']} conns {x['rps']:.0f} req/s p99 {x['p99_ms']:.1f} ms" for x in loads),
                     flush=True,
                 )
+        report["endpoints"] = {}
+        for name, path in endpoints(ids).items():
+            url = f"http://127.0.0.1:{PORTS['tracker']}{path}"
+            get_json(url)  # a 4xx/5xx stops the run here, not as wrk's error count
+            loads = [measure(systems["tracker"], url, c, seconds, repetitions).summary() for c in (1, 8)]
+            report["endpoints"][name] = loads
+            print(f"{name}: " + "; ".join(f"{x['connections']} conns {x['rps']:.0f} req/s" for x in loads), flush=True)
         from tracker.models import Incident
 
         writable = list(Incident.objects.order_by("-occurred_at").values_list("pk", flat=True)[:50])
@@ -555,6 +688,9 @@ def main() -> None:
             flush=True,
         )
     report["raw"] = raw_limit(all_scenarios, 200 if args.quick else 1000)
+    if not args.no_bulk:
+        report["recompute"] = bulk_recompute()
+        report["export"] = export_against_copy(["csv", "ndjson"])
     (RESULTS / "api.json").write_text(json.dumps(report, indent=2) + "\n")
     markdown = table(report)
     (RESULTS / "api.md").write_text(markdown)
