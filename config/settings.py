@@ -104,6 +104,9 @@ TEMPLATES = [
 
 WSGI_APPLICATION = "config.wsgi.application"
 
+# dumpdata/loaddata (backup, restore) keep times to the microsecond (tracker.precise_json).
+SERIALIZATION_MODULES = {"json": "tracker.precise_json"}
+
 # SQLite is the embedded default; PostgreSQL via DATABASE_URL=postgres://user@host:5432/name.
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),

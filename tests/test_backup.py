@@ -3,12 +3,13 @@ the whole history included, identical."""
 
 import io
 import json
+from datetime import UTC, datetime
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from tests.factories import UserFactory
+from tests.factories import IncidentFactory, UserFactory
 from tracker.models import ApiToken, Assessment, Incident
 from tracker.services import assessments, common, incidents
 
@@ -47,3 +48,16 @@ def test_round_trip_is_identical(roles, assessed, tmp_path):
     again = Incident.objects.get(pk=artillery.pk)
     incidents.incident_update(incident=again, data={"killed_high": 15}, user=reviewer)
     assert Incident.history.filter(id=artillery.pk).count() == 3
+
+
+def test_times_come_back_to_the_microsecond(tmp_path):
+    """Django's JSON cuts times to milliseconds; 400 µs past a second came back as the second."""
+    incident = IncidentFactory()
+    updated, occurred = datetime(2020, 1, 11, 21, 1, 0, 400, tzinfo=UTC), datetime(2020, 1, 11, 21, 1, 0, 123456, tzinfo=UTC)
+    Incident.objects.filter(pk=incident.pk).update(updated_at=updated, occurred_at=occurred)
+    path = tmp_path / "backup.json"
+    call_command("backup", str(path), stdout=io.StringIO())
+    assert '"2020-01-11T21:01:00.000400Z"' in path.read_text()
+    call_command("restore", str(path), "--replace", stdout=io.StringIO())
+    restored = Incident.objects.get(pk=incident.pk)
+    assert (restored.updated_at, restored.occurred_at) == (updated, occurred)
