@@ -124,15 +124,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20, "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"}
     )
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Server-side parameter binding: psycopg prepares a statement it has run five times on a
-    # connection, and PostgreSQL then plans it once, not on every request (planning the
-    # incident list's page costs more than running it: 2.4 ms against 1.6 ms at 1,000,000 rows).
-    # (Behind PgBouncer in transaction mode, set DJANGO_DB_PREPARE_THRESHOLD=0: no statement
-    # outlives its transaction there.)
-    _options = DATABASES["default"].setdefault("OPTIONS", {})
-    _options.setdefault("server_side_binding", True)
-    _options.setdefault("prepare_threshold", env.int("DJANGO_DB_PREPARE_THRESHOLD", default=5) or None)
 # Read replicas (tracker.replicas): reads spread over them, writes and the writer's next reads
 # on the primary. Tests mirror them onto the primary.
 for _n, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1):
