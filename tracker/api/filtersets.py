@@ -26,7 +26,7 @@ from tracker.api.filter_fields import (
 from tracker.choices import Confidence, IncidentKind, IncidentStatus, PartyKind, PlaceKind, SourceKind, Verdict
 from tracker.geo import bbox_around, haversine_expression
 from tracker.models import Assessment, Ceasefire, Citation, Incident, Party, Place, PlaceName, Report, Source
-from tracker.models.hierarchy import subtree_ids, subtree_of
+from tracker.models.hierarchy import subtree_id_list, subtree_ids, subtree_of
 from tracker.names import normalize_name
 from tracker.selectors.places import MIN_SKELETON
 from tracker.selectors.places import keys as place_keys
@@ -219,7 +219,7 @@ class IncidentFilterSet(TrackerFilterSet):
         form = IncidentFilterForm
 
     def filter_place(self, qs, name, value):
-        return qs.filter(place_id__in=subtree_of(Place, value.pk))
+        return qs.filter(place_id__in=subtree_id_list(Place, value.pk))
 
     def filter_suggested_confidence(self, qs, name, value):
         if not value:

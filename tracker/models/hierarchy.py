@@ -71,3 +71,16 @@ def chain_rows(model: type[models.Model], pk: int, *columns: str) -> list[tuple]
 def subtree_of(model: type[models.Model], pk: int) -> RawSQL:
     """Ids of the row `pk` and everything below it."""
     return subtree_ids(model, f"SELECT id FROM {model._meta.db_table} WHERE id = %s", [pk])  # nosec B608
+
+
+def subtree_id_list(model: type[models.Model], pk: int) -> list[int]:
+    """Ids of the row `pk` and everything below it, read now (one query).
+
+    For filtering a large table by a subtree: given the ids as a list, PostgreSQL knows how many
+    there are and walks the date index checking each row's id against a hash of them; given the
+    recursive subquery, it guessed a handful and joined every incident to every place of the
+    subtree (65 ms against 8.5 ms for a governorate's 549 places at 1,000,000 incidents)."""
+    subquery = subtree_of(model, pk)
+    with connections[router.db_for_read(model)].cursor() as cursor:
+        cursor.execute(subquery.sql, subquery.params)
+        return [row[0] for row in cursor.fetchall()]
