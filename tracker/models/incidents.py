@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 
 from tracker.choices import Attribution, Confidence, GeoPrecision, IncidentKind, IncidentStatus, Stance, TimePrecision
 from tracker.history import TrackerHistory
@@ -83,7 +84,15 @@ class Incident(CasualtyFigures, SoftDeletable, TrackedModel):
         ]
         indexes = [
             models.Index(fields=["-occurred_at", "-id"], name="incident_occurred_idx"),
-            models.Index(fields=["kind", "-occurred_at"], name="incident_kind_occurred_idx"),
+            # The lists' commonest filter (a kind in a date window, newest first): in page order,
+            # so a page reads its rows and stops, and covering the public status filter, so a
+            # count reads the index alone (133 ms → 15 ms over 1,000,000 incidents; bench/README).
+            models.Index(
+                fields=["kind", "-occurred_at", "-id"],
+                include=["status"],
+                condition=Q(deleted_at__isnull=True),
+                name="incident_kind_occurred_idx",
+            ),
             models.Index(fields=["place", "-occurred_at"], name="incident_place_occurred_idx"),
             models.Index(fields=["perpetrator", "-occurred_at"], name="incident_perp_occurred_idx"),
         ]
