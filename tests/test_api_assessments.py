@@ -144,6 +144,9 @@ def test_ceasefire_violations(assessed, reader):
     assert {r["title"][:28] for r in response.json()["results"]} == {
         "Artillery shelling of at lea", "Russian airstrike on a shelt", "Airstrikes and shelling on c",
     }  # fmt: skip
+    # Each row is the incident as the incident list shows it (the schema's Incident, not IncidentDetail).
+    listed = {r["id"]: r for r in reader.get("/api/v1/incidents/?page_size=100").json()["results"]}
+    assert all(row == listed[row["id"]] for row in response.json()["results"])
     narrowed = reader.get(f"/api/v1/ceasefires/{jan()}/violations/?kind=artillery_shelling").json()
     assert [r["title"][:28] for r in narrowed["results"]] == ["Artillery shelling of at lea"]
     assert reader.get(f"/api/v1/ceasefires/{jan()}/violations/?kind=foo").json() == {

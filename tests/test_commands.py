@@ -81,6 +81,17 @@ def test_openapi_schema_is_valid_without_warnings():
     assert '"IncidentKindEnum"' in schema and '"401"' in schema and '"409"' in schema
 
 
+def test_list_endpoints_document_the_rows_they_serve():
+    """Incident lists serve the list rows (tracker.api.incident_rows): the violations of a
+    ceasefire too, not the detail representation with claims."""
+    import json
+
+    paths = json.loads(run("spectacular", "--format", "openapi-json"))["paths"]
+    for path in ("/api/v1/incidents/", "/api/v1/ceasefires/{id}/violations/"):
+        body = paths[path]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+        assert body == {"$ref": "#/components/schemas/PaginatedIncidentList"}, path
+
+
 def test_swagger_ui_is_served_offline(client):
     page = client.get("/api/docs/").content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in page

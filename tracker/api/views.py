@@ -493,7 +493,7 @@ class CeasefireViolationsView(IncidentRowsListMixin, generics.ListAPIView):
     action = "list"  # the strict filter backend checks list parameters
     renderer_classes = WITH_GEOJSON
     queryset = Incident.objects.none()  # the model, for permissions and the schema
-    serializer_class = IncidentViewSet.serializer_class
+    serializer_class = serializers.IncidentSerializer  # the incident list's rows (incident_rows), as documented
     filterset_class = IncidentViewSet.filterset_class
 
     def get_queryset(self):
