@@ -30,7 +30,8 @@ What it does, in order:
 7. Writes bench/results/api.json and api.md (a Markdown table), and prints the table.
 
 Systems: ours (gunicorn, WORKERS sync workers, persistent connections, DEBUG off, throttles
-off as the peers have none), Datasette (gunicorn with WORKERS uvicorn workers, the SQLite copy
+off as the peers have none, a 180 s worker timeout so that a slow endpoint is measured, not
+killed at gunicorn's default 30 s), Datasette (gunicorn with WORKERS uvicorn workers, the SQLite copy
 opened immutable), Platformatic DB (WORKERS Node processes sharing the port through Node's
 cluster module, over the same PostgreSQL database).
 """
@@ -296,7 +297,7 @@ def start_systems(sqlite_path: Path, logs: Path) -> dict[str, Server]:
         systems["tracker"] = Server(
             "tracker",
             [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi", "-w", str(WORKERS), "-b", f"127.0.0.1:{PORTS['tracker']}",
-             "--worker-class", "sync", "--log-level", "warning"],
+             "--worker-class", "sync", "--timeout", "180", "--log-level", "warning"],
             url=f"http://127.0.0.1:{PORTS['tracker']}/healthz",
             env=tracker_env, cwd=ROOT, log=logs / "tracker.log",
         )  # fmt: skip
