@@ -64,7 +64,11 @@ DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0
 SEED = 1
 PAGE = 100
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
-PORTS = {"tracker": 8601, "datasette": 8602, "platformatic": 8603}
+PORTS = {"tracker": 8601, "datasette": 8602, "platformatic": 8603, "tracker-cached": 8604}
+# The tracker runs twice: without its response cache (every request does the work) and with it
+# (anonymous reads answered from the cache between writes, as a polling client sees them).
+TRACKERS = ("tracker", "tracker-cached")
+SHOWN = {"tracker": "tracker", "tracker-cached": "tracker (cached)"}
 
 # Pinned peers.
 DATASETTE = ["datasette==0.65.5", "gunicorn==27.0.1", "uvicorn==0.54.0"]
@@ -143,6 +147,9 @@ def ensure_data(incidents: int) -> None:
             found = conn.execute("SELECT to_regclass('bench_meta')").fetchone()[0]
             if found and conn.execute("SELECT data FROM bench_meta").fetchone()[0] == wanted:
                 print(f"data: reusing {name} ({incidents:,} incidents, seed {SEED})", flush=True)
+                # Migrations newer than the data (indexes, tables) apply to it as to any database.
+                env = {**os.environ, "DATABASE_URL": DATABASE_URL}
+                run([str(PYTHON), "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env)
                 return
     with psql(admin) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -294,13 +301,15 @@ def start_systems(sqlite_path: Path, logs: Path) -> dict[str, Server]:
     }
     systems = {}
     try:
-        systems["tracker"] = Server(
-            "tracker",
-            [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi", "-w", str(WORKERS), "-b", f"127.0.0.1:{PORTS['tracker']}",
-             "--worker-class", "sync", "--timeout", "180", "--log-level", "warning"],
-            url=f"http://127.0.0.1:{PORTS['tracker']}/healthz",
-            env=tracker_env, cwd=ROOT, log=logs / "tracker.log",
-        )  # fmt: skip
+        for name in TRACKERS:
+            systems[name] = Server(
+                name,
+                [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi", "-w", str(WORKERS), "-b", f"127.0.0.1:{PORTS[name]}",
+                 "--worker-class", "sync", "--timeout", "180", "--log-level", "warning"],
+                url=f"http://127.0.0.1:{PORTS[name]}/healthz",
+                env={**tracker_env, "TRACKER_RESPONSE_CACHE_SECONDS": "300" if name == "tracker-cached" else "0"},
+                cwd=ROOT, log=logs / f"{name}.log",
+            )  # fmt: skip
         systems["datasette"] = Server(
             "datasette",
             [str(PEERS / "datasette" / "bin" / "gunicorn"), "bench_datasette:app", "-w", str(WORKERS),
@@ -325,7 +334,7 @@ def start_systems(sqlite_path: Path, logs: Path) -> dict[str, Server]:
 
 def url_of(system: str, scenario: Scenario) -> str | None:
     base = f"http://127.0.0.1:{PORTS[system]}"
-    if system == "tracker":
+    if system in TRACKERS:
         return f"{base}/api/v1/incidents/?{scenario.tracker}"
     if system == "datasette" and scenario.datasette:
         return f"{base}/api-datasette/tracker_incident.json?{scenario.datasette}&_shape=objects"
@@ -335,7 +344,12 @@ def url_of(system: str, scenario: Scenario) -> str | None:
 
 
 def ids_from(system: str, body) -> list[int]:
-    rows = {"tracker": lambda b: b["results"], "datasette": lambda b: b["rows"], "platformatic": lambda b: b}[system](body)
+    rows = {
+        "tracker": lambda b: b["results"],
+        "tracker-cached": lambda b: b["results"],
+        "datasette": lambda b: b["rows"],
+        "platformatic": lambda b: b,
+    }[system](body)
     return [int(row["id"]) for row in rows]
 
 
@@ -566,12 +580,12 @@ def table(report: dict) -> str:
                     for s in ("platformatic", "datasette")
                 }
                 vs = [
-                    f"{load['rps'] / peer[s]['rps']:.2f}×" if system == "tracker" and peer[s] and peer[s]["rps"] else ""
+                    f"{load['rps'] / peer[s]['rps']:.2f}×" if system in TRACKERS and peer[s] and peer[s]["rps"] else ""
                     for s in ("platformatic", "datasette")
                 ]
-                cpu_vs_raw = f"{load['cpu_ms_per_request'] / raw['cpu_ms_per_request']:.1f}×" if system == "tracker" else ""
+                cpu_vs_raw = f"{load['cpu_ms_per_request'] / raw['cpu_ms_per_request']:.1f}×" if system in TRACKERS else ""
                 lines.append(
-                    f"| {name} | {system} | {c} | {load['rps']:,.0f} | {load['p50_ms']:.1f} | {load['p99_ms']:.1f} | "
+                    f"| {name} | {SHOWN.get(system, system)} | {c} | {load['rps']:,.0f} | {load['p50_ms']:.1f} | {load['p99_ms']:.1f} | "
                     f"{load['cpu_ms_per_request']:.2f} | {load['errors']} | {vs[0]} | {vs[1]} | {cpu_vs_raw} |"
                 )
         lines.append(
@@ -582,13 +596,13 @@ def table(report: dict) -> str:
             "",
             "Other endpoints (the tracker only; no peer has them):",
             "",
-            "| endpoint | conns | req/s | p50 ms | p99 ms | CPU ms/req | errors |",
-            "| --- | --- | --- | --- | --- | --- | --- |",
+            "| endpoint | system | conns | req/s | p50 ms | p99 ms | CPU ms/req | errors |",
+            "| --- | --- | --- | --- | --- | --- | --- | --- |",
         ]
-        for name, loads in report["endpoints"].items():
-            for x in loads:
+        for name, by_system in report["endpoints"].items():
+            for system, x in ((system, x) for system, loads in by_system.items() for x in loads):
                 lines.append(
-                    f"| {name} | {x['connections']} | {x['rps']:,.0f} | {x['p50_ms']:.1f} | {x['p99_ms']:.1f} | "
+                    f"| {name} | {SHOWN[system]} | {x['connections']} | {x['rps']:,.0f} | {x['p50_ms']:.1f} | {x['p99_ms']:.1f} | "
                     f"{x['cpu_ms_per_request']:.2f} | {x['errors']} |"
                 )
     if r := report.get("recompute"):
@@ -670,16 +684,22 @@ def main() -> None:
                 )
         report["endpoints"] = {}
         for name, path in endpoints(ids).items():
-            url = f"http://127.0.0.1:{PORTS['tracker']}{path}"
-            get_json(url)  # a 4xx/5xx stops the run here, not as wrk's error count
-            loads = [measure(systems["tracker"], url, c, seconds, repetitions).summary() for c in (1, 8)]
-            report["endpoints"][name] = loads
-            print(f"{name}: " + "; ".join(f"{x['connections']} conns {x['rps']:.0f} req/s" for x in loads), flush=True)
+            report["endpoints"][name] = {}
+            for system in TRACKERS:
+                url = f"http://127.0.0.1:{PORTS[system]}{path}"
+                get_json(url)  # a 4xx/5xx stops the run here, not as wrk's error count
+                loads = [measure(systems[system], url, c, seconds, repetitions).summary() for c in (1, 8)]
+                report["endpoints"][name][system] = loads
+                print(
+                    f"{name} / {system}: " + "; ".join(f"{x['connections']} conns {x['rps']:.0f} req/s" for x in loads),
+                    flush=True,
+                )
         from tracker.models import Incident
 
         writable = list(Incident.objects.order_by("-occurred_at").values_list("pk", flat=True)[:50])
         read_paths = [f"/api/v1/incidents/?{s.tracker}" for s in all_scenarios]
-        report["mixed"] = mixed.run(PORTS["tracker"], token, read_paths, writable, connections=32, seconds=mixed_seconds)
+        # With the cache on: every write must still be seen (and none lost) by the next read.
+        report["mixed"] = mixed.run(PORTS["tracker-cached"], token, read_paths, writable, connections=32, seconds=mixed_seconds)
         print(f"mixed load: {json.dumps(report['mixed'])}", flush=True)
     finally:
         for server in systems.values():

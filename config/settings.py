@@ -144,7 +144,19 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The shared cache holds API throttle counters: use Redis (CACHE_URL=redis://host:6379/1) in
 # production so limits hold across worker processes; the default is per process.
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+CACHES = {
+    "default": env.cache_url("CACHE_URL", default="locmemcache://"),
+    # Anonymous API answers (tracker.api.caching), keyed by the data generation: per process by
+    # default (fastest; correct across processes, as the generation lives in the database), or
+    # shared (RESPONSE_CACHE_URL=redis://...) so that app servers fill it for one another.
+    "responses": env.cache_url("RESPONSE_CACHE_URL", default="locmemcache://responses"),
+}
+if CACHES["responses"]["BACKEND"].endswith("LocMemCache"):
+    CACHES["responses"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 500)  # pages of ≤ ~100 KB
+# How long a cached answer lives at most (writes outside Django do not move the generation);
+# 0 turns the response cache off.
+TRACKER_RESPONSE_CACHE_SECONDS = env.int("TRACKER_RESPONSE_CACHE_SECONDS", default=60)
+TRACKER_RESPONSE_CACHE_MAX_BYTES = env.int("TRACKER_RESPONSE_CACHE_MAX_BYTES", default=2 * 1_048_576)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -25,6 +25,14 @@ def _fresh_cache():
 
 
 @pytest.fixture(autouse=True)
+def _no_response_cache(settings):
+    """The response cache is keyed by a generation that moves after a commit, and most tests
+    never commit (each runs in a transaction rolled back at its end): they read uncached.
+    test_response_cache turns it on, with real commits."""
+    settings.TRACKER_RESPONSE_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _feed_without_lag(settings):
     """Tests read the change feed right after writing; test_change_feed checks the lag itself."""
     settings.TRACKER_FEED_SETTLE_SECONDS = 0

@@ -12,6 +12,10 @@ class TrackerConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         # Registers the after-write hooks that keep incidents' provenance current.
+        from tracker import generation
         from tracker.services import provenance
+
+        # Every write moves the data generation that cached API answers are keyed by.
+        generation.install()
 
         post_migrate.connect(provenance.fill_missing, sender=self)

@@ -21,6 +21,7 @@ from rest_framework.settings import api_settings
 from rest_framework.utils.urls import replace_query_param
 
 from tracker.api import filtersets, incident_rows, serializers
+from tracker.api.caching import CachedReadsMixin
 from tracker.api.exceptions import Merged
 from tracker.api.export import export_response
 from tracker.api.filtersets import effective_verdict_in
@@ -59,7 +60,9 @@ class ListFormatsMixin:
         return [r for r in renderers if not isinstance(r, CSVRenderer | GeoJSONRenderer)]
 
 
-class ServiceModelViewSet(ListFormatsMixin, IdempotentCreateMixin, VersionedWritesMixin, HistoryMixin, viewsets.ModelViewSet):
+class ServiceModelViewSet(
+    CachedReadsMixin, ListFormatsMixin, IdempotentCreateMixin, VersionedWritesMixin, HistoryMixin, viewsets.ModelViewSet
+):
     """A ModelViewSet whose writes call service functions, guarded by If-Match.
 
     Subclasses set `create_service`, `update_service` and `delete_service`; `nested` maps a
@@ -446,6 +449,7 @@ class CitationViewSet(TrashMixin, ServiceModelViewSet):
     ),
 )
 class AssessmentViewSet(
+    CachedReadsMixin,
     ListFormatsMixin,
     VersionedWritesMixin,
     HistoryMixin,
@@ -487,7 +491,7 @@ class AssessmentViewSet(
     summary="Violations of a ceasefire",
     description="Incidents whose effective verdict against this ceasefire is `violation` or `possible`; the same filters, ordering and pagination as `/api/v1/incidents/`.",
 )
-class CeasefireViolationsView(IncidentRowsListMixin, generics.ListAPIView):
+class CeasefireViolationsView(CachedReadsMixin, IncidentRowsListMixin, generics.ListAPIView):
     """Incidents that violate, or possibly violate, one ceasefire."""
 
     action = "list"  # the strict filter backend checks list parameters

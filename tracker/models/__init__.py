@@ -3,6 +3,7 @@
 from tracker.models.assessments import Assessment
 from tracker.models.auth import ApiToken, IdempotencyRecord
 from tracker.models.ceasefires import Ceasefire, CeasefireParty, Declaration
+from tracker.models.generation import DataGeneration
 from tracker.models.incidents import Citation, Incident
 from tracker.models.parties import Party, PartyAlias
 from tracker.models.places import Place, PlaceName
@@ -17,6 +18,7 @@ __all__ = [
     "Ceasefire",
     "CeasefireParty",
     "Citation",
+    "DataGeneration",
     "Declaration",
     "Incident",
     "IncidentProvenance",

@@ -24,6 +24,9 @@ class Command(BaseCommand):
             "dumpdata",
             *BACKUP_LABELS,
             all=True,  # base managers: records in the trash too
+            # The data generation moves forward only: a restore must not bring an old one back
+            # (a response cached under it could be served again).
+            exclude=["tracker.DataGeneration"],
             use_natural_foreign_keys=True,
             output=path,
             verbosity=0,

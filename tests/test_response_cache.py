@@ -1,0 +1,200 @@
+"""The response cache for anonymous reads (tracker.api.caching) and the data generation every
+committed write moves (tracker.generation). These tests commit for real: the generation moves
+after a commit, never inside a test's rolled-back transaction."""
+
+import io
+
+import pytest
+from django.core.cache import caches
+from django.core.management import call_command
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from tests.factories import IncidentFactory
+from tracker import generation
+from tracker.api.caching import CACHE_ALIAS, CACHE_HEADER
+from tracker.choices import IncidentStatus
+from tracker.models import DataGeneration, Incident
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+LIST = "/api/v1/incidents/"
+
+
+@pytest.fixture(autouse=True)
+def _response_cache_on(settings):
+    settings.TRACKER_RESPONSE_CACHE_SECONDS = 60
+    caches[CACHE_ALIAS].clear()
+    yield
+    caches[CACHE_ALIAS].clear()
+
+
+def titles(response) -> list[str]:
+    return [row["title"] for row in response.json()["results"]]
+
+
+def test_a_repeated_anonymous_read_is_served_from_the_cache_with_one_query(api):
+    IncidentFactory(title="Shelling of Kafranbel")
+    first = api.get(LIST, {"kind": "airstrike"})
+    assert first.status_code == 200
+    assert first[CACHE_HEADER] == "MISS"
+    with CaptureQueriesContext(connection) as queries:
+        second = api.get(LIST, {"kind": "airstrike"})
+    assert second[CACHE_HEADER] == "HIT"
+    assert second.content == first.content
+    assert second["Content-Type"] == first["Content-Type"]
+    # Only the generation: no session, no token, no incidents.
+    assert [q["sql"] for q in queries.captured_queries] == ["SELECT value FROM tracker_datageneration WHERE id = 1"]
+
+
+def test_a_write_through_the_api_is_seen_by_the_next_anonymous_read(api, client_for):
+    incident = IncidentFactory(title="Before")
+    assert titles(api.get(LIST)) == ["Before"]
+    assert api.get(LIST)[CACHE_HEADER] == "HIT"
+    curator = client_for("reviewer")
+    changed = curator.patch(f"{LIST}{incident.pk}/", {"title": "After"}, format="json", HTTP_IF_MATCH='"1"')
+    assert changed.status_code == 200, changed.json()
+    fresh = api.get(LIST)
+    assert fresh[CACHE_HEADER] == "MISS"
+    assert titles(fresh) == ["After"]
+    detail = api.get(f"{LIST}{incident.pk}/")
+    assert detail.json()["title"] == "After"
+    assert detail["ETag"] == '"2"'
+    assert api.get(f"{LIST}{incident.pk}/")["ETag"] == '"2"'  # headers are kept with the body
+
+
+def test_any_committed_write_moves_the_generation_and_a_rolled_back_one_does_not():
+    IncidentFactory()
+    start = generation.current()
+    assert start is not None
+    with transaction.atomic():
+        Incident.objects.update(title="Renamed")
+        Incident.objects.update(title="Renamed again")
+        assert generation.current() == start  # not before the commit
+    assert generation.current() == start + 1  # once per transaction
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Incident.objects.update(title="Never")
+        raise RuntimeError
+    assert generation.current() == start + 1
+    Incident.objects.update(title="Autocommit")
+    assert generation.current() == start + 2
+    Incident.objects.filter(title="no such").exists()  # reads move nothing
+    assert generation.current() == start + 2
+
+
+def test_a_write_outside_the_api_also_refreshes_cached_answers(api):
+    IncidentFactory(title="Before")
+    assert titles(api.get(LIST)) == ["Before"]
+    with transaction.atomic():  # as a management command or the admin would
+        Incident.objects.update(title="After")
+    assert titles(api.get(LIST)) == ["After"]
+
+
+def test_authenticated_clients_are_never_served_the_cache(api, client_for):
+    IncidentFactory(title="Public")
+    IncidentFactory(title="Pending", status=IncidentStatus.IN_REVIEW, occurred_at="2020-01-16T08:00:00Z")
+    assert titles(api.get(LIST)) == ["Public"]
+    assert titles(api.get(LIST)) == ["Public"]
+    curator = client_for("curator")
+    answer = curator.get(LIST)
+    assert CACHE_HEADER not in answer
+    assert titles(answer) == ["Pending", "Public"]
+
+
+def test_each_format_and_url_is_cached_on_its_own(api):
+    IncidentFactory(title="Strike")
+    as_json = api.get(LIST)
+    as_csv = api.get(LIST, {"format": "csv"})
+    assert as_csv[CACHE_HEADER] == "MISS"
+    assert as_csv["Content-Type"].startswith("text/csv")
+    assert api.get(LIST, {"format": "csv"}).content == as_csv.content
+    assert api.get(LIST, HTTP_ACCEPT="application/geo+json")[CACHE_HEADER] == "MISS"
+    assert api.get(LIST)[CACHE_HEADER] == "HIT"
+    assert api.get(LIST)["Content-Type"] == as_json["Content-Type"]
+    # `next` links are absolute: another host name is another answer.
+    assert api.get(LIST, HTTP_HOST="localhost")[CACHE_HEADER] == "MISS"
+
+
+def test_throttles_and_errors_hold_for_cached_answers(api, settings):
+    IncidentFactory()
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "anon": "2/min"},
+    }
+    assert api.get(LIST)[CACHE_HEADER] == "MISS"
+    assert api.get(LIST)[CACHE_HEADER] == "HIT"
+    refused = api.get(LIST)
+    assert refused.status_code == 429
+    assert CACHE_HEADER not in refused
+
+
+def test_errors_and_clock_dependent_answers_are_not_cached(api):
+    IncidentFactory()
+    bad = api.get(LIST, {"kind": "teleport"})
+    assert bad.status_code == 400 and CACHE_HEADER not in bad
+    feed = api.get(LIST, {"updated_since": "2020-01-01T00:00:00Z"})
+    assert feed.status_code == 200 and CACHE_HEADER not in feed
+    removed = api.get(f"{LIST}deleted/", {"since": "2020-01-01T00:00:00Z"})
+    assert removed.status_code == 200 and CACHE_HEADER not in removed
+
+
+def test_turned_off_it_caches_nothing(api, settings):
+    settings.TRACKER_RESPONSE_CACHE_SECONDS = 0
+    IncidentFactory()
+    assert CACHE_HEADER not in api.get(LIST)
+    assert CACHE_HEADER not in api.get(LIST)
+
+
+def test_a_lost_generation_row_comes_back_at_an_unused_value(api):
+    before = generation.current()
+    DataGeneration.objects.all().delete()  # a write: its own bump recreates the row
+    after = generation.current()
+    assert after is not None and after != before + 1
+
+
+def test_the_write_watcher_outlives_other_execute_wrappers():
+    def passthrough(execute, sql, params, many, context):
+        return execute(sql, params, many, context)
+
+    IncidentFactory()
+    connection.close()
+    with connection.execute_wrapper(passthrough):
+        connection.ensure_connection()  # opened inside: the watcher is installed now
+    start = generation.current()
+    Incident.objects.update(title="Renamed")
+    assert generation.current() == start + 1
+
+
+@pytest.mark.parametrize(
+    ("sql", "writes"),
+    [
+        ("SELECT 1", False),
+        ('  select "id" FROM x FOR UPDATE', False),
+        ("SAVEPOINT s1", False),
+        ("RELEASE SAVEPOINT s1", False),
+        ("WITH RECURSIVE t AS (SELECT 1) SELECT * FROM t", False),
+        ("WITH moved AS (DELETE FROM x RETURNING id) SELECT * FROM moved", True),
+        ('INSERT INTO "tracker_incident" ("id") VALUES (1)', True),
+        ('UPDATE "tracker_incident" SET "title" = %s', True),
+        ('DELETE FROM "tracker_incident"', True),
+        ('TRUNCATE "tracker_incident"', True),
+        ("CREATE TABLE x (id int)", True),
+    ],
+)
+def test_which_statements_count_as_writes(sql, writes):
+    assert generation._is_write(sql) is writes
+
+
+def test_bump_generation_invalidates_cached_answers_after_writes_outside_django(api):
+    IncidentFactory(title="Before")
+    assert titles(api.get(LIST)) == ["Before"]
+    connection.ensure_connection()
+    # The driver's own cursor, as psql would write: Django (and the watcher) never sees it.
+    raw = connection.connection.cursor()
+    raw.execute("UPDATE tracker_incident SET title = 'After'")
+    raw.close()
+    assert titles(api.get(LIST)) == ["Before"]  # until the answer expires...
+    out = io.StringIO()
+    call_command("bump_generation", stdout=out)
+    assert out.getvalue() == f"Data generation is now {generation.current()}.\n"
+    assert titles(api.get(LIST)) == ["After"]  # ...or the generation is moved by hand

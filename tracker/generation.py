@@ -1,0 +1,120 @@
+"""The data generation: a number in the database that moves after every committed write.
+
+Cached API responses (tracker.api.caching) are keyed by it. It must move for *every* write —
+through the services, the admin, a management command, a bulk recompute, loaddata, a
+migration — so it is not left to each writer: a wrapper on every database connection
+(installed when the connection opens) watches the SQL it runs, and the first statement that
+can change data in a transaction schedules one bump for after the commit.
+
+Why after the commit, not inside the transaction: bumping inside would make the generation
+row a lock every writing transaction waits on until the one before it commits (a bulk
+recompute would hold up every curator for its whole run). After the commit the bump is one
+short autocommit UPDATE, and the order of events keeps readers right:
+
+- a reader that reads the new generation reads after the bump, so after the commit: it sees
+  the write, and caches what it saw under the new generation;
+- a reader that read the old generation may cache old (or already new) data under it, which
+  no one looks up once the bump is done — and the writer's own response leaves only after it.
+
+Writes that bypass Django (psql, another program) do not move it: cached answers then live
+until their time-out (TRACKER_RESPONSE_CACHE_SECONDS); `manage.py bump_generation` moves it by hand.
+"""
+
+import logging
+import re
+import secrets
+
+from django.conf import settings
+from django.db import DatabaseError, connections, router
+from django.db.backends.signals import connection_created
+
+log = logging.getLogger(__name__)
+
+TABLE = "tracker_datageneration"
+# Statements that cannot change data. Anything else counts as a write: guessing wrong
+# only costs a cache flush.
+_READS = ("SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "SET ", "SHOW", "EXPLAIN", "PRAGMA")
+_MODIFIES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
+
+
+def current(using: str | None = None) -> int | None:
+    """The generation as the database that serves reads of it holds it (None if the row or
+    table is missing: nothing can be cached then)."""
+    alias = using or router.db_for_read(_model())
+    try:
+        with connections[alias].cursor() as cursor:
+            cursor.execute(f"SELECT value FROM {TABLE} WHERE id = 1")  # nosec B608 - a constant
+            row = cursor.fetchone()
+    except DatabaseError:
+        return None
+    return row[0] if row else None
+
+
+def bump(using: str = "default", *, connection=None) -> None:
+    """Move the generation (outside any transaction: called after a commit). A missing row is
+    created at a random value, so a database flushed and refilled never repeats a generation
+    some cache still holds."""
+    connection = connection or connections[using]
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(f"UPDATE {TABLE} SET value = value + 1 WHERE id = 1")  # nosec B608 - a constant
+            if cursor.rowcount == 0:
+                cursor.execute(f"INSERT INTO {TABLE} (id, value) VALUES (1, %s)", [secrets.randbits(62)])  # nosec B608
+    except DatabaseError:
+        # Before the migration that creates the table (or on a read-only replica): nothing is
+        # cached against a generation that does not exist.
+        log.debug("data generation not bumped on %s", connection.alias, exc_info=True)
+
+
+def _model():
+    from tracker.models import DataGeneration
+
+    return DataGeneration
+
+
+def _is_write(sql: str) -> bool:
+    head = sql.lstrip()[:9].upper()
+    if head.startswith("WITH"):  # a read, unless a data-modifying common table expression
+        return _MODIFIES.search(sql) is not None
+    return not head.startswith(_READS)
+
+
+class _WriteWatcher:
+    """The execute wrapper of one connection: schedules one bump per writing transaction."""
+
+    def __init__(self, connection):
+        self.connection = connection
+        self.bumping = False  # the bump's own UPDATE is not a write to bump for
+
+    def bump(self):
+        self.bumping = True
+        try:
+            bump(connection=self.connection)
+        finally:
+            self.bumping = False
+
+    def __call__(self, execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        if not self.bumping and _is_write(sql):
+            connection = self.connection
+            if not connection.in_atomic_block:
+                self.bump()
+            elif not any(entry[1] == self.bump for entry in connection.run_on_commit):
+                # Dropped with the transaction if it rolls back: nothing changed then.
+                connection.on_commit(self.bump, robust=True)
+        return result
+
+
+def watch_writes(sender, connection, **kwargs):
+    """connection_created receiver: every new database connection gets the write watcher
+    (not the server-level ones Django opens to create or drop a test database)."""
+    if connection.alias in settings.DATABASES and not any(
+        isinstance(wrapper, _WriteWatcher) for wrapper in connection.execute_wrappers
+    ):
+        # First, not last: `with connection.execute_wrapper(...)` pops the last wrapper when it
+        # ends, and a connection opened inside one must keep its watcher.
+        connection.execute_wrappers.insert(0, _WriteWatcher(connection))
+
+
+def install() -> None:
+    connection_created.connect(watch_writes, dispatch_uid="tracker.generation.watch_writes")
