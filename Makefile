@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 
-.PHONY: run test lint check security deploy-check fuzz backup restore schema clean bench
+.PHONY: run test lint check security deploy-check fuzz backup restore schema clean bench vendor
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -79,3 +79,14 @@ bench: $(VENV)/.dev
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles .pytest_cache .ruff_cache
+
+## vendor: refresh the browser libraries committed under tracker/static/tracker/vendor/ from the
+## npm registry (pinned versions; run by hand when upgrading, never at run time).
+LEAFLET_VERSION := 1.9.4
+vendor:
+	rm -rf $(VENV)/vendor && mkdir -p $(VENV)/vendor
+	cd $(VENV)/vendor && npm pack --silent leaflet@$(LEAFLET_VERSION) && tar xzf leaflet-$(LEAFLET_VERSION).tgz
+	rm -rf tracker/static/tracker/vendor/leaflet && mkdir -p tracker/static/tracker/vendor/leaflet
+	cp -r $(VENV)/vendor/package/dist/leaflet.js $(VENV)/vendor/package/dist/leaflet.css $(VENV)/vendor/package/dist/images \
+	   $(VENV)/vendor/package/LICENSE tracker/static/tracker/vendor/leaflet/
+	echo "leaflet $(LEAFLET_VERSION) (npm)" > tracker/static/tracker/vendor/leaflet/VERSION

@@ -251,6 +251,15 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 # Tracker behaviour.
 # Anonymous clients may read the public API while this is true.
+# Admin maps (Leaflet, served from our static files): the tile server's URL template and its
+# attribution. Empty: no background (markers only), e.g. on a closed network.
+TRACKER_MAP_TILES_URL = env.str("TRACKER_MAP_TILES_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+TRACKER_MAP_TILES_ATTRIBUTION = env.str(
+    "TRACKER_MAP_TILES_ATTRIBUTION",
+    default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+)
+TRACKER_MAP_CENTER = (35.9, 36.6)  # Idlib: where the founding data is
+TRACKER_MAP_ZOOM = 8
 TRACKER_PUBLIC_READ = env.bool("TRACKER_PUBLIC_READ", default=True)
 # A report whose text shares at least this share of its 5-word shingles with an earlier one is
 # linked to it as a near-copy (tracker.syndication). Edited wire copies share 0.38-0.54 in the

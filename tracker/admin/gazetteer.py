@@ -2,19 +2,20 @@
 
 from django.contrib import admin
 
-from tracker.admin.base import ServiceAdmin, TransliterationSearchMixin
+from tracker.admin.base import LabelledTabularInline, ServiceAdmin, TransliterationSearchMixin
+from tracker.admin.maps import MapFormMixin
 from tracker.models import Party, PartyAlias, Place, PlaceName
 from tracker.services import gazetteer
 
 
-class PlaceNameInline(admin.TabularInline):
+class PlaceNameInline(LabelledTabularInline):
     model = PlaceName
     extra = 1
     fields = ("name", "language")
 
 
 @admin.register(Place)
-class PlaceAdmin(TransliterationSearchMixin, ServiceAdmin):
+class PlaceAdmin(MapFormMixin, TransliterationSearchMixin, ServiceAdmin):
     list_display = ("name", "kind", "parent", "country_code", "latitude", "longitude", "has_geometry")
     list_filter = ("kind", "country_code")
     search_fields = ("name", "name_key", "alternate_names__name", "alternate_names__name_key", "parent__name")
@@ -36,7 +37,7 @@ class PlaceAdmin(TransliterationSearchMixin, ServiceAdmin):
         return obj.geometry is not None
 
 
-class PartyAliasInline(admin.TabularInline):
+class PartyAliasInline(LabelledTabularInline):
     model = PartyAlias
     extra = 1
     fields = ("name",)
