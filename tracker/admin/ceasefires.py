@@ -3,8 +3,8 @@
 from django.contrib import admin
 from django.urls import reverse
 
-from tracker.admin.base import ServiceAdmin
-from tracker.admin.charts import compliance_svg
+from tracker.admin.base import LabelledTabularInline, ServiceAdmin
+from tracker.admin.charts import compliance_svg, declared_starts_svg
 from tracker.models import Ceasefire, CeasefireParty, Declaration
 from tracker.selectors.compliance import Basis, compliance
 from tracker.services import ceasefires
@@ -13,7 +13,7 @@ from tracker.services import ceasefires
 COMPLIANCE_DAYS = 14
 
 
-class CeasefirePartyInline(admin.TabularInline):
+class CeasefirePartyInline(LabelledTabularInline):
     model = CeasefireParty
     extra = 1
     autocomplete_fields = ("party",)
@@ -65,6 +65,7 @@ class CeasefireAdmin(ServiceAdmin):
         return {
             "compliance": summary,
             "compliance_svg": compliance_svg(summary["series"]),
+            "declared_svg": declared_starts_svg(ceasefire.starts_at, declared, zone=summary["timezone"]) if declared else "",
             "declared": declared,
             "violations_admin_url": f"{reverse('admin:tracker_incident_changelist')}?assessments__ceasefire__id__exact={ceasefire.pk}&assessments__verdict=violation",
             "violations_api_url": reverse("tracker-api:ceasefire-violations", args=[ceasefire.pk]),
