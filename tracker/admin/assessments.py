@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin
 
 from tracker import history
-from tracker.admin.base import ServiceAdmin, VersionedModelForm
+from tracker.admin.base import LabelledTabularInline, ServiceAdmin, VersionedModelForm
 from tracker.models import Assessment
 from tracker.services import assessments
 from tracker.services.assessments import REVIEW_PERMISSION
@@ -56,7 +56,7 @@ def save_override(assessment: Assessment, user, expected_version=None) -> None:
         assessments.assessment_override_clear(assessment=current, user=user, expected_version=expected_version)
 
 
-class AssessmentInline(admin.TabularInline):
+class AssessmentInline(LabelledTabularInline):
     model = Assessment
     form = InlineOverrideForm
     extra = 0

@@ -3,12 +3,13 @@ carry the version they were opened at (a stale save is refused with a link to th
 version); every page has a history with diffs and revert (django-simple-history)."""
 
 from django import forms
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import ProtectedError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
 
 from tracker import history
@@ -192,3 +193,14 @@ class ServiceAdmin(RunServiceMixin, SimpleHistoryAdmin):
     def delete_queryset(self, request, queryset):
         for obj in queryset:
             self.delete_service(**{self.instance_kwarg: obj}, user=request.user)
+
+
+class LabelledTabularInline(admin.TabularInline):
+    """A tabular inline whose inputs are labelled with their column's name (aria-label): Django
+    labels them only by the table's header, which screen readers do not tie to a form field."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None:
+            field.widget.attrs.setdefault("aria-label", capfirst(str(field.label or db_field.verbose_name)))
+        return field

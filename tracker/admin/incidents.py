@@ -17,6 +17,7 @@ from rest_framework.exceptions import ValidationError as DRFValidationError
 from tracker.admin.assessments import AssessmentInline, save_override
 from tracker.admin.base import ServiceAdmin, TransliterationSearchMixin
 from tracker.admin.imports import ImportEventsMixin
+from tracker.admin.maps import MapFormMixin, incident_points, map_config
 from tracker.api.export import export_response
 from tracker.api.serializers import IncidentSerializer
 from tracker.choices import Confidence, IncidentStatus
@@ -60,6 +61,24 @@ class GradesDisagreeFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ExternalSourceFilter(admin.SimpleListFilter):
+    """Where an incident came from: entered here, or imported from a named feed. (Django's own
+    filter would offer the blank value as a link without text.)"""
+
+    title = "external source"
+    parameter_name = "external_source"
+    ENTERED_HERE = "-"
+
+    def lookups(self, request, model_admin):
+        feeds = Incident.all_objects.exclude(external_source="").values_list("external_source", flat=True).distinct()
+        return [(self.ENTERED_HERE, "Entered here (not imported)"), *((feed, feed) for feed in sorted(feeds))]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        return queryset.filter(external_source="" if self.value() == self.ENTERED_HERE else self.value())
+
+
 class CitationInline(admin.StackedInline):
     model = Citation
     extra = 0
@@ -75,7 +94,7 @@ class CitationInline(admin.StackedInline):
 
 
 @admin.register(Incident)
-class IncidentAdmin(ImportEventsMixin, TransliterationSearchMixin, ServiceAdmin):
+class IncidentAdmin(MapFormMixin, ImportEventsMixin, TransliterationSearchMixin, ServiceAdmin):
     place_path = "place__"
     list_display = (
         "title",
@@ -102,7 +121,7 @@ class IncidentAdmin(ImportEventsMixin, TransliterationSearchMixin, ServiceAdmin)
         "time_precision",
         "attribution",
         "place__country_code",
-        "external_source",
+        ExternalSourceFilter,
     )
     # Found by any name of its place, by perpetrator (or alias), and by source of its reports.
     search_fields = (
@@ -267,6 +286,27 @@ class IncidentAdmin(ImportEventsMixin, TransliterationSearchMixin, ServiceAdmin)
                 ),
             ),
         )
+
+    def changelist_view(self, request, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl") if hasattr(response, "context_data") else None
+        if changelist is not None:
+            response.context_data["tracker_map_config"] = map_config()
+            response.context_data["incident_points"] = self._map_points(request, changelist.result_list)
+        return response
+
+    def _map_points(self, request, incidents) -> list[dict]:
+        """The page's incidents for its map, coloured by their most serious effective verdict —
+        against the ceasefire the list is filtered by, if it is."""
+        incidents = list(incidents)
+        assessments = Assessment.objects.filter(incident__in=incidents)
+        ceasefire = request.GET.get("assessments__ceasefire__id__exact", "")
+        if ceasefire.isdigit():
+            assessments = assessments.filter(ceasefire_id=int(ceasefire))
+        verdicts: dict[int, list[str]] = {}
+        for incident_id, verdict, override in assessments.values_list("incident_id", "verdict", "override_verdict"):
+            verdicts.setdefault(incident_id, []).append(override or verdict)
+        return incident_points(incidents, verdicts, lambda i: reverse("admin:tracker_incident_change", args=[i.pk]))
 
     def get_urls(self):
         views = [
