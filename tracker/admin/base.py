@@ -127,6 +127,9 @@ class ServiceAdmin(RunServiceMixin, SimpleHistoryAdmin):
     create_service = update_service = delete_service = None
     instance_kwarg = "instance"
     list_per_page = 50
+
+    class Media:
+        js = ["tracker/admin/a11y.js"]  # names for the autocomplete fields (select2)
     history_list_display = ["channel", "version"]
     form = VersionedModelForm
 

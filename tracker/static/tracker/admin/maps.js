@@ -74,7 +74,9 @@
     var lat = document.getElementById("id_latitude");
     var lon = document.getElementById("id_longitude");
     if (!lat || !lon) return null;
-    var row = lat.closest(".form-row") || lat.parentNode;
+    // After the longitude (the later of the two rows on a place form): Tab goes from one
+    // field to the other before it reaches the map.
+    var row = lon.closest(".form-row") || lon.parentNode;
     var box = mapBox(row, "Map of the coordinates: click to set the latitude and longitude", "tracker-point-map");
     var map = baseMap(box, cfg);
     var marker = null;
@@ -86,7 +88,7 @@
       } else {
         marker.setLatLng(latlng);
       }
-      if (pan) map.setView(latlng, Math.max(map.getZoom(), 10));
+      if (pan) map.setView(latlng, Math.max(map.getZoom(), 10), { animate: false });
     }
 
     function write(latlng) {
@@ -129,7 +131,8 @@
     function show() {
       if (layer) map.removeLayer(layer);
       layer = null;
-      if (!field.value.trim()) return;
+      var text = field.value.trim();
+      if (!text || text === "null") return; // a place without a zone
       try {
         layer = L.geoJSON(JSON.parse(field.value), { style: { color: "#2166ac", weight: 2 } }).addTo(map);
         map.fitBounds(layer.getBounds(), { maxZoom: 12 });

@@ -1,0 +1,101 @@
+"""The maps' editing tools in a real browser: a zone drawn corner by corner, a zone uploaded as
+GeoJSON, the point following typed coordinates, and the keyboard path through the fields."""
+
+import json
+
+import pytest
+
+from tests.e2e.helpers import save
+from tests.factories import PlaceFactory
+from tracker.models import Place
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture
+def place(data):
+    return PlaceFactory(name="Saraqib", latitude=None, longitude=None, geometry=None)
+
+
+def open_place(people, place):
+    curator = people("curator")
+    page = curator.login("curator")
+    page.goto(f"{curator.base_url}/admin/tracker/place/{place.pk}/change/")
+    page.locator("#tracker-point-map").scroll_into_view_if_needed()
+    return curator, page
+
+
+def test_a_zone_drawn_corner_by_corner_is_saved_as_a_polygon(people, place):
+    curator, page = open_place(people, place)
+    page.get_by_role("button", name="Draw a zone").click()
+    box = page.locator("#tracker-point-map").bounding_box()
+    corners = [(0.3, 0.3), (0.7, 0.3), (0.7, 0.7), (0.3, 0.7)]
+    for fx, fy in corners:
+        page.mouse.click(box["x"] + box["width"] * fx, box["y"] + box["height"] * fy)
+    assert page.locator(".tracker-map-status").first.inner_text() == "4 corner(s)."
+    page.get_by_role("button", name="Finish the zone").click()
+    geometry = json.loads(page.input_value("#id_geometry"))
+    assert geometry["type"] == "Polygon" and len(geometry["coordinates"][0]) == 5
+    # Drawing does not move the point.
+    assert page.input_value("#id_latitude") == ""
+    assert "does not hold GeoJSON" not in page.content()
+    curator.shot(page, "zone-drawn")
+    save(page)
+    saved = Place.objects.get(pk=place.pk).geometry
+    assert saved == geometry
+    ring = saved["coordinates"][0]
+    assert ring[0] == ring[-1]
+    # Corners clockwise on screen from the top left: west/north first, then east.
+    (west, north), (east, _), _, (_, south), _ = ring
+    assert west < east and south < north
+
+
+def test_a_zone_uploaded_as_geojson_fills_the_geometry(people, place, tmp_path):
+    zone = {"type": "Polygon", "coordinates": [[[36.7, 35.8], [36.8, 35.8], [36.8, 35.9], [36.7, 35.8]]]}
+    upload = tmp_path / "saraqib.geojson"
+    upload.write_text(
+        json.dumps({"type": "FeatureCollection", "features": [{"type": "Feature", "properties": {}, "geometry": zone}]})
+    )
+    curator, page = open_place(people, place)
+    page.set_input_files("#tracker-geojson-upload", str(upload))
+    page.wait_for_function("document.getElementById('id_geometry').value.length > 0")
+    assert json.loads(page.input_value("#id_geometry")) == zone
+    assert "Zone read from saraqib.geojson." in page.locator(".tracker-map-status").first.inner_text()
+    page.locator("#tracker-point-map path.leaflet-interactive").first.wait_for()
+    curator.shot(page, "zone-uploaded")
+    save(page)
+    assert Place.objects.get(pk=place.pk).geometry == zone
+
+
+def test_a_file_without_geometry_is_refused_with_a_message(people, place, tmp_path):
+    upload = tmp_path / "notes.json"
+    upload.write_text(json.dumps({"hello": "world"}))
+    _, page = open_place(people, place)
+    before = page.input_value("#id_geometry")
+    page.set_input_files("#tracker-geojson-upload", str(upload))
+    page.wait_for_function("document.querySelector('.tracker-map-status').textContent.includes('notes.json')")
+    assert page.locator(".tracker-map-status").first.inner_text() == "notes.json holds no GeoJSON geometry."
+    assert page.input_value("#id_geometry") == before
+
+
+def test_typed_coordinates_move_the_marker_and_the_keyboard_goes_field_to_field(people, place):
+    curator, page = open_place(people, place)
+    page.focus("#id_latitude")
+    page.keyboard.type("35.82")
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "id_longitude"
+    page.keyboard.type("36.72")
+    marker = page.locator("#tracker-point-map .leaflet-marker-icon")
+    marker.wait_for()
+    # The marker sits where the numbers say: Leaflet's own projection of the typed point.
+    where = page.evaluate(
+        """() => { const r = document.querySelector('#tracker-point-map .leaflet-marker-icon').getBoundingClientRect();
+                   return [r.left + r.width / 2, r.bottom]; }"""
+    )
+    box = page.locator("#tracker-point-map").bounding_box()
+    assert box["x"] < where[0] < box["x"] + box["width"] and box["y"] < where[1] < box["y"] + box["height"]
+    curator.shot(page, "typed-point")
+    curator.check_accessibility(page)
+    save(page)
+    saved = Place.objects.get(pk=place.pk)
+    assert (saved.latitude, saved.longitude) == (35.82, 36.72)
