@@ -130,6 +130,7 @@ class ServiceAdmin(RunServiceMixin, SimpleHistoryAdmin):
 
     class Media:
         js = ["tracker/admin/a11y.js"]  # names for the autocomplete fields (select2)
+
     history_list_display = ["channel", "version"]
     form = VersionedModelForm
 
