@@ -211,3 +211,11 @@ def test_the_ceasefire_page_puts_declared_starts_on_one_time_line(curator, asses
     ]
     local_start = january.starts_at.astimezone(ZoneInfo(january.timezone))
     assert f"{local_start:%Y-%m-%d %H:%M}" == "2020-01-11 23:01"  # 21:01 UTC
+
+
+def test_date_and_time_boxes_and_inline_inputs_have_accessible_names(curator):
+    page = curator.get(reverse("admin:tracker_incident_add")).content.decode()
+    assert 'aria-label="Occurred at: date"' in page and 'aria-label="Occurred at: time (UTC)"' in page
+    place_form = curator.get(reverse("admin:tracker_place_add")).content.decode()
+    assert re.search(r'<input[^>]*aria-label="Name"[^>]*id="id_alternate_names-0-name"', place_form)
+    assert "/static/tracker/admin/a11y.js" in page and "/static/tracker/admin/a11y.css" in page

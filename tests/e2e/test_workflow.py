@@ -65,6 +65,7 @@ def test_2_a_curator_enters_an_incident_with_two_citations_and_sees_its_verdict(
     choose(page, "id_citations-1-claimant", "Syrian Observatory")  # the monitoring group says so
     page.select_option("#id_citations-1-stance", "reports")
     curator.shot(page, "incident-form")
+    curator.check_accessibility(page)
     save(page)
     incident = Incident.objects.get(title="Airstrike on the market of Maarat al-Numan")
     assert incident.citations.count() == 2
@@ -88,6 +89,7 @@ def test_2_a_curator_enters_an_incident_with_two_citations_and_sees_its_verdict(
     assert expected.verdict == Verdict.VIOLATION
     assert "Violation" in row.inner_text()
     curator.shot(page, "incident-with-verdict")
+    curator.check_accessibility(page)
     assert page.js_errors == []
 
 
@@ -121,6 +123,7 @@ def test_3_a_reviewer_verifies_from_the_queue_and_overrides_a_verdict_with_a_rea
     row.locator("[name$=override_reason]").fill("Only one claimant; the time is approximate.")
     page.fill("#id_change_reason", "Verified against the monitoring group's report.")
     reviewer.shot(page, "review-form")
+    reviewer.check_accessibility(page)
     save(page)
     in_review.refresh_from_db()
     assert in_review.status == IncidentStatus.VERIFIED

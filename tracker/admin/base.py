@@ -129,7 +129,16 @@ class ServiceAdmin(RunServiceMixin, SimpleHistoryAdmin):
     list_per_page = 50
 
     class Media:
-        js = ["tracker/admin/a11y.js"]  # names for the autocomplete fields (select2)
+        # Names for the autocomplete fields (select2); underlined breadcrumb links.
+        js = ["tracker/admin/a11y.js"]
+        css = {"all": ["tracker/admin/a11y.css"]}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        # The date and time boxes of a split date-time field have no label of their own.
+        for widget, part in zip(getattr(field and field.widget, "widgets", ()), ("date", "time (UTC)"), strict=False):
+            widget.attrs.setdefault("aria-label", f"{capfirst(str(field.label))}: {part}")
+        return field
 
     history_list_display = ["channel", "version"]
     form = VersionedModelForm
