@@ -26,6 +26,7 @@ from tracker.api.filter_fields import (
 from tracker.choices import Confidence, IncidentKind, IncidentStatus, PartyKind, PlaceKind, SourceKind, Verdict
 from tracker.geo import bbox_around, haversine_expression
 from tracker.models import Assessment, Ceasefire, Citation, Incident, Party, Place, PlaceName, Report, Source
+from tracker.models.assessments import effective_verdict_in
 from tracker.models.hierarchy import subtree_id_list, subtree_ids, subtree_of
 from tracker.names import normalize_name
 from tracker.selectors.places import MIN_SKELETON
@@ -42,13 +43,6 @@ class StableOrderingFilter(django_filters.OrderingFilter):
             last = self.get_ordering_value(value[-1])
             qs = qs.order_by(*qs.query.order_by, "-pk" if last.startswith("-") else "pk")
         return qs
-
-
-def effective_verdict_in(verdicts, prefix: str = "") -> Q:
-    """Assessments whose effective verdict (the override, else the computed one) is in `verdicts`."""
-    return Q(**{f"{prefix}override_verdict__in": verdicts}) | Q(
-        **{f"{prefix}override_verdict": "", f"{prefix}verdict__in": verdicts}
-    )
 
 
 def _names_matching(q: str) -> Q:

@@ -24,7 +24,6 @@ from tracker.api import filtersets, incident_rows, serializers
 from tracker.api.caching import CachedReadsMixin
 from tracker.api.exceptions import Merged
 from tracker.api.export import export_response
-from tracker.api.filtersets import effective_verdict_in
 from tracker.api.idempotency import IdempotentCreateMixin, idempotent
 from tracker.api.mixins import HistoryMixin, TrashMixin, VersionedWritesMixin
 from tracker.api.pagination import decode_cursor, encode_cursor, feed_settle_seconds
@@ -32,6 +31,7 @@ from tracker.api.renderers import CSVRenderer, GeoJSONRenderer, NDJSONRenderer
 from tracker.api.versioning import IF_MATCH
 from tracker.choices import Verdict
 from tracker.models import Assessment, Ceasefire, Citation, Declaration, Incident, Party, Place, Report, Source
+from tracker.models.assessments import effective_verdict_in
 from tracker.names import transliteration_key
 from tracker.selectors.changes import removed_incidents
 from tracker.selectors.compliance import compliance, parse_basis

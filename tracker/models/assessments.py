@@ -9,6 +9,14 @@ from tracker.history import TrackerHistory
 from tracker.models.base import TrackedModel, check, unique
 
 
+def effective_verdict_in(verdicts, prefix: str = "") -> models.Q:
+    """Assessments (through `prefix`, e.g. "assessments__") whose effective verdict — the
+    override, else the computed one — is in `verdicts`."""
+    return models.Q(**{f"{prefix}override_verdict__in": verdicts}) | models.Q(
+        **{f"{prefix}override_verdict": "", f"{prefix}verdict__in": verdicts}
+    )
+
+
 class Assessment(TrackedModel):
     """Incident × ceasefire → verdict, with the machine-readable reasons and the two overlaps
     (time and place, 0..1) that produced it, so a reader sees how uncertain it is.

@@ -6,9 +6,9 @@ from datetime import timedelta
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from tracker.api.filtersets import effective_verdict_in
 from tracker.choices import IncidentStatus, Verdict
 from tracker.models import Assessment, Ceasefire, Incident
+from tracker.models.assessments import effective_verdict_in
 
 QUEUE_SIZE = 20
 RECENT_DAYS = 7
