@@ -81,7 +81,10 @@ def compliance(ceasefire: Ceasefire, *, days: int, basis: Basis, statuses: Itera
     per_day: dict[date, dict] = {}
     perpetrators: dict[int | None, dict] = defaultdict(lambda: {"before": 0, "after": 0, "by_verdict": _empty_verdicts()})
     totals = {"before": 0, "after": 0, "by_verdict": _empty_verdicts()}
-    candidates = candidate_incidents(ctx, margin=margin).filter(occurred_at__lt=range_end)
+    # Unordered: counting needs no order, and an ORDER BY on a server-side cursor makes
+    # PostgreSQL walk the date index row by row (its plan for a cursor favours the first rows):
+    # 2.4 s instead of 0.45 s for a zone at 1,000,000 incidents (bench/README.md).
+    candidates = candidate_incidents(ctx, margin=margin).filter(occurred_at__lt=range_end).order_by()
     if statuses is not None:
         candidates = candidates.filter(status__in=list(statuses))
     for incident in candidates.iterator(chunk_size=2000):
