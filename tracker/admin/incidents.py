@@ -289,7 +289,8 @@ class IncidentAdmin(MapFormMixin, ImportEventsMixin, TransliterationSearchMixin,
 
     def changelist_view(self, request, extra_context=None):
         response = super().changelist_view(request, extra_context)
-        changelist = getattr(response, "context_data", {}).get("cl") if hasattr(response, "context_data") else None
+        # Redirects (after an action) and error pages carry no changelist.
+        changelist = (getattr(response, "context_data", None) or {}).get("cl")
         if changelist is not None:
             response.context_data["tracker_map_config"] = map_config()
             response.context_data["incident_points"] = self._map_points(request, changelist.result_list)
@@ -304,6 +305,7 @@ class IncidentAdmin(MapFormMixin, ImportEventsMixin, TransliterationSearchMixin,
         if ceasefire.isdigit():
             assessments = assessments.filter(ceasefire_id=int(ceasefire))
         verdicts: dict[int, list[str]] = {}
+        # Value rows, one query: Assessment.effective_verdict's rule (the override, else the verdict).
         for incident_id, verdict, override in assessments.values_list("incident_id", "verdict", "override_verdict"):
             verdicts.setdefault(incident_id, []).append(override or verdict)
         return incident_points(incidents, verdicts, lambda i: reverse("admin:tracker_incident_change", args=[i.pk]))
