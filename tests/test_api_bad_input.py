@@ -89,6 +89,8 @@ LIST_CASES = [
     ),
     ("sources", "kind=blog", "kind", "Select a valid choice. blog is not one of the available choices."),
     ("places", "country=sy1", "country", "'sy1' is not an ISO 3166-1 alpha-2 country code (e.g. SY)."),
+    ("places", "country=%25E", "country", "'%E' is not an ISO 3166-1 alpha-2 country code (e.g. SY)."),
+    ("incidents", "country=100%25", "country", "'100%' is not an ISO 3166-1 alpha-2 country code (e.g. SY)."),
     ("places", "parent=0", "parent", "No place with id '0'."),
     ("parties", "kind=gang", "kind", "Select a valid choice. gang is not one of the available choices."),
 ]

@@ -98,7 +98,11 @@ class CountryField(forms.CharField):
             return None
         code = value.strip().upper()
         if code not in ISO_3166_ALPHA2:
-            raise ValidationError(f"'{value[:20]}' is not an ISO 3166-1 alpha-2 country code (e.g. SY).", code="invalid")
+            # The value goes in as a parameter: django-filter %-formats messages, and a '%' typed
+            # by the client must not break that (it was a 500).
+            raise ValidationError(
+                "'%(value)s' is not an ISO 3166-1 alpha-2 country code (e.g. SY).", code="invalid", params={"value": value[:20]}
+            )
         return code
 
 
