@@ -194,6 +194,12 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["tracker.api.filter_backends.StrictFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "tracker.api.pagination.TrackerPagination",
     "PAGE_SIZE": 50,
+    # JSON with a nesting limit (a deep body was a RecursionError), forms for the browsable API.
+    "DEFAULT_PARSER_CLASSES": [
+        "tracker.api.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "tracker.api.renderers.FastJSONRenderer",
         "tracker.api.renderers.CSVRenderer",

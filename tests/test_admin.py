@@ -108,6 +108,47 @@ def test_admin_validation_error_is_shown_on_the_form(curator):
     assert place.latitude == pytest.approx(36.2021)
 
 
+@pytest.mark.parametrize(
+    ("geometry", "message"),
+    [
+        ("[" * 100_000 + "]" * 100_000, "JSON nested deeper than 32 levels is not accepted."),
+        (
+            '{"type": "Polygon", "coordinates": ' + "[" * 500 + "]" * 500 + "}",
+            "JSON nested deeper than 32 levels is not accepted.",
+        ),
+    ],
+    ids=["parser limit", "below the parser limit"],
+)
+def test_admin_geometry_nested_too_deep_is_a_form_error(curator, geometry, message):
+    place = Place.objects.get(name="Aleppo")
+    data = {"name": place.name, "kind": "city", "latitude": "36.2", "longitude": "37.1", "country_code": "SY", "parent": place.parent_id,
+            "geometry": geometry, "based_on_version": place.version,
+            "alternate_names-TOTAL_FORMS": "0", "alternate_names-INITIAL_FORMS": "0", "alternate_names-MIN_NUM_FORMS": "0", "alternate_names-MAX_NUM_FORMS": "1000"}  # fmt: skip
+    response = curator.post(url(Place, "change", place.pk), data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["geometry"] == [message]
+
+
+def test_admin_refuses_an_incident_outside_the_instant_range(curator):
+    incident = Incident.objects.get(status="draft")
+    page = curator.get(url(Incident, "change", incident.pk))
+    form = page.context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None and not isinstance(value, list)}
+    assert data
+    response = curator.post(
+        url(Incident, "add"),
+        {"title": "Year one", "kind": "airstrike", "occurred_at_0": "0001-01-01", "occurred_at_1": "00:00:00",
+         "time_precision": "hour", "place": incident.place_id, "status": "draft", "attribution": "unknown",
+         "citations-TOTAL_FORMS": "0", "citations-INITIAL_FORMS": "0", "citations-MIN_NUM_FORMS": "0", "citations-MAX_NUM_FORMS": "1000"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["occurred_at"] == [
+        "0001-01-01T00:00:00+00:00 is outside the instants the tracker accepts: from 1800-01-01T00:00:00Z up to, "
+        "not including, 2200-01-01T00:00:00Z."
+    ]
+    assert not Incident.objects.filter(title="Year one").exists()
+
+
 def test_curator_submits_for_review_but_cannot_verify(curator):
     draft = Incident.objects.get(status="draft")
     response = curator.post(

@@ -1,8 +1,11 @@
 """Malformed input is a 400 that names the parameter or field, never a 500 or a silent no-op."""
 
+import json
+from datetime import UTC, datetime
+
 import pytest
 
-from tests.factories import IncidentFactory, PlaceFactory
+from tests.factories import IncidentFactory, PartyFactory, PlaceFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -93,6 +96,31 @@ LIST_CASES = [
     ("incidents", "country=100%25", "country", "'100%' is not an ISO 3166-1 alpha-2 country code (e.g. SY)."),
     ("places", "parent=0", "parent", "No place with id '0'."),
     ("parties", "kind=gang", "kind", "Select a valid choice. gang is not one of the available choices."),
+]
+
+# Instants near the calendar's edges overflowed while converted to UTC (500s): every date
+# filter refuses what lies outside the tracker's range (tracker.instants).
+OUT_OF_RANGE = (
+    "{} is outside the instants the tracker accepts: from 1800-01-01T00:00:00Z up to, not including, 2200-01-01T00:00:00Z."
+)
+EDGE_INSTANTS = [
+    ("0001-01-01T00:00:00%2B05:00", "0001-01-01T00:00:00+05:00"),
+    ("9999-12-31T23:59:59-05:00", "9999-12-31T23:59:59-05:00"),
+    ("0001-01-01", "0001-01-01T00:00:00+00:00"),
+    ("1799-12-31T23:59:59Z", "1799-12-31T23:59:59+00:00"),
+    ("2200-01-01T00:00:00-01:00", "2200-01-01T00:00:00-01:00"),
+]
+DATE_FILTERS = [
+    ("incidents", "updated_since"),
+    ("incidents", "occurred_after"),
+    ("incidents", "occurred_before"),
+    ("ceasefires", "active_at"),
+    ("reports", "published_after"),
+    ("reports", "published_before"),
+    ("places", "updated_since"),
+]
+LIST_CASES += [
+    (route, f"{name}={sent}", name, OUT_OF_RANGE.format(shown)) for route, name in DATE_FILTERS for sent, shown in EDGE_INSTANTS
 ]
 
 
@@ -296,6 +324,125 @@ def test_bad_write_input(writer, route, payload, field, message):
     assert list(body) == [field]
     if message is not None:
         assert body[field] == [message]
+
+
+def test_instants_at_the_range_bounds_are_accepted(api):
+    for value in ("1800-01-01T00:00:00Z", "2199-12-31T23:59:59Z", "1800-01-01T02:00:00%2B02:00"):
+        assert api.get(f"/api/v1/incidents/?occurred_after={value}").status_code == 200
+
+
+@pytest.mark.parametrize("instant", ["0001-01-01T00:00:00+05:00", "9999-12-31T23:59:59-05:00"])
+def test_a_cursor_at_the_calendar_edge_is_400(api, instant):
+    from tracker.api.pagination import encode_cursor
+
+    raw = encode_cursor(datetime.fromisoformat(instant), 1)
+    for url in (f"/api/v1/incidents/?cursor={raw}", f"/api/v1/incidents/deleted/?since=2020-01-01T00:00:00Z&cursor={raw}"):
+        response = api.get(url)
+        assert response.status_code == 400, (url, response.content)
+        assert response.json() == {"cursor": ["Not a cursor this API gave: pass the `next` link's cursor unchanged."]}
+
+
+EDGE_WRITES = [
+    # (occurred_at, time_precision)
+    ("9999-12-31T23:00:00Z", "hour"),
+    ("0001-01-01T00:00:00Z", "hour"),
+    ("0001-01-01T00:00:00Z", "day"),
+    ("0001-01-01T00:00:00Z", "month"),
+    ("0001-01-01T00:00:00+05:00", "minute"),
+    ("9999-12-31T00:00:00Z", "week"),
+]
+
+
+@pytest.mark.parametrize(("occurred_at", "precision"), EDGE_WRITES)
+def test_an_incident_outside_the_range_is_refused(writer, occurred_at, precision):
+    place = PlaceFactory()
+    payload = {"title": "X", "kind": "airstrike", "occurred_at": occurred_at, "time_precision": precision, "place": place.pk}
+    response = writer.post("/api/v1/incidents/", payload, format="json")
+    assert (response.status_code, response.json()) == (400, {"occurred_at": [OUT_OF_RANGE.format(occurred_at)]})
+
+
+def test_an_interval_ending_outside_the_range_is_refused(writer):
+    payload = {
+        "title": "X",
+        "kind": "airstrike",
+        "occurred_at": "2199-12-31T00:00:00Z",
+        "occurred_until": "2200-01-02T00:00:00Z",
+        "time_precision": "interval",
+        "place": PlaceFactory().pk,
+    }
+    response = writer.post("/api/v1/incidents/", payload, format="json")
+    assert (response.status_code, response.json()) == (400, {"occurred_until": [OUT_OF_RANGE.format("2200-01-02T00:00:00Z")]})
+
+
+def test_other_records_refuse_instants_outside_the_range(writer):
+    scope = PlaceFactory()
+    ceasefire = {
+        "name": "X",
+        "scope": scope.pk,
+        "starts_at": "0001-01-01T00:00:00Z",
+        "type": "bilateral",
+        "purpose": "humanitarian",
+    }
+    response = writer.post("/api/v1/ceasefires/", ceasefire, format="json")
+    assert (response.status_code, response.json()) == (400, {"starts_at": [OUT_OF_RANGE.format("0001-01-01T00:00:00Z")]})
+
+
+def test_the_model_refuses_what_the_api_refuses():
+    """Imports and the admin write through the model's validation: the same range holds there."""
+    from django.core.exceptions import ValidationError
+
+    incident = IncidentFactory.build(place=PlaceFactory(), occurred_at=datetime(1, 1, 1, tzinfo=UTC), time_precision="hour")
+    with pytest.raises(ValidationError) as refused:
+        incident.full_clean()
+    assert refused.value.message_dict["occurred_at"] == [OUT_OF_RANGE.format("0001-01-01T00:00:00+00:00")]
+
+
+def test_a_bulk_item_outside_the_range_is_an_item_error_and_the_rest_are_saved(client_for):
+    place = PlaceFactory()
+
+    def item(external_id, occurred_at):
+        return {
+            "title": "Shelling",
+            "kind": "artillery_shelling",
+            "occurred_at": occurred_at,
+            "time_precision": "hour",
+            "place": place.pk,
+            "external_source": "monitor-x",
+            "external_id": external_id,
+        }
+
+    batch = [item("a", "2020-01-12T10:00:00Z"), item("b", "0001-01-01T00:00:00Z"), item("c", "2020-01-13T10:00:00Z")]
+    response = client_for("ingest").post("/api/v1/incidents/bulk/", batch, format="json")
+    assert response.status_code == 200, response.content
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["created", "error", "created"]
+    assert results[1]["errors"] == {"occurred_at": [OUT_OF_RANGE.format("0001-01-01T00:00:00Z")]}
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("post", "/api/v1/incidents/"),
+        ("post", "/api/v1/incidents/bulk/"),
+        ("post", "/api/v1/places/"),
+        ("post", "/api/v1/parties/"),
+        ("patch", "/api/v1/parties/{party}/"),
+    ],
+)
+def test_deeply_nested_json_is_400(client_for, method, url):
+    url = url.format(party=PartyFactory().pk)
+    response = getattr(client_for("reviewer"), method)(url, DEEP, content_type="application/json", HTTP_IF_MATCH='"1"')
+    assert (response.status_code, response.json()) == (400, {"detail": "JSON nested deeper than 32 levels is not accepted."})
+
+
+def test_nesting_below_the_parser_limit_is_refused_too(writer):
+    """A geometry 500 levels deep parses, but would recurse again in later checks."""
+    geometry = {"type": "Polygon", "coordinates": json.loads("[" * 500 + "]" * 500)}
+    response = writer.post("/api/v1/places/", {"name": "X", "kind": "zone", "geometry": geometry}, format="json")
+    assert (response.status_code, response.json()) == (400, {"detail": "JSON nested deeper than 32 levels is not accepted."})
 
 
 def test_malformed_json_body_is_400(writer):

@@ -529,3 +529,33 @@ def test_tracker_csv_bad_rows(db, tmp_path):
         "  failed row 4: status: 'published' is not one of draft, in_review, verified, disputed, rejected.",
     ]
     assert not Place.objects.filter(name="Idlib").exists()
+
+
+@pytest.mark.parametrize(
+    ("content", "error"),
+    [
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "Line 1 is not UTF-8 text (byte 0x89 at position 1)"),
+        (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", "Line 1 is not UTF-8 text (byte 0x8b at position 2)"),
+        (b"<acled>\nSYR2,13 January 2020,Caf\xe9\n", "Line 3 is not UTF-8 text (byte 0xe9 at position 25)"),
+        (b"<acled>\nSYR1,\x00,Battles,x\n", "Line 3 is not UTF-8 text (byte 0x00 at position 6)"),
+    ],
+    ids=["png", "gzip", "latin-1 byte", "nul"],
+)
+def test_admin_refuses_a_file_that_is_not_utf8_csv_and_keeps_no_upload(curator_client, tmp_path, content, error):
+    path = tmp_path / "upload.csv"
+    # "<acled>": the real header and first row of an ACLED file, then the bad line.
+    path.write_bytes(content.replace(b"<acled>", b"".join(ACLED.read_bytes().splitlines(keepends=True)[:2]).rstrip()))
+    before = counts()
+    response = upload(curator_client, path, "acled")
+    assert response.status_code == 200
+    (message,) = response.context["form"].errors["file"]
+    assert message.startswith(error), message
+    assert counts() == before
+    assert list((tmp_path / "uploads").iterdir()) == []
+
+
+def test_import_command_names_the_line_that_is_not_utf8(idlib, tmp_path):
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(ACLED.read_bytes() + "SYR9,9 May 2020,Caf\xe9\n".encode("latin-1"))
+    with pytest.raises(CommandError, match=r"Line \d+ is not UTF-8 text \(byte 0xe9"):
+        call_command("import_events", str(path), "--format", "acled", stdout=io.StringIO())

@@ -33,6 +33,42 @@ def validate_timezone(value: str) -> None:
         ) from None
 
 
+# JSON a client sends (API bodies, the admin's JSON fields) nests at most this deep: GeoJSON
+# needs 6, an incident 3. Python's parser recurses once per level and raised RecursionError (a
+# 500) on 100,000 '['; deep-but-parsable values would recurse again in later checks.
+MAX_JSON_DEPTH = 32
+
+
+def json_depth_error(depth_limit: int = MAX_JSON_DEPTH) -> ValidationError:
+    return ValidationError(
+        "JSON nested deeper than %(limit)s levels is not accepted.", code="too_deep", params={"limit": depth_limit}
+    )
+
+
+def check_json_depth(value, depth_limit: int = MAX_JSON_DEPTH) -> None:
+    """Raise ValidationError if `value` (parsed JSON) nests deeper than `depth_limit`; walks
+    iteratively, so it cannot itself run out of stack."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict | list):
+            if depth > depth_limit:
+                raise json_depth_error(depth_limit)
+            children = item.values() if isinstance(item, dict) else item
+            stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
+
+
+def loads_json(text: str | bytes, **kwargs):
+    """json.loads for client text: ValueError if malformed, ValidationError (code too_deep) if
+    it nests too deep — never RecursionError."""
+    try:
+        value = json.loads(text, **kwargs)
+    except RecursionError:
+        raise json_depth_error() from None
+    check_json_depth(value)
+    return value
+
+
 GEOMETRY_TYPES = {"Polygon", "MultiPolygon", "LineString", "MultiLineString", "Point", "MultiPoint"}
 
 
@@ -42,9 +78,11 @@ def validate_geojson_geometry(value) -> None:
         return
     if isinstance(value, str):
         try:
-            value = json.loads(value)
+            value = loads_json(value)
         except ValueError:
             raise ValidationError("Geometry is not valid JSON.", code="invalid_geometry") from None
+    else:
+        check_json_depth(value)
     if not isinstance(value, dict) or value.get("type") not in GEOMETRY_TYPES:
         raise ValidationError(
             "Geometry must be a GeoJSON geometry object with type one of: %(types)s.",

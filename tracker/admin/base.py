@@ -5,6 +5,7 @@ version); every page has a history with diffs and revert (django-simple-history)
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.db.models import ProtectedError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -16,6 +17,7 @@ from tracker import history
 from tracker.models.base import TrackedModel
 from tracker.services import common
 from tracker.services.common import VersionConflict
+from tracker.validators import check_json_depth, json_depth_error
 
 AUDIT_READONLY = ("version", "created_at", "created_by", "updated_at", "updated_by")
 VERSION_FIELDS = ("change_reason", "based_on_version")
@@ -81,6 +83,26 @@ class VersionFields(forms.Form):
         return data
 
 
+class DepthLimitedJSONFormField(forms.JSONField):
+    """The admin's JSON boxes (a place's geometry): JSON nested too deep is a form error, never
+    a RecursionError (tracker.validators.MAX_JSON_DEPTH)."""
+
+    def to_python(self, value):
+        try:
+            parsed = super().to_python(value)
+        except RecursionError:
+            raise json_depth_error() from None
+        check_json_depth(parsed)
+        return parsed
+
+    def bound_data(self, data, initial):
+        # Re-displaying the submitted text parses it too.
+        try:
+            return super().bound_data(data, initial)
+        except RecursionError:
+            return forms.fields.InvalidJSONInput(data)
+
+
 class VersionedModelForm(VersionFields, forms.ModelForm):
     """The base form of every ServiceAdmin (custom admin forms subclass it)."""
 
@@ -127,6 +149,7 @@ class ServiceAdmin(RunServiceMixin, SimpleHistoryAdmin):
     create_service = update_service = delete_service = None
     instance_kwarg = "instance"
     list_per_page = 50
+    formfield_overrides = {models.JSONField: {"form_class": DepthLimitedJSONFormField}}
 
     class Media:
         # Names for the autocomplete fields (select2); underlined breadcrumb links.

@@ -80,6 +80,9 @@ class ImportEventsMixin:
             stored.unlink(missing_ok=True)
             form.add_error("file", str(error))
             return self._render(request, form=form)
+        except BaseException:
+            stored.unlink(missing_ok=True)  # never leave an upload behind
+            raise
         request.session.setdefault(SESSION_KEY, {})[token] = {"format": fmt, "name": upload.name}
         request.session.modified = True
         return self._render(

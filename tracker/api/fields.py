@@ -7,6 +7,8 @@ from drf_spectacular.plumbing import build_basic_type
 from drf_spectacular.types import OpenApiTypes
 from rest_framework import serializers
 
+from tracker import instants
+
 
 class BriefRelatedField(serializers.PrimaryKeyRelatedField):
     """A foreign key written as an id and read as a brief object (`{"id": 3, "name": ...}`),
@@ -63,6 +65,7 @@ class OffsetDateTimeField(serializers.DateTimeField):
 
     default_error_messages = {
         "naive": "Include a UTC offset, e.g. 2020-01-12T00:01:00+03:00 or 2020-01-11T21:01:00Z.",
+        "out_of_range": instants.OUT_OF_RANGE.replace("%(value)s", "{value}"),
     }
 
     def to_internal_value(self, value):
@@ -73,4 +76,7 @@ class OffsetDateTimeField(serializers.DateTimeField):
                 parsed = None
             if parsed is not None and parsed.tzinfo is None:
                 self.fail("naive")
+            # Before DRF converts it to UTC, which overflows near the calendar's edges.
+            if parsed is not None and not instants.in_range(parsed):
+                self.fail("out_of_range", value=value.strip()[:40])
         return super().to_internal_value(value)

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from drf_spectacular.utils import extend_schema_field
 
 from tracker.countries import ISO_3166_ALPHA2
+from tracker.instants import to_utc
 
 
 class InstantField(forms.Field):
@@ -21,7 +22,7 @@ class InstantField(forms.Field):
         text = value.strip()
         try:
             if len(text) == 10:
-                return datetime.combine(date.fromisoformat(text), time(0), tzinfo=UTC)
+                return to_utc(datetime.combine(date.fromisoformat(text), time(0), tzinfo=UTC))
             parsed = datetime.fromisoformat(text)
         except ValueError:
             raise ValidationError(
@@ -31,7 +32,7 @@ class InstantField(forms.Field):
             raise ValidationError(
                 "Include a UTC offset (2020-01-12T00:01:00+03:00 or ...Z); a time without one is ambiguous.", code="naive"
             )
-        return parsed.astimezone(UTC)
+        return to_utc(parsed)
 
 
 class InstantFilter(django_filters.Filter):

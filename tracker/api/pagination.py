@@ -13,6 +13,8 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from tracker import instants
+
 
 def _positive_int(request, name: str) -> int | None:
     raw = request.query_params.get(name)
@@ -136,7 +138,7 @@ def decode_cursor(raw: str, name: str = "cursor") -> tuple[datetime, int]:
         text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
         instant, pk = text.split("|")
         parsed = datetime.fromisoformat(instant)
-        if parsed.tzinfo is None:
+        if parsed.tzinfo is None or not instants.in_range(parsed):
             raise ValueError
         return parsed, int(pk)
     except (ValueError, UnicodeDecodeError, binascii.Error):

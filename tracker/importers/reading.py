@@ -39,6 +39,17 @@ class Row:
         return value
 
 
+class NotText(Exception):
+    """A line of the file is not text in the file's encoding (a PNG, a gzip, a Latin-1 CSV), or
+    holds a NUL byte (no text file does, and PostgreSQL cannot store one)."""
+
+    def __init__(self, line: int, raw: bytes, position: int):
+        super().__init__(
+            f"Line {line} is not UTF-8 text (byte 0x{raw[position : position + 1].hex()} at position {position + 1}): "
+            "save the file as UTF-8 CSV (a compressed file must be unpacked first)."
+        )
+
+
 class CountingLines:
     """The file's lines as text, counting the bytes read so far (for a progress bar)."""
 
@@ -46,12 +57,17 @@ class CountingLines:
         self.stream, self.encoding, self.bytes_read = stream, encoding, 0
 
     def __iter__(self) -> Iterator[str]:
-        first = True
-        for raw in self.stream:
+        for number, raw in enumerate(self.stream, start=1):
             self.bytes_read += len(raw)
-            if first:
-                raw, first = raw.removeprefix(b"\xef\xbb\xbf"), False
-            yield raw.decode(self.encoding)
+            if number == 1:
+                raw = raw.removeprefix(b"\xef\xbb\xbf")
+            try:
+                text = raw.decode(self.encoding)
+            except UnicodeDecodeError as error:
+                raise NotText(number, raw, error.start) from None
+            if "\x00" in text:
+                raise NotText(number, raw, raw.index(b"\x00"))
+            yield text
 
 
 def read_rows(lines: CountingLines) -> tuple[list[str], Iterator[Row]]:

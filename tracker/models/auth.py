@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from tracker.instants import validate_instant
 from tracker.models.base import unique
 
 
@@ -25,7 +26,7 @@ class ApiToken(models.Model):
     key_hash = models.CharField(max_length=64, editable=False)
     read_only = models.BooleanField(default=False, help_text="Only safe methods (GET, HEAD, OPTIONS) are allowed.")
     created_at = models.DateTimeField(auto_now_add=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(validators=[validate_instant], null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:

@@ -5,6 +5,7 @@ from django.db import models
 
 from tracker.choices import CeasefirePurpose, CeasefireType, PartyRole
 from tracker.history import TrackerHistory
+from tracker.instants import validate_instant
 from tracker.models.base import FieldNamedConstraintsMixin, TrackedModel, check, unique
 from tracker.validators import validate_timezone
 
@@ -27,9 +28,13 @@ class Ceasefire(TrackedModel):
         related_name="ceasefires_as_zone",
         help_text="A place with a geometry drawing the ceasefire's area. Empty: the whole scope.",
     )
-    announced_at = models.DateTimeField(null=True, blank=True)
-    starts_at = models.DateTimeField(help_text="Curated start (UTC). Parties' own claims are declarations.")
-    ends_at = models.DateTimeField(null=True, blank=True, help_text="End (UTC); empty while in force.")
+    announced_at = models.DateTimeField(validators=[validate_instant], null=True, blank=True)
+    starts_at = models.DateTimeField(
+        validators=[validate_instant], help_text="Curated start (UTC). Parties' own claims are declarations."
+    )
+    ends_at = models.DateTimeField(
+        validators=[validate_instant], null=True, blank=True, help_text="End (UTC); empty while in force."
+    )
     ceasefire_type = models.CharField("type", max_length=16, choices=CeasefireType.choices)
     purpose = models.CharField(max_length=32, choices=CeasefirePurpose.choices)
     terms = models.TextField(blank=True)
@@ -102,8 +107,8 @@ class Declaration(TrackedModel):
 
     ceasefire = models.ForeignKey(Ceasefire, on_delete=models.CASCADE, related_name="declarations")
     party = models.ForeignKey("tracker.Party", on_delete=models.PROTECT, related_name="declarations")
-    claimed_start = models.DateTimeField(null=True, blank=True)
-    claimed_end = models.DateTimeField(null=True, blank=True)
+    claimed_start = models.DateTimeField(validators=[validate_instant], null=True, blank=True)
+    claimed_end = models.DateTimeField(validators=[validate_instant], null=True, blank=True)
     stated_as = models.CharField(
         max_length=200, blank=True, help_text="The time as the report states it, e.g. '14:00 Moscow time, 9 January'."
     )

@@ -6,6 +6,7 @@ from django.db.models import Q
 
 from tracker.choices import Attribution, Confidence, GeoPrecision, IncidentKind, IncidentStatus, Stance, TimePrecision
 from tracker.history import TrackerHistory
+from tracker.instants import validate_instant
 from tracker.models.base import SoftDeletable, TrackedModel, check, coordinate_checks, range_checks, unique
 
 CASUALTY_FIELDS = ("killed", "civilians_killed", "children_killed", "injured")
@@ -46,8 +47,10 @@ class Incident(CasualtyFigures, SoftDeletable, TrackedModel):
     title = models.CharField(max_length=300)
     kind = models.CharField(max_length=32, choices=IncidentKind.choices, db_index=True)
     description = models.TextField(blank=True)
-    occurred_at = models.DateTimeField(help_text="Instant (UTC) or start of the window.")
-    occurred_until = models.DateTimeField(null=True, blank=True, help_text="End of an explicit window (precision 'interval').")
+    occurred_at = models.DateTimeField(validators=[validate_instant], help_text="Instant (UTC) or start of the window.")
+    occurred_until = models.DateTimeField(
+        validators=[validate_instant], null=True, blank=True, help_text="End of an explicit window (precision 'interval')."
+    )
     time_precision = models.CharField(max_length=16, choices=TimePrecision.choices, default=TimePrecision.DAY)
     place = models.ForeignKey("tracker.Place", on_delete=models.PROTECT, related_name="incidents")
     latitude = models.FloatField(null=True, blank=True, help_text="Exact point, when known.")

@@ -4,6 +4,7 @@ from django.db import models
 
 from tracker.choices import Reliability, SourceKind, SyndicationDecision
 from tracker.history import TrackerHistory
+from tracker.instants import validate_instant
 from tracker.models.base import SoftDeletable, TrackedModel, unique
 from tracker.validators import validate_country_code
 
@@ -49,7 +50,7 @@ class Report(SoftDeletable, TrackedModel):
     url = models.URLField(max_length=500, blank=True)
     title = models.CharField(max_length=500)
     author = models.CharField(max_length=200, blank=True)
-    published_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(validators=[validate_instant], null=True, blank=True)
     language = models.CharField(max_length=16, default="en", help_text="BCP 47 tag.")
     summary = models.TextField(blank=True)
     body = models.TextField(blank=True, help_text="Full text, where licensing allows keeping it.")

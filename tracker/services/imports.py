@@ -8,6 +8,7 @@ are imported. Writes go through the services (history with the importing user, v
 provenance, syndication). Re-importing a file changes nothing that has not changed.
 """
 
+import csv
 import re
 import zoneinfo
 from collections import Counter
@@ -25,7 +26,7 @@ from tracker.countries import country_code, country_timezone
 from tracker.history import Channel, history_context
 from tracker.importers import FORMATS
 from tracker.importers.events import ClaimSpec, Event, PartySpec, PlaceSpec, Skip
-from tracker.importers.reading import CountingLines, Row, RowError, read_rows
+from tracker.importers.reading import CountingLines, NotText, Row, RowError, read_rows
 from tracker.models import Citation, Incident, Party, Place, Source
 from tracker.models.hierarchy import chain_rows
 from tracker.names import normalize_name
@@ -462,6 +463,8 @@ def import_file(
         header, rows = read_rows(lines)
     except RowError as error:
         raise ImportFileError(str(error)) from None
+    except (NotText, csv.Error) as error:
+        raise ImportFileError(_file_error(error)) from None
     missing = [column for column in module.REQUIRED if column not in header]
     if missing:
         raise ImportFileError(f"not a {fmt} file: missing column(s) {', '.join(missing)}.")
@@ -470,4 +473,17 @@ def import_file(
         if on_progress:
             on_progress(lines.bytes_read)
 
-    return import_rows(rows, module.parse, user=user, dry_run=dry_run, label=label, on_row=on_row, keep_outcomes=keep_outcomes)
+    try:
+        return import_rows(
+            rows, module.parse, user=user, dry_run=dry_run, label=label, on_row=on_row, keep_outcomes=keep_outcomes
+        )
+    except (NotText, csv.Error) as error:
+        # Batches committed before the bad line stay (a re-import finds them unchanged); the
+        # batch it was in rolled back. The admin's preview reads the whole file first.
+        raise ImportFileError(_file_error(error)) from None
+
+
+def _file_error(error: Exception) -> str:
+    if isinstance(error, csv.Error):  # e.g. a NUL byte: a binary file
+        return f"The file is not CSV text: {error}."
+    return str(error)
