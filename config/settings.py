@@ -303,7 +303,10 @@ AXES_FAILURE_LIMIT = env.int("TRACKER_LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("TRACKER_LOGIN_COOLOFF_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_IPWARE_PROXY_COUNT = env.int("TRACKER_PROXY_COUNT", default=0)
+# Reverse proxies in front of the app servers: who the client is for throttles, lockouts and
+# logs (tracker.proxies). 0: X-Forwarded-For is ignored.
+TRACKER_PROXY_COUNT = env.int("TRACKER_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "tracker.proxies.client_address"
 
 # Browsers of other services' sites may call the API only from these origins (none by default).
 CORS_ALLOWED_ORIGINS = env.list("TRACKER_CORS_ORIGINS", default=[])
@@ -328,6 +331,18 @@ if PRODUCTION:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"client": {"()": "tracker.proxies.ClientAddressFilter"}},
+    "formatters": {
+        "request": {"format": "%(levelname)s %(name)s client=%(client)s %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+        # Request and security events name the client behind the trusted proxies.
+        "requests": {"class": "logging.StreamHandler", "filters": ["client"], "formatter": "request"},
+    },
+    "loggers": {
+        "django.request": {"handlers": ["requests"], "propagate": False},
+        "django.security": {"handlers": ["requests"], "propagate": False},
+    },
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="WARNING")},
 }

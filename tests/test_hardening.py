@@ -87,6 +87,63 @@ def test_a_scope_throttled_off_is_not_limited(client_for, settings):
     assert [curator.get("/api/v1/parties/").status_code for _ in range(3)] == [200, 200, 429]
 
 
+def test_a_forged_x_forwarded_for_gets_no_fresh_throttle_bucket(api, settings):
+    """The hostile review's finding: 150 requests with a random X-Forwarded-For all got 200."""
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "3/min"}}
+    statuses = [api.get("/api/v1/parties/", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code for n in range(6)]
+    assert statuses == [200, 200, 200, 429, 429, 429]
+
+
+def test_behind_trusted_proxies_the_client_is_what_the_outer_proxy_saw(api, settings):
+    settings.TRACKER_PROXY_COUNT = 2
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"anon": "2/min"}}
+
+    def get(forwarded):
+        return api.get("/api/v1/parties/", HTTP_X_FORWARDED_FOR=forwarded, REMOTE_ADDR="10.0.0.2").status_code
+
+    # Whatever the client puts left of the proxies' entries, it is the same client (198.51.100.7).
+    assert [get(f"{n}.1.1.1, 198.51.100.7, 10.0.0.1") for n in range(3)] == [200, 200, 429]
+    # Another client behind the same proxies has its own bucket.
+    assert get("198.51.100.8, 10.0.0.1") == 200
+
+
+def test_client_address_rule():
+    from django.test import RequestFactory, override_settings
+
+    from tracker.proxies import client_address
+
+    request = RequestFactory().get("/", HTTP_X_FORWARDED_FOR="1.1.1.1, 2.2.2.2, 3.3.3.3", REMOTE_ADDR="4.4.4.4")
+    expected = {0: "4.4.4.4", 1: "3.3.3.3", 2: "2.2.2.2", 3: "1.1.1.1", 5: "1.1.1.1"}
+    for count, address in expected.items():
+        with override_settings(TRACKER_PROXY_COUNT=count):
+            assert client_address(request) == address
+    with override_settings(TRACKER_PROXY_COUNT=1):
+        assert client_address(RequestFactory().get("/", REMOTE_ADDR="4.4.4.4")) == "4.4.4.4"
+
+
+def test_login_lockout_uses_the_same_client_rule(client, settings):
+    """django-axes asks tracker.proxies: a forged header does not reset the failure count."""
+    UserFactory(username="curator")
+    login = reverse("admin:login")
+    for n in range(5):
+        client.post(login, {"username": "curator", "password": "wrong"}, HTTP_X_FORWARDED_FOR=f"203.0.113.{n}")
+    locked = client.post(login, {"username": "curator", "password": "pw-for-tests-1"}, HTTP_X_FORWARDED_FOR="203.0.113.99")
+    assert locked.status_code == 429
+
+
+def test_request_logs_name_the_client_behind_the_proxies(api, settings, caplog):
+    import logging
+
+    from tracker.proxies import ClientAddressFilter
+
+    settings.TRACKER_PROXY_COUNT = 1
+    caplog.handler.addFilter(ClientAddressFilter())
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        api.get("/api/v1/no-such-thing/", HTTP_X_FORWARDED_FOR="198.51.100.7", REMOTE_ADDR="10.0.0.1")
+    (record,) = [r for r in caplog.records if r.name == "django.request"]
+    assert record.client == "198.51.100.7"
+
+
 def test_request_body_over_the_limit_is_413(client_for, settings):
     settings.TRACKER_MAX_BODY_BYTES = 1000
     response = client_for("curator").post("/api/v1/parties/", {"name": "x" * 2000, "kind": "state"}, format="json")

@@ -5,6 +5,8 @@ same counts. A refused request is a 429 with `Retry-After`."""
 from rest_framework.settings import api_settings
 from rest_framework.throttling import SimpleRateThrottle
 
+from tracker.proxies import client_address
+
 INGEST_GROUP = "ingest"
 
 
@@ -33,6 +35,10 @@ class ScopedUserRateThrottle(SimpleRateThrottle):
 
     def get_rate(self):
         return None  # set per request in allow_request
+
+    def get_ident(self, request):
+        # The one rule for who the client is behind trusted proxies (TRACKER_PROXY_COUNT).
+        return client_address(request)
 
     def get_cache_key(self, request, view):
         ident = request.user.pk if request.user and request.user.is_authenticated else self.get_ident(request)
