@@ -87,6 +87,7 @@ vendor:
 	rm -rf $(VENV)/vendor && mkdir -p $(VENV)/vendor
 	cd $(VENV)/vendor && npm pack --silent leaflet@$(LEAFLET_VERSION) && tar xzf leaflet-$(LEAFLET_VERSION).tgz
 	rm -rf tracker/static/tracker/vendor/leaflet && mkdir -p tracker/static/tracker/vendor/leaflet
-	cp -r $(VENV)/vendor/package/dist/leaflet.js $(VENV)/vendor/package/dist/leaflet.css $(VENV)/vendor/package/dist/images \
+	# leaflet.js names its source map: the manifest storage of collectstatic (production) needs it.
+	cp -r $(VENV)/vendor/package/dist/leaflet.js $(VENV)/vendor/package/dist/leaflet.js.map $(VENV)/vendor/package/dist/leaflet.css $(VENV)/vendor/package/dist/images \
 	   $(VENV)/vendor/package/LICENSE tracker/static/tracker/vendor/leaflet/
 	echo "leaflet $(LEAFLET_VERSION) (npm)" > tracker/static/tracker/vendor/leaflet/VERSION

@@ -59,11 +59,13 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "corsheaders",
+    "csp",
     "tracker",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "tracker.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tracker.middleware.RequestLimitsMiddleware",
     "tracker.replicas.ReplicaPinMiddleware",
@@ -264,6 +266,28 @@ TRACKER_MAP_TILES_ATTRIBUTION = env.str(
     "TRACKER_MAP_TILES_ATTRIBUTION",
     default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
 )
+
+# Content-Security-Policy on every page (django-csp): scripts only from our own static files —
+# no inline script anywhere (the admin's data goes in json_script blocks, Swagger UI loads its
+# configuration as a script file), so injected markup cannot run. Styles may be inline: Django's
+# admin widgets, Leaflet and Swagger UI set them, and a style cannot run script. No framing, no
+# plugins, forms post only to us. The map tile server is added to img-src per response
+# (tracker.middleware.ContentSecurityPolicyMiddleware), so it follows TRACKER_MAP_TILES_URL.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "worker-src": ["'self'", "blob:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 TRACKER_MAP_CENTER = (35.9, 36.6)  # Idlib: where the founding data is
 TRACKER_MAP_ZOOM = 8
 TRACKER_PUBLIC_READ = env.bool("TRACKER_PUBLIC_READ", default=True)

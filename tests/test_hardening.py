@@ -1,5 +1,6 @@
 """Production settings, login brute-force protection, throttles, CORS and request limits."""
 
+import json
 import os
 import subprocess
 import sys
@@ -30,6 +31,18 @@ def test_production_settings_pass_the_deploy_check():
     result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_collectstatic_with_the_production_manifest_storage(tmp_path):
+    """The hostile review's finding: collectstatic failed on leaflet.js's source map, no manifest
+    was written, and every page with static files answered 500 under gunicorn."""
+    result = manage("collectstatic", "--noinput", "-v0", **PRODUCTION, DJANGO_STATIC_ROOT=str(tmp_path))
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / "staticfiles.json").read_text())["paths"]
+    for name in ("tracker/vendor/leaflet/leaflet.js", "tracker/admin/maps.js", "admin/css/base.css"):
+        assert (tmp_path / manifest[name]).is_file(), name
+    hashed = (tmp_path / manifest["tracker/vendor/leaflet/leaflet.js"]).read_text()
+    assert hashed.rstrip().endswith(f"sourceMappingURL={Path(manifest['tracker/vendor/leaflet/leaflet.js.map']).name}")
 
 
 @pytest.mark.parametrize(

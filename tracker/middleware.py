@@ -1,5 +1,6 @@
 """Request middleware of the tracker."""
 
+from csp.middleware import CSPMiddleware
 from django.conf import settings
 from django.http import JsonResponse
 
@@ -38,3 +39,22 @@ class HistoryChannelMiddleware:
         channel = Channel.ADMIN if request.path.startswith("/admin/") else Channel.API
         with history_context(channel=channel):
             return self.get_response(request)
+
+
+def tile_origin(url_template: str) -> str:
+    """scheme://host of a tile URL template ("" for none); a {s} subdomain becomes a wildcard."""
+    scheme, _, rest = (url_template or "").partition("://")
+    host = rest.split("/", 1)[0].replace("{s}", "*")
+    return f"{scheme}://{host}" if scheme in ("http", "https") and host else ""
+
+
+class ContentSecurityPolicyMiddleware(CSPMiddleware):
+    """django-csp's header (settings.CONTENT_SECURITY_POLICY), with the admin maps' tile server
+    allowed as an image source: it is a setting (TRACKER_MAP_TILES_URL), read per response."""
+
+    def get_policy_parts(self, request, response, report_only=False):
+        parts = super().get_policy_parts(request, response, report_only)
+        origin = tile_origin(settings.TRACKER_MAP_TILES_URL)
+        if origin and not report_only:
+            parts.update = {**(parts.update or {}), "img-src": [origin]}
+        return parts

@@ -99,3 +99,24 @@ def test_typed_coordinates_move_the_marker_and_the_keyboard_goes_field_to_field(
     save(page)
     saved = Place.objects.get(pk=place.pk)
     assert (saved.latitude, saved.longitude) == (35.82, 36.72)
+
+
+def test_a_hostile_title_is_shown_as_text_in_the_list_map(people, data):
+    """The hostile review's stored XSS: a title from an ingest token or an imported file, in
+    the incident list map's tooltip, ran as HTML in a reviewer's session."""
+    from tests.factories import IncidentFactory
+
+    title = 'Zzyzx shelling <img src=x onerror="window.__pwned=1"><script>window.__pwned=2</script>'
+    IncidentFactory(title=title, status="in_review", place=PlaceFactory(name="Kafr Nabl", latitude=35.61, longitude=36.56))
+    curator = people("curator")
+    page = curator.login("curator")
+    page.goto(f"{curator.base_url}/admin/tracker/incident/?q=Zzyzx")
+    page.wait_for_selector("#tracker-incident-map[data-markers='1']")
+    page.locator("#tracker-incident-map path.tracker-marker").hover()
+    tooltip = page.locator(".leaflet-tooltip")
+    tooltip.wait_for()
+    assert tooltip.inner_text() == f"{title} (no verdict)"
+    assert tooltip.locator("img, script").count() == 0
+    assert page.evaluate("window.__pwned") is None
+    curator.shot(page, "hostile-title")
+    assert page.js_errors == []

@@ -10,6 +10,10 @@
  *
  * The tile server comes from the page (settings TRACKER_MAP_TILES_URL); when tiles cannot load
  * the map keeps its markers and says the background is unavailable.
+ *
+ * Data reaches the DOM only as text (textContent, elements built here): never an HTML string
+ * (innerHTML, Leaflet's string tooltips and popups). The one HTML string Leaflet is given is the
+ * tile attribution, which is the operator's setting, not data.
  */
 (function () {
   "use strict";
@@ -219,6 +223,13 @@
     return doc.type && doc.coordinates ? doc : null;
   }
 
+  /* A span holding `text` as text: what Leaflet is given instead of an HTML string. */
+  function textNode(text) {
+    var span = document.createElement("span");
+    span.textContent = text;
+    return span;
+  }
+
   function button(text) {
     var el = document.createElement("button");
     el.type = "button";
@@ -240,7 +251,9 @@
         radius: 7, color: "#222", weight: 1, fillColor: COLOURS[p.verdict], fillOpacity: 0.9,
         className: "tracker-marker verdict-" + p.verdict,
       }).addTo(map);
-      marker.bindTooltip(p.title + " (" + LABELS[p.verdict] + ")");
+      // Titles come from ingest tokens and imported files: Leaflet writes a tooltip *string* as
+      // HTML, so the tooltip is an element holding the title as text.
+      marker.bindTooltip(textNode(p.title + " (" + (LABELS[p.verdict] || p.verdict) + ")"));
       marker.on("click", function () { window.location.href = p.url; });
       bounds.push([p.lat, p.lon]);
     });
