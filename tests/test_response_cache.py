@@ -198,3 +198,24 @@ def test_bump_generation_invalidates_cached_answers_after_writes_outside_django(
     call_command("bump_generation", stdout=out)
     assert out.getvalue() == f"Data generation is now {generation.current()}.\n"
     assert titles(api.get(LIST)) == ["After"]  # ...or the generation is moved by hand
+
+
+def test_the_browsable_api_is_never_shared_between_visitors(client):
+    """The hostile review's finding: the cached HTML carried the first visitor's masked CSRF
+    token to everyone."""
+    import re
+
+    from django.test import Client
+
+    IncidentFactory(title="Shelling of Kafranbel")
+    tokens = set()
+    for visitor in (client, Client(), Client()):
+        page = visitor.get(LIST, HTTP_ACCEPT="text/html")
+        assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+        assert CACHE_HEADER not in page
+        (token,) = re.findall(r'"csrfToken": "([^"]+)"', page.content.decode())
+        tokens.add(token)
+        assert visitor.cookies["csrftoken"].value  # each visitor gets a token of their own
+    assert len(tokens) == 3
+    # JSON for the same URL is still cached.
+    assert client.get(LIST)[CACHE_HEADER] == "MISS" and client.get(LIST)[CACHE_HEADER] == "HIT"

@@ -10,8 +10,9 @@ What is cached: a GET by an anonymous client (everyone anonymous sees the same r
 URL (host included: `next` links are absolute) and the negotiated format. Authentication,
 permissions, throttles and content negotiation run before the cache is looked up, so a cached
 answer is refused exactly when a fresh one would be. Not cached: anything an authenticated
-client asks (what it may see depends on its role), streamed exports, and answers that depend on
-the clock (the change feed and the removals feed, which hold back their last seconds).
+client asks (what it may see depends on its role), the browsable API's HTML (it carries the
+visitor's CSRF token), streamed exports, and answers that depend on the clock (the change feed
+and the removals feed, which hold back their last seconds).
 """
 
 import hashlib
@@ -51,6 +52,9 @@ class CachedReadsMixin:
         if current is None:
             return None
         renderer = request.accepted_renderer
+        if renderer.media_type.startswith("text/html"):
+            # The browsable API's page embeds the visitor's own CSRF token: never shared.
+            return None
         url = request.build_absolute_uri()
         digest = hashlib.sha256(f"{renderer.format}\n{request.accepted_media_type}\n{url}".encode()).hexdigest()
         return f"tracker:response:{current}:{digest}"
