@@ -55,3 +55,99 @@ def test_public_compliance_counts_only_public_incidents(assessed, client_for):
         "after": 1,
         "by_verdict": {"violation": 1, "possible": 0, "not_violation": 3},
     }
+
+
+# --- Hidden looks exactly like absent (the hostile review's findings 9 and 10) ------------------
+
+
+def _hidden_incident():
+    return Incident.objects.filter(status="in_review").exclude(citations=None).order_by("pk").first()
+
+
+def _absent_id() -> int:
+    return Incident.all_objects.order_by("-pk").values_list("pk", flat=True).first() + 1000
+
+
+@pytest.mark.parametrize("role", ["anonymous", "no_permission"])
+@pytest.mark.parametrize(("route", "param"), [("citations", "incident"), ("assessments", "incident")])
+def test_an_id_the_reader_may_not_see_is_answered_like_one_that_never_existed(assessed, client_for, role, route, param):
+    client = client_for(role)
+    hidden, absent = _hidden_incident().pk, _absent_id()
+    answers = [client.get(f"/api/v1/{route}/", {param: pk}) for pk in (hidden, absent)]
+    assert [a.status_code for a in answers] == [400, 400]
+    assert [a.json() for a in answers] == [{param: [f"No incident with id '{pk}'."]} for pk in (hidden, absent)]
+
+
+def test_a_reader_who_may_see_it_filters_by_it(assessed, client_for):
+    hidden = _hidden_incident()
+    rows = client_for("curator").get("/api/v1/citations/", {"incident": hidden.pk}).json()["results"]
+    assert {r["id"] for r in rows} == set(hidden.citations.values_list("pk", flat=True))
+
+
+def test_the_filter_form_is_not_shared_between_readers(assessed, client_for):
+    """The filter form class is built once per filterset: its id queryset must not carry the
+    first reader's view to the next."""
+    hidden = _hidden_incident()
+    assert client_for("curator").get("/api/v1/citations/", {"incident": hidden.pk}).status_code == 200
+    assert client_for("anonymous").get("/api/v1/citations/", {"incident": hidden.pk}).status_code == 400
+    assert client_for("curator").get("/api/v1/citations/", {"incident": hidden.pk}).status_code == 200
+
+
+def _merge(draft_kept: bool):
+    """A duplicate merged into another: the kept one a draft, or the merged one a draft."""
+    from tests.factories import IncidentFactory
+    from tracker.services.incidents import incident_merge
+
+    place = Incident.objects.first().place
+    merged = IncidentFactory(status="draft" if not draft_kept else "verified", place=place)
+    kept = IncidentFactory(status="draft" if draft_kept else "verified", place=place)
+    incident_merge(merged=merged, kept=kept, user=None)
+    return merged, kept
+
+
+@pytest.mark.parametrize("draft_kept", [True, False], ids=["into a draft", "a draft merged"])
+def test_a_merge_involving_a_draft_is_a_plain_404_to_the_public(assessed, client_for, draft_kept):
+    merged, kept = _merge(draft_kept)
+    public = client_for("anonymous").get(f"/api/v1/incidents/{merged.pk}/")
+    assert (public.status_code, public.json()) == (404, {"detail": "No Incident matches the given query."})
+    assert "Location" not in public
+    curator = client_for("curator").get(f"/api/v1/incidents/{merged.pk}/")
+    assert curator.status_code == 301 and curator["Location"].endswith(f"/api/v1/incidents/{kept.pk}/")
+
+
+def test_a_public_merge_still_redirects_the_public(assessed, client_for):
+    from tests.factories import IncidentFactory
+    from tracker.services.incidents import incident_merge
+
+    place = Incident.objects.first().place
+    merged, kept = IncidentFactory(status="verified", place=place), IncidentFactory(status="verified", place=place)
+    incident_merge(merged=merged, kept=kept, user=None)
+    answer = client_for("anonymous").get(f"/api/v1/incidents/{merged.pk}/")
+    assert answer.status_code == 301 and answer["Location"].endswith(f"/api/v1/incidents/{kept.pk}/")
+
+
+@pytest.fixture
+def citation_viewer(roles, client):
+    """A user who may view citations and verdicts (and their history) but not unverified incidents."""
+    from django.contrib.auth.models import Permission
+
+    from tests.factories import UserFactory
+
+    user = UserFactory(username="auditor")
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_citation", "view_assessment"], content_type__app_label="tracker")
+    )
+    client.force_login(user)
+    return client
+
+
+def test_history_follows_the_visibility_rule(assessed, citation_viewer):
+    hidden = _hidden_incident()
+    citation = hidden.citations.order_by("pk").first()
+    verdict = Assessment.objects.filter(incident=hidden).order_by("pk").first()
+    assert citation_viewer.get(f"/api/v1/citations/{citation.pk}/").status_code == 404
+    for url in (f"/api/v1/citations/{citation.pk}/history/", f"/api/v1/assessments/{verdict.pk}/history/"):
+        answer = citation_viewer.get(url)
+        assert (answer.status_code, answer.json()) == (404, {"detail": "No such record."}), url
+    public = Citation.objects.filter(incident__status="verified").order_by("pk").first()
+    assert citation_viewer.get(f"/api/v1/citations/{public.pk}/history/").status_code == 200

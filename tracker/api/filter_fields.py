@@ -113,14 +113,20 @@ class IdFilter(django_filters.ModelChoiceFilter):
 
 def existing(model, *, method: str | None = None, help_text: str = "", **kwargs) -> IdFilter:
     """A filter by the id of an existing `model` row: an unknown or non-numeric id is a 400
-    naming the parameter, never an empty result that looks like an answer."""
+    naming the parameter, never an empty result that looks like an answer. For incidents (and
+    what hangs off them) "existing" means visible to the requesting user: an id they may not
+    see gets the same 400 as one that never existed, so hidden ids cannot be probed."""
     name = model._meta.verbose_name
     help_text = help_text or f"Id of a {name}."
     # drf-spectacular takes an overridden filter's type and description from the override, so
     # each id filter gets its own documented integer schema.
     documented = extend_schema_field({"type": "integer", "description": help_text})(type("IdFilter", (IdFilter,), {}))
+    queryset = model._default_manager.all()
+    # Narrowed per request (TrackerFilterSet.form): the form class, and the queryset in it, are
+    # shared by every request.
+    documented.per_user = hasattr(queryset, "visible_to")
     return documented(
-        queryset=model._default_manager.all(),
+        queryset=queryset,
         method=method,
         help_text=help_text,
         error_messages={"invalid_choice": f"No {name} with id '%(value)s'."},

@@ -110,6 +110,18 @@ class TrackerFilterSet(django_filters.FilterSet):
             if filter_.method:
                 filter_.method = filter_.method  # rebinds its FilterMethod to this copy
 
+    @property
+    def form(self):
+        if not hasattr(self, "_form"):
+            form = super().form
+            # Id filters of incidents (and what hangs off them) accept only ids the requesting
+            # user may see (tracker.models.visibility): set on this request's own form fields.
+            user = getattr(self.request, "user", None)
+            for name, filter_ in self.filters.items():
+                if getattr(filter_, "per_user", False) and name in form.fields:
+                    form.fields[name].queryset = form.fields[name].queryset.visible_to(user)
+        return self._form
+
     def get_form_class(self):
         form_class = type(self).__dict__.get("_form_class")
         if form_class is None:

@@ -13,6 +13,7 @@ from tracker.api import serializers
 from tracker.api.schema import ConflictSerializer
 from tracker.api.versioning import IF_MATCH, etag, parse_if_match
 from tracker.selectors.history import history_of, with_changes
+from tracker.selectors.visibility import visible_statuses
 from tracker.services import common
 
 CHANGE_REASON = "X-Change-Reason"
@@ -56,11 +57,17 @@ class HistoryMixin:
     @action(detail=True, methods=["get"], filter_backends=[])
     def history(self, request, pk=None):
         model = self.get_queryset().model
-        manager = getattr(model, "all_objects", model._default_manager)
+        records = getattr(model, "all_objects", model._default_manager).all()
         record_id = int(pk) if str(pk).isdigit() and len(str(pk)) < 19 else None
         entries = history_of(model, record_id)
-        # The history of a purged record outlives it.
-        if record_id is None or not (manager.filter(pk=record_id).exists() or entries.exists()):
+        restricted = hasattr(records, "visible_to") and visible_statuses(request.user) is not None
+        if restricted:
+            # The visibility rule holds for history too: a draft incident's citation, verdict or
+            # own history is absent to whoever may not see the draft.
+            records = records.visible_to(request.user)
+        # The history of a purged record outlives it — for those who may see unverified records.
+        exists = record_id is not None and (records.filter(pk=record_id).exists() or (not restricted and entries.exists()))
+        if not exists:
             return Response({"detail": "No such record."}, status=status.HTTP_404_NOT_FOUND)
         page = self.paginate_queryset(entries)
         older = None

@@ -37,7 +37,7 @@ from tracker.selectors.changes import removed_incidents
 from tracker.selectors.compliance import compliance, parse_basis
 from tracker.selectors.duplicates import duplicates_of, merged_target
 from tracker.selectors.places import resolve
-from tracker.selectors.visibility import visible, visible_statuses
+from tracker.selectors.visibility import visible_statuses
 from tracker.services import assessments, gazetteer, incidents, sources
 from tracker.services import ceasefires as ceasefire_services
 from tracker.services.provenance import CLAIM_RELATED
@@ -257,7 +257,7 @@ class IncidentViewSet(IncidentRowsListMixin, TrashMixin, ServiceModelViewSet):
         else:
             citations = Citation.objects.select_related(*CLAIM_RELATED)
         queryset = super().get_queryset().prefetch_related(Prefetch("citations", queryset=citations.order_by("id")))
-        return visible(queryset, self.request.user)
+        return queryset.visible_to(self.request.user)
 
     def get_object(self):
         try:
@@ -265,7 +265,9 @@ class IncidentViewSet(IncidentRowsListMixin, TrashMixin, ServiceModelViewSet):
         except Http404:
             # A merged duplicate's id points at the incident it was merged into.
             pk = self.kwargs.get(self.lookup_field)
-            target = merged_target(int(pk)) if self.action not in ("trash", "restore", "purge") and pk else None
+            target = (
+                merged_target(int(pk), self.request.user) if self.action not in ("trash", "restore", "purge") and pk else None
+            )
             if target is None:
                 raise
             base = self.request.path.split(f"/{pk}/")[0]  # this API version's /incidents
@@ -397,7 +399,7 @@ class IncidentViewSet(IncidentRowsListMixin, TrashMixin, ServiceModelViewSet):
     @action(detail=True, methods=["get"], filter_backends=[], pagination_class=None)
     def duplicates(self, request, pk=None):
         incident = self.get_object()
-        found = duplicates_of(incident, visible(Incident.objects.all(), request.user))
+        found = duplicates_of(incident, Incident.objects.visible_to(request.user))
         return Response(serializers.DuplicateSerializer(found, many=True).data)
 
     @extend_schema(
@@ -437,7 +439,7 @@ class CitationViewSet(TrashMixin, ServiceModelViewSet):
     instance_kwarg = "citation"
 
     def get_queryset(self):
-        return visible(super().get_queryset(), self.request.user, incident_path="incident__")
+        return super().get_queryset().visible_to(self.request.user)
 
 
 @extend_schema_view(
@@ -468,7 +470,7 @@ class AssessmentViewSet(
     http_method_names = ["get", "patch", "head", "options"]
 
     def get_queryset(self):
-        return visible(super().get_queryset(), self.request.user, incident_path="incident__")
+        return super().get_queryset().visible_to(self.request.user)
 
     def perform_update(self, serializer):
         data, user = serializer.validated_data, self.request.user
@@ -505,4 +507,4 @@ class CeasefireViolationsView(CachedReadsMixin, IncidentRowsListMixin, generics.
             return self.queryset
         ceasefire = get_object_or_404(Ceasefire, pk=self.kwargs["pk"])
         violating = Assessment.objects.filter(effective_verdict_in([Verdict.VIOLATION, Verdict.POSSIBLE]), ceasefire=ceasefire)
-        return visible(IncidentViewSet.queryset.filter(pk__in=violating.values("incident_id")), self.request.user)
+        return IncidentViewSet.queryset.filter(pk__in=violating.values("incident_id")).visible_to(self.request.user)

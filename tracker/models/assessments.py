@@ -7,6 +7,7 @@ from django.db import models
 from tracker.choices import Verdict
 from tracker.history import TrackerHistory
 from tracker.models.base import TrackedModel, check, unique
+from tracker.models.visibility import VisibleManager
 
 
 def effective_verdict_in(verdicts, prefix: str = "") -> models.Q:
@@ -39,6 +40,9 @@ class Assessment(TrackedModel):
     override_stale = models.BooleanField(default=False, help_text="The computed verdict changed after the override was set.")
 
     history = TrackerHistory()
+
+    visibility_path = "incident__"
+    objects = VisibleManager()
 
     class Meta:
         ordering = ["ceasefire", "incident"]

@@ -8,6 +8,7 @@ from tracker.choices import Attribution, Confidence, GeoPrecision, IncidentKind,
 from tracker.history import TrackerHistory
 from tracker.instants import validate_instant
 from tracker.models.base import SoftDeletable, TrackedModel, check, coordinate_checks, range_checks, unique
+from tracker.models.visibility import VisibleLiveManager, VisibleManager, VisibleTrashManager
 
 CASUALTY_FIELDS = ("killed", "civilians_killed", "children_killed", "injured")
 
@@ -76,6 +77,11 @@ class Incident(CasualtyFigures, SoftDeletable, TrackedModel):
     )
 
     history = TrackerHistory()
+
+    visibility_path = ""
+    objects = VisibleLiveManager()
+    all_objects = VisibleManager()
+    trashed = VisibleTrashManager()
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
@@ -192,6 +198,11 @@ class Citation(CasualtyFigures, SoftDeletable, TrackedModel):
     notes = models.TextField(blank=True)
 
     history = TrackerHistory()
+
+    visibility_path = "incident__"
+    objects = VisibleLiveManager()
+    all_objects = VisibleManager()
+    trashed = VisibleTrashManager()
 
     class Meta:
         ordering = ["incident", "id"]

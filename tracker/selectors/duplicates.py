@@ -115,13 +115,16 @@ def duplicate_pairs(incidents=None, *, limit: int = 500) -> list[tuple[Incident,
     return pairs[:limit]
 
 
-def merged_target(pk: int) -> int | None:
-    """The live incident a merged incident's id now points to (following merges of merges)."""
+def merged_target(pk: int, user=None) -> int | None:
+    """The live incident a merged incident's id now points to (following merges of merges), if
+    `user` may see both the merged incident and every incident on the way: to anyone else a
+    merged draft, or a merge into a draft, looks exactly like an id that never existed."""
+    incidents = Incident.all_objects.visible_to(user)
     seen: set[int] = set()
-    target = Incident.all_objects.filter(pk=pk).values_list("merged_into_id", flat=True).first()
+    target = incidents.filter(pk=pk).values_list("merged_into_id", flat=True).first()
     while target is not None and target not in seen:
         seen.add(target)
-        row = Incident.all_objects.filter(pk=target).values_list("merged_into_id", "deleted_at").first()
+        row = incidents.filter(pk=target).values_list("merged_into_id", "deleted_at").first()
         if row is None:
             return None
         if row[0] is None:
