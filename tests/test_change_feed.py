@@ -126,10 +126,69 @@ def test_removed_incidents(roles, client_for):
     one = pages(client, "/api/v1/incidents/deleted/", {"since": before.isoformat(), "page_size": 1})
     assert [r["id"] for r in one] == [deleted.pk, merged.pk, purged.pk, draft.pk]
     public = client_for("anonymous").get("/api/v1/incidents/deleted/", {"since": before.isoformat()}).json()
-    assert [r["id"] for r in public["results"]] == [deleted.pk, merged.pk, purged.pk]
+    # ... except that one they saw published was taken back to draft (then deleted).
+    assert [(r["id"], r["reason"]) for r in public["results"]] == [
+        (deleted.pk, "deleted"),
+        (merged.pk, "merged"),
+        (purged.pk, "purged"),
+        (draft.pk, "withdrawn"),
+    ]
     # Nothing removed since.
     later = (timezone.now() + timedelta(seconds=1)).isoformat()
     assert client.get("/api/v1/incidents/deleted/", {"since": later}).json() == {"next": None, "results": []}
+
+
+def _mirror(client, since: str) -> tuple[set[int], list[tuple[int, str]]]:
+    """What the README's sync loop sees: changed incidents and removals since an instant."""
+    changed = {i["id"] for i in pages(client, "/api/v1/incidents/", {"updated_since": since})}
+    removed = [(r["id"], r["reason"]) for r in pages(client, "/api/v1/incidents/deleted/", {"since": since})]
+    return changed, removed
+
+
+@pytest.mark.parametrize("to", ["in_review", "draft", "rejected"])
+def test_an_unpublished_incident_reaches_the_public_removals_feed(roles, client_for, to):
+    """The hostile review's finding 7: a verified incident moved back to review was 404 to the
+    public while neither feed mentioned it, so mirrors kept showing it forever."""
+    incident = IncidentFactory(place=PlaceFactory())
+    before = timezone.now().isoformat()
+    reviewer = client_for("reviewer")
+    answer = reviewer.patch(f"/api/v1/incidents/{incident.pk}/", {"status": to}, format="json", HTTP_IF_MATCH='"1"')
+    assert answer.status_code == 200, answer.content
+    public = client_for("anonymous")
+    assert public.get(f"/api/v1/incidents/{incident.pk}/").status_code == 404
+    assert _mirror(public, before) == (set(), [(incident.pk, "withdrawn")])
+    # Those who still see it are told it changed, not that it is gone.
+    assert _mirror(reviewer, before) == ({incident.pk}, [])
+
+
+def test_a_republished_incident_comes_back_through_the_feed(roles, client_for):
+    incident = IncidentFactory(place=PlaceFactory())
+    touch(incident, status="in_review")
+    middle = timezone.now().isoformat()
+    touch(incident, status="verified")
+    public = client_for("anonymous")
+    assert _mirror(public, middle) == ({incident.pk}, [])
+
+
+def test_withdrawal_from_the_admin_reaches_the_feed(roles, client_for, client):
+    from tests.factories import UserFactory
+
+    incident = IncidentFactory(place=PlaceFactory())
+    before = timezone.now().isoformat()
+    client.force_login(UserFactory(username="reviewer", roles=["reviewer"]))
+    client.post("/admin/tracker/incident/", {"action": "reject", "_selected_action": [incident.pk]})
+    assert Incident.objects.get(pk=incident.pk).status == "rejected"
+    assert _mirror(client_for("anonymous"), before) == (set(), [(incident.pk, "withdrawn")])
+
+
+def test_a_merge_into_a_draft_is_a_deletion_to_the_public(roles, client_for):
+    place = PlaceFactory()
+    published, draft = IncidentFactory(place=place), IncidentFactory(place=place, status="draft")
+    before = timezone.now().isoformat()
+    incidents.incident_merge(merged=published, kept=draft, user=None)
+    assert _mirror(client_for("anonymous"), before) == (set(), [(published.pk, "deleted")])
+    removed = pages(client_for("reviewer"), "/api/v1/incidents/deleted/", {"since": before})
+    assert [(r["id"], r["reason"], r["merged_into"]) for r in removed] == [(published.pk, "merged", draft.pk)]
 
 
 @pytest.mark.parametrize(

@@ -623,8 +623,12 @@ class RemovedQuerySerializer(serializers.Serializer):
 
 class RemovalSerializer(serializers.Serializer):
     id = serializers.IntegerField()
-    at = serializers.DateTimeField(help_text="When it was deleted, merged or purged.")
-    reason = serializers.ChoiceField(choices=["deleted", "merged", "purged"])
+    at = serializers.DateTimeField(help_text="When it was deleted, merged, purged or withdrawn.")
+    reason = serializers.ChoiceField(
+        choices=["deleted", "merged", "purged", "withdrawn"],
+        help_text="withdrawn: taken out of publication (unpublished or rejected); listed only for readers who "
+        "cannot see unpublished incidents, for whom it is gone.",
+    )
     merged_into = serializers.IntegerField(allow_null=True, help_text="The incident kept, for a merged duplicate.")
 
 

@@ -370,7 +370,8 @@ class IncidentViewSet(IncidentRowsListMixin, TrashMixin, ServiceModelViewSet):
     @extend_schema(
         summary="Incidents removed since an instant (to mirror deletions)",
         description="Incidents deleted (in the trash), merged into another, or purged at or after `since`, oldest "
-        "first, in cursor pages. With the change feed (`updated_since`) this is what a client keeping a copy needs: "
+        "first, in cursor pages — and, for readers who see only published incidents, those withdrawn from "
+        "publication (a reviewer moved them back to review, or rejected them), which they must remove too. With the change feed (`updated_since`) this is what a client keeping a copy needs: "
         "restored incidents reappear in the feed. Like the feed, it serves removals at least "
         "TRACKER_FEED_SETTLE_SECONDS old.",
         parameters=[serializers.RemovedQuerySerializer],

@@ -75,6 +75,14 @@ class Incident(CasualtyFigures, SoftDeletable, TrackedModel):
         editable=False,
         help_text="The incident this duplicate was merged into (its citations moved there; it is in the trash).",
     )
+    withdrawn_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        editable=False,
+        db_index=True,
+        help_text="When a reviewer last took it out of public view (verified or disputed to another status); "
+        "public mirrors learn it from the removals feed.",
+    )
 
     history = TrackerHistory()
 

@@ -1,5 +1,6 @@
 """What a client mirroring the tracker must remove: incidents deleted, merged or purged since
-an instant, in (time, id) order for cursor pages."""
+an instant — and, for readers who see only published incidents, those withdrawn from
+publication (unpublished or rejected) — in (time, id) order for cursor pages."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,7 +14,7 @@ from tracker.models import Incident
 class Removal:
     id: int
     at: datetime
-    reason: str  # deleted | merged | purged
+    reason: str  # deleted | merged | purged | withdrawn
     merged_into: int | None
 
 
@@ -25,12 +26,13 @@ def removed_incidents(
     from their history). `statuses`: only incidents with these statuses (what the reader may
     see), None for all."""
 
-    def window(at: str):
+    def window(at: str, *, seen: bool = True):
         query = Q(**{f"{at}__gte": since, f"{at}__lte": until})
         if after is not None:
             query &= Q(**{f"{at}__gt": after[0]}) | Q(**{at: after[0], "id__gt": after[1]})
         if statuses is not None:
-            query &= Q(status__in=statuses)
+            # Removed while the reader could see it (seen), or gone out of its view (withdrawn).
+            query &= Q(status__in=statuses) if seen else ~Q(status__in=statuses)
         return query
 
     trashed = (
@@ -43,6 +45,18 @@ def removed_incidents(
         .order_by("history_date", "id")
         .values_list("id", "history_date", "merged_into_id")[:limit]
     )
-    found = [Removal(pk, at, "merged" if into else "deleted", into) for pk, at, into in trashed]
-    found += [Removal(pk, at, "purged", into) for pk, at, into in purged]
+    rows = [(pk, at, "merged" if into else "deleted", into) for pk, at, into in trashed]
+    rows += [(pk, at, "purged", into) for pk, at, into in purged]
+    if statuses is not None:
+        withdrawn = (
+            Incident.all_objects.filter(window("withdrawn_at", seen=False))
+            .order_by("withdrawn_at", "id")
+            .values_list("id", "withdrawn_at")[:limit]
+        )
+        rows += [(pk, at, "withdrawn", None) for pk, at in withdrawn]
+        # Hidden looks like absent: a merge into an incident the reader may not see is a deletion.
+        targets = {into for *_, into in rows if into is not None}
+        shown = set(Incident.all_objects.filter(pk__in=targets, status__in=statuses).values_list("pk", flat=True))
+        rows = [(pk, at, "deleted", None) if into and into not in shown else (pk, at, why, into) for pk, at, why, into in rows]
+    found = [Removal(pk, at, why, into) for pk, at, why, into in rows]
     return sorted(found, key=lambda r: (r.at, r.id))[:limit]

@@ -5,10 +5,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from tracker.choices import REVIEWER_STATUSES, IncidentStatus
 from tracker.history import history_context
 from tracker.models import Citation, Incident
+from tracker.models.visibility import PUBLIC_STATUSES
 from tracker.services import common
 from tracker.services.assessments import assess_incident
 
@@ -40,6 +42,9 @@ def incident_update(*, incident: Incident, data: Mapping[str, Any], user, expect
     """Update an incident's fields; status changes follow the review rules."""
     if "status" in data:
         _check_status_change(old=incident.status, new=data["status"], user=user)
+        if incident.status in PUBLIC_STATUSES and data["status"] not in PUBLIC_STATUSES:
+            # Unpublished or rejected: readers who saw it must be told it is gone (removals feed).
+            data = {**data, "withdrawn_at": timezone.now()}
     incident = common.update(incident, data=data, user=user, expected_version=expected_version)
     assess_incident(incident)
     return incident
