@@ -38,3 +38,13 @@ def writer(args):
             outcomes.append((pk, status, value, None))
         n += 1
     return outcomes
+
+
+def bulk_poster(args):
+    """POST one bulk body once a shared start time is reached (so the requests race); return
+    the status and the answer."""
+    port, token, items, key, start_at = args
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    time.sleep(max(0.0, start_at - time.time()))
+    status, _, body = _request(conn, "POST", "/api/v1/incidents/bulk/", token, items, {"Idempotency-Key": key})
+    return status, body

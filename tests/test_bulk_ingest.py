@@ -168,3 +168,113 @@ def test_lookup_by_external_id_uses_its_index(db):
         plan = " ".join(str(row) for row in cursor.fetchall())
     assert "incident_external_id_unique" in plan
     assert find_external("acled", "") is None
+
+
+# --- Concurrent bulk requests (the hostile review's finding 6) ----------------------------------
+
+
+def test_an_item_created_by_a_concurrent_request_after_validation_is_an_update(client_for, place, monkeypatch):
+    """Another request commits the same external id between our look-up and our insert: the
+    database refuses our insert (PostgreSQL raises IntegrityError once the other commits). The
+    item is redone as an update of what the other request wrote, never a whole-request error."""
+    from django.db import IntegrityError
+
+    real_upsert, raced = incidents.incident_upsert, []
+
+    def racing_upsert(*, data, user, existing=None, create_defaults=None):
+        if not raced:
+            raced.append(True)
+            IncidentFactory(external_source="monitor-x", external_id="a", title="Other writer", status="draft", place=place)
+            raise IntegrityError('duplicate key value violates unique constraint "incident_external_id_unique"')
+        return real_upsert(data=data, user=user, existing=existing, create_defaults=create_defaults)
+
+    monkeypatch.setattr(incidents, "incident_upsert", racing_upsert)
+    response = client_for("ingest").post(URL, [item(place, "a"), item(place, "b")], format="json")
+    assert response.status_code == 200, response.content
+    a, b = Incident.objects.get(external_id="a"), Incident.objects.get(external_id="b")
+    assert response.json()["results"] == [
+        {"index": 0, "status": "updated", "id": a.pk, "errors": None},
+        {"index": 1, "status": "created", "id": b.pk, "errors": None},
+    ]
+    assert a.title == "Shelling a"
+
+
+@pytest.mark.parametrize("where", ["serializer", "service"])
+def test_an_item_created_by_a_concurrent_request_before_validation_is_an_update(client_for, place, monkeypatch, where):
+    """The other request committed after our look-up but before our checks: our checks (the
+    serializer's, or the model's in the service) see its row ("already exists"); the item is
+    redone as an update."""
+    if where == "service":
+        real_upsert = incidents.incident_upsert
+
+        def upsert(*, data, user, existing=None, create_defaults=None):
+            if existing is None and not Incident.objects.filter(external_id="a").exists():
+                IncidentFactory(external_source="monitor-x", external_id="a", title="Other", status="draft", place=place)
+            return real_upsert(data=data, user=user, existing=existing, create_defaults=create_defaults)
+
+        monkeypatch.setattr(incidents, "incident_upsert", upsert)
+        response = client_for("ingest").post(URL, [item(place, "a")], format="json")
+        a = Incident.objects.get(external_id="a")
+        assert response.json()["results"] == [{"index": 0, "status": "updated", "id": a.pk, "errors": None}]
+        return
+    real_find, calls = incidents.find_external, []
+
+    def late_find(source, external_id):
+        calls.append(external_id)
+        if len(calls) == 1:  # our first look: nothing yet — then the other request commits
+            found = real_find(source, external_id)
+            IncidentFactory(external_source=source, external_id=external_id, title="Other", status="draft", place=place)
+            return found
+        return real_find(source, external_id)
+
+    monkeypatch.setattr(incidents, "find_external", late_find)
+    response = client_for("ingest").post(URL, [item(place, "a")], format="json")
+    assert response.status_code == 200, response.content
+    a = Incident.objects.get(external_id="a")
+    assert response.json()["results"] == [{"index": 0, "status": "updated", "id": a.pk, "errors": None}]
+
+
+def test_an_item_changed_by_a_concurrent_request_is_redone_on_the_new_version(client_for, place, monkeypatch):
+    existing = IncidentFactory(external_source="monitor-x", external_id="a", title="Old", status="draft", place=place)
+    real_upsert, raced = incidents.incident_upsert, []
+
+    def racing_upsert(*, data, user, existing=None, create_defaults=None):
+        if not raced:
+            raced.append(True)  # the other request's update commits first: the version moves on
+            incidents.incident_update(incident=Incident.objects.get(pk=existing.pk), data={"title": "Theirs"}, user=None)
+        return real_upsert(data=data, user=user, existing=existing, create_defaults=create_defaults)
+
+    monkeypatch.setattr(incidents, "incident_upsert", racing_upsert)
+    response = client_for("ingest").post(URL, [item(place, "a", title="Mine")], format="json")
+    assert response.status_code == 200, response.content
+    assert response.json()["results"] == [{"index": 0, "status": "updated", "id": existing.pk, "errors": None}]
+    existing.refresh_from_db()
+    # Both writes happened, in order: theirs (version 2), then this item on top of it (3).
+    assert (existing.title, existing.version) == ("Mine", 3)
+    assert list(Incident.history.filter(id=existing.pk).order_by("history_id").values_list("title", flat=True)) == [
+        "Old",
+        "Theirs",
+        "Mine",
+    ]
+
+
+def test_a_transient_answer_is_not_replayed_for_the_same_key(client_for, place, monkeypatch):
+    """A 412/409/429 depends on the moment: a retry with the same Idempotency-Key runs again."""
+    from rest_framework.response import Response
+
+    from tracker.api import views
+
+    client, calls = client_for("ingest"), []
+    real = views.IncidentViewSet._bulk
+
+    def flaky(self, request):
+        calls.append(1)
+        return Response({"detail": "conflict"}, status=409) if len(calls) == 1 else real(self, request)
+
+    monkeypatch.setattr(views.IncidentViewSet, "_bulk", flaky)
+    first = client.post(URL, [item(place, "a")], format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    second = client.post(URL, [item(place, "a")], format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    third = client.post(URL, [item(place, "a")], format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert [first.status_code, second.status_code, third.status_code] == [409, 200, 200]
+    assert "Idempotent-Replayed" not in second and third["Idempotent-Replayed"] == "true"
+    assert third.json() == second.json()

@@ -18,7 +18,7 @@ import pytest
 from django.db import connection
 
 from tests.factories import IncidentFactory, UserFactory
-from tests.live_writer import writer
+from tests.live_writer import bulk_poster, writer
 from tracker.models import ApiToken, Incident
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -147,3 +147,43 @@ def test_throttle_limits_hold_across_workers(postgresql_only, roles):
     client.flushdb()
     assert [s for s, _ in statuses] == [200] * 5 + [429] * 7
     assert all(retry is not None and 0 < int(retry) <= 60 for s, retry in statuses if s == 429)
+
+
+def test_concurrent_bulk_upserts_keep_the_per_item_contract(postgresql_only, roles):
+    """The hostile review's finding 6: four parallel bulk requests with the same 20 external ids
+    (different Idempotency-Keys) got one 200 and three whole-request 400s; two concurrent update
+    passes got a 412. Each item must get its own outcome under any concurrency."""
+    from tests.factories import PlaceFactory
+
+    place = PlaceFactory()
+    _, token = ApiToken.issue(user=UserFactory(username="feed", roles=["ingest"]))
+
+    def items(title: str) -> list[dict]:
+        return [
+            {"title": f"{title} {n}", "kind": "artillery_shelling", "occurred_at": "2020-01-12T10:00:00+02:00",
+             "time_precision": "hour", "place": place.pk, "status": "draft", "external_source": "monitor-x",
+             "external_id": f"race-{n}"}
+            for n in range(20)
+        ]  # fmt: skip
+
+    def race(bodies: list[list[dict]], tag: str) -> list[tuple[int, dict]]:
+        start_at = time.time() + 2.0
+        with multiprocessing.get_context("spawn").Pool(len(bodies)) as pool:
+            return pool.map(bulk_poster, [(port, token, body, f"{tag}-{n}", start_at) for n, body in enumerate(bodies)])
+
+    with live_server(workers=4, TRACKER_THROTTLE_INGEST="1000000/min") as port:
+        created = race([items("Shelling")] * 4, "create")
+        updated = race([items("Pass one"), items("Pass two")], "update")
+    for status, body in created + updated:
+        assert status == 200, body
+        assert body["counts"]["error"] == 0, body
+    outcomes = [[r["status"] for r in body["results"]] for _, body in created]
+    # Each external id was created by exactly one request; the others found it and left it as it was.
+    for n in range(20):
+        assert sorted(o[n] for o in outcomes) == ["created", "unchanged", "unchanged", "unchanged"], n
+    assert Incident.objects.filter(external_source="monitor-x").count() == 20
+    for incident in Incident.objects.filter(external_source="monitor-x"):
+        assert Incident.history.filter(id=incident.pk, history_type="+").count() == 1
+        # Both update passes were applied, one after the other: none lost.
+        assert incident.version == 3 and incident.title.startswith(("Pass one", "Pass two"))
+        assert Incident.history.filter(id=incident.pk, history_type="~").count() == 2

@@ -20,6 +20,8 @@ from tracker.models import IdempotencyRecord
 HEADER = "Idempotency-Key"
 REPLAYED = "Idempotent-Replayed"
 KEPT_HEADERS = ("Location", "ETag")
+# Answers that depend on the moment, not on the request: never replayed.
+TRANSIENT = frozenset({408, 409, 412, 423, 425, 429})
 
 
 def _hours() -> float:
@@ -69,7 +71,8 @@ def idempotent(request, handler) -> Response:
     except BaseException:
         record.delete()  # nothing was created: a retry may run
         raise
-    if response.status_code >= 500 or not hasattr(response, "data"):
+    if response.status_code >= 500 or response.status_code in TRANSIENT or not hasattr(response, "data"):
+        # Not the request's final answer (a race, a limit, a fault): a retry must run it again.
         record.delete()
         return response
     record.status_code = response.status_code
