@@ -90,3 +90,18 @@ def client_for(user_for):
 @pytest.fixture
 def api(client_for):
     return client_for("anonymous")
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """One line at the end saying which tests were skipped and why (no Chromium, no
+    PostgreSQL, no Redis), so a green run on a bare machine does not hide what it left out."""
+    skipped = terminalreporter.stats.get("skipped", [])
+    if not skipped:
+        return
+    reasons: dict[str, int] = {}
+    for report in skipped:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        reason = reason.removeprefix("Skipped: ")
+        reasons[reason] = reasons.get(reason, 0) + 1
+    parts = "; ".join(f"{count} because {reason}" for reason, count in sorted(reasons.items(), key=lambda r: -r[1]))
+    terminalreporter.write_line(f"skipped {len(skipped)} test(s): {parts}")
