@@ -53,6 +53,7 @@ LIST_CASES = [
     ("incidents", "near=35.6,36.6", "radius_km", "radius_km is required with near."),
     ("incidents", "radius_km=5", "near", "near=lat,lon is required with radius_km."),
     ("incidents", "near=35.6,36.6&radius_km=-1", "radius_km", "Ensure this value is greater than or equal to 0."),
+    ("incidents", "near=35.6,36.6&radius_km=1e300", "radius_km", "Ensure this value is less than or equal to 20000."),
     ("incidents", "place=abc", "place", "No place with id 'abc'."),
     ("incidents", "place=999999", "place", "No place with id '999999'."),
     ("incidents", "perpetrator=1.5", "perpetrator", "No party with id '1.5'."),

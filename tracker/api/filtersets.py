@@ -15,6 +15,7 @@ from django.http import QueryDict
 
 from tracker.api.filter_fields import (
     BBoxFilter,
+    BoundedNumberFilter,
     ChoicesFilter,
     CountryFilter,
     InstantFilter,
@@ -169,7 +170,7 @@ class IncidentFilterSet(TrackerFilterSet):
         help_text="min_lon,min_lat,max_lon,max_lat; the exact point, or the place's point.",
     )
     near = PointFilter(field_name="latitude", method="filter_near", help_text="lat,lon; with radius_km.")
-    radius_km = django_filters.NumberFilter(
+    radius_km = BoundedNumberFilter(
         field_name="latitude", method="filter_noop", min_value=0, max_value=20000, help_text="Radius in km around `near`."
     )
     q = django_filters.CharFilter(
