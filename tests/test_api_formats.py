@@ -45,6 +45,7 @@ INCIDENT_COLUMNS = [
     "contested",
     "external_source",
     "external_id",
+    "import_flags",
     "citation_ids",
     "report_ids",
     "assessments",

@@ -21,6 +21,7 @@ from tracker.admin.maps import MapFormMixin, incident_points, map_config
 from tracker.api.export import export_response
 from tracker.api.serializers import IncidentSerializer
 from tracker.choices import Confidence, IncidentStatus
+from tracker.importers.events import FLAG_NOTES
 from tracker.models import Assessment, Citation, Incident, IncidentProvenance
 from tracker.provenance import consensus
 from tracker.selectors.duplicates import duplicate_pairs, duplicates_of, radius_km
@@ -79,6 +80,22 @@ class ExternalSourceFilter(admin.SimpleListFilter):
         return queryset.filter(external_source="" if self.value() == self.ENTERED_HERE else self.value())
 
 
+class ImportFlagFilter(admin.SimpleListFilter):
+    """Imported incidents a curator should check: what the import could not take as given."""
+
+    title = "import flag"
+    parameter_name = "import_flag"
+
+    def lookups(self, request, model_admin):
+        return [(flag, flag.replace("_", " ")) for flag in sorted(FLAG_NOTES)]
+
+    def queryset(self, request, queryset):
+        if self.value() not in FLAG_NOTES:
+            return queryset
+        # The flags are a JSON list of known codes: its text holds the quoted code exactly.
+        return queryset.filter(import_flags__icontains=f'"{self.value()}"')
+
+
 class CitationInline(admin.StackedInline):
     model = Citation
     extra = 0
@@ -122,6 +139,7 @@ class IncidentAdmin(MapFormMixin, ImportEventsMixin, TransliterationSearchMixin,
         "attribution",
         "place__country_code",
         ExternalSourceFilter,
+        ImportFlagFilter,
     )
     # Found by any name of its place, by perpetrator (or alias), and by source of its reports.
     search_fields = (
@@ -132,7 +150,7 @@ class IncidentAdmin(MapFormMixin, ImportEventsMixin, TransliterationSearchMixin,
     )  # fmt: skip
     list_select_related = ("place", "perpetrator", "provenance")
     autocomplete_fields = ("place", "perpetrator")
-    readonly_fields = ("suggested_grade", "claims_side_by_side", "consensus_ranges", "possible_duplicates")
+    readonly_fields = ("suggested_grade", "claims_side_by_side", "consensus_ranges", "possible_duplicates", "import_flags")
     date_hierarchy = "occurred_at"
     inlines = [CitationInline, AssessmentInline]
     actions = ["submit_for_review", "verify", "dispute", "reject"]
@@ -154,7 +172,7 @@ class IncidentAdmin(MapFormMixin, ImportEventsMixin, TransliterationSearchMixin,
         ),
         ("Who says so", {"fields": ("suggested_grade", "claims_side_by_side", "consensus_ranges")}),
         ("Possible duplicates", {"fields": ("possible_duplicates",)}),
-        ("Import", {"classes": ("collapse",), "fields": ("external_source", "external_id")}),
+        ("Import", {"fields": ("external_source", "external_id", "import_flags")}),
         ("Audit", {"classes": ("collapse",), "fields": ("version", "created_at", "created_by", "updated_at", "updated_by")}),
     )
     create_service = staticmethod(incidents.incident_create)

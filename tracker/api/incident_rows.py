@@ -30,7 +30,7 @@ _PROVENANCE = (
     "provenance__independent_claimants",
     "provenance__contested",
 )
-_EXTERNAL = ("external_source", "external_id")
+_EXTERNAL = ("external_source", "external_id", "import_flags")
 _AUDIT = ("version", "created_at", "updated_at")
 
 COLUMNS = (*_OWN, *_PLACE, *_WHERE, *_PERPETRATOR, *_WHO, *_PROVENANCE, *_EXTERNAL, *_AUDIT)

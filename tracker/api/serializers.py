@@ -321,7 +321,7 @@ class IncidentSerializer(TrackerModelSerializer):
             "id", "title", "kind", "description", "occurred_at", "occurred_until", "time_precision", "place",
             "latitude", "longitude", "geo_precision", "perpetrator", "attribution", "target_description",
             *CASUALTY_FIELDS, "status", "confidence", "suggested_confidence", "suggested_confidence_reason",
-            "independent_claimants", "contested", "external_source", "external_id", "citation_ids",
+            "independent_claimants", "contested", "external_source", "external_id", "import_flags", "citation_ids",
             "report_ids", "assessments", *AUDIT_FIELDS,
         ]  # fmt: skip
 

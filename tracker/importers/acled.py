@@ -14,12 +14,14 @@ from datetime import timedelta
 
 from tracker.choices import Attribution, GeoPrecision, IncidentKind, PartyKind, PlaceKind, TimePrecision
 from tracker.countries import country_code
-from tracker.importers.events import ClaimSpec, Event, PartySpec, PlaceSpec, Skip
+from tracker.importers.events import PLACED_COARSER, ClaimSpec, Event, PartySpec, PlaceSpec, Skip
 from tracker.importers.reading import Row, RowError, labelled, parse_coordinate, parse_date, parse_int, split_list
 from tracker.names import normalize_name
 
 NAME = "acled"
+# Columns a file must have (a row may leave event_id_cnty or country empty: see parse).
 REQUIRED = ("event_id_cnty", "event_date", "event_type", "sub_event_type", "country")
+ROW_REQUIRED = ("event_date", "event_type", "sub_event_type")
 
 # Event types of the current codebook, and of exports before its 2019 revision.
 HOSTILITIES = {
@@ -120,8 +122,9 @@ def _places(row: Row, code: str) -> PlaceSpec:
     same_as_region = levels and normalize_name(location) == normalize_name(levels[-1][0])
     if location and not (precision == "3" and same_as_region):
         levels.append((location, PlaceKind.TOWN))
-    if not levels:
-        raise RowError("location", "Neither a location nor an admin1 region is given.")
+    if not levels and not row.get("country"):
+        raise RowError("location", "The row names no country and no location.")
+    # With no admin names and no location, the event is placed at its country (flagged).
     return PlaceSpec(
         country=row.get("country"),
         country_code=code,
@@ -131,9 +134,20 @@ def _places(row: Row, code: str) -> PlaceSpec:
     )
 
 
+def _external_id(row: Row) -> str:
+    """ACLED's event id; rows exported with it empty carry their stable `data_id`, kept under
+    a prefix that no event id has."""
+    if row.get("event_id_cnty"):
+        return row.get("event_id_cnty")
+    if row.get("data_id"):
+        return f"data_id:{row.get('data_id')}"
+    raise RowError("event_id_cnty", "Neither event_id_cnty nor data_id is given.")
+
+
 def parse(row: Row) -> Event | Skip:
-    for column in REQUIRED:
+    for column in ROW_REQUIRED:
         row.require(column)
+    external_id = _external_id(row)
     event_type = row.get("event_type")
     if event_type.casefold() in NOT_HOSTILITIES:
         return Skip(f"event type '{event_type}' is not hostilities")
@@ -165,7 +179,7 @@ def parse(row: Row) -> Event | Skip:
         target = " vs ".join(a for a in (actor1, actor2) if a)
     fatalities = parse_int(row.get("fatalities"), "fatalities")
     details = [
-        f"ACLED {row.get('event_id_cnty')}: {event_type} / {row.get('sub_event_type')}",
+        f"ACLED {external_id}: {event_type} / {row.get('sub_event_type')}",
         *labelled(
             row,
             (
@@ -191,13 +205,10 @@ def parse(row: Row) -> Event | Skip:
         "killed_low": fatalities,
         "killed_high": fatalities if fatalities == 0 else None,
     }
-    claims = [
-        ClaimSpec(source, f"{source}: report of ACLED event {row.get('event_id_cnty')}")
-        for source in split_list(row.get("source"))
-    ]
+    claims = [ClaimSpec(source, f"{source}: report of ACLED event {external_id}") for source in split_list(row.get("source"))]
     return Event(
         external_source=NAME,
-        external_id=row.get("event_id_cnty"),
+        external_id=external_id,
         first_day=first,
         last_day=last,
         time_precision=precision,
@@ -205,5 +216,6 @@ def parse(row: Row) -> Event | Skip:
         fields=fields,
         perpetrator=perpetrator,
         claims=claims,
-        notes=remarks,
+        notes=[*remarks, *(["external id from data_id (event_id_cnty empty)"] if external_id.startswith("data_id:") else [])],
+        flags=[] if place.levels else [PLACED_COARSER],
     )

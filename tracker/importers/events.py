@@ -55,6 +55,8 @@ class Event:
     perpetrator: PartySpec | None = None
     claims: list[ClaimSpec] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the summary should mention (kind inferred...)
+    # What a curator should check (Incident.import_flags), each also counted in the summary.
+    flags: list[str] = field(default_factory=list)
     # Exact (occurred_at, occurred_until) in UTC, for formats that give instants, not days.
     instants: tuple[datetime, datetime | None] | None = None
 
@@ -64,3 +66,14 @@ class Skip:
     """A row deliberately not imported (a protest in ACLED), with the reason counted."""
 
     reason: str
+
+
+# Incident.import_flags: what an import could not take as given (and the summary's note for each).
+FIGURES_REORDERED = "figures_reordered"
+PLACED_COARSER = "placed_coarser"
+FLAG_NOTES = {
+    FIGURES_REORDERED: "flagged figures_reordered: the source's low was above its high; the range is stored in order "
+    "and the published figures are in the description",
+    PLACED_COARSER: "flagged placed_coarser: no place named at the stated precision; placed at the deepest level named "
+    "(the country at worst)",
+}

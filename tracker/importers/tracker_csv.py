@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 
 from tracker import csv_cells, instants
 from tracker.choices import IncidentStatus, PartyKind, PlaceKind
-from tracker.importers.events import Event, PartySpec, PlaceSpec
-from tracker.importers.reading import Row, RowError, parse_coordinate, parse_int
+from tracker.importers.events import FLAG_NOTES, Event, PartySpec, PlaceSpec
+from tracker.importers.reading import Row, RowError, parse_coordinate, parse_int, split_list
 from tracker.models.incidents import CASUALTY_FIELDS
 
 NAME = "csv"
@@ -73,6 +73,10 @@ def parse(row: Row) -> Event:
     if not (source and external_id):
         source, external_id = NAME, row.get("id")
     perpetrator = PartySpec(row.get("perpetrator.name"), PartyKind.OTHER) if row.get("perpetrator.name") else None
+    flags = split_list(row.get("import_flags"))
+    unknown = sorted(set(flags) - set(FLAG_NOTES))
+    if unknown:
+        raise RowError("import_flags", f"{', '.join(unknown)}: not one of {', '.join(sorted(FLAG_NOTES))}.")
     day = occurred_at.date()
     return Event(
         external_source=source,
@@ -84,4 +88,5 @@ def parse(row: Row) -> Event:
         fields=fields,
         perpetrator=perpetrator,
         instants=(occurred_at, occurred_until),
+        flags=flags,
     )

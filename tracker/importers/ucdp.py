@@ -14,24 +14,31 @@ import re
 
 from tracker.choices import Attribution, GeoPrecision, IncidentKind, PartyKind, PlaceKind, TimePrecision
 from tracker.countries import country_code
-from tracker.importers.events import ClaimSpec, Event, PartySpec, PlaceSpec
+from tracker.importers.events import FIGURES_REORDERED, PLACED_COARSER, ClaimSpec, Event, PartySpec, PlaceSpec
 from tracker.importers.reading import Row, RowError, labelled, parse_coordinate, parse_date, parse_int, split_list
 
 NAME = "ucdp"
+# Columns a file must have; a row must fill all but country (see parse).
 REQUIRED = ("id", "date_start", "type_of_violence", "country", "side_a")
+ROW_REQUIRED = ("id", "date_start", "type_of_violence", "side_a")
 VIOLENCE_TYPES = {"1": "state-based conflict", "2": "non-state conflict", "3": "one-sided violence"}
 
-# where_prec 1..7: exact place; within 25 km; second-order division; first-order division;
-# between places or along a line; only the country; international waters or airspace.
+# where_prec 1..7: exact place; within 25 km of it; second-order division; first-order
+# division; between places or along a line; only the country; international waters or
+# airspace. The deepest level each may be placed at, and its precision there.
 WHERE = {
-    "1": (GeoPrecision.TOWN, "location"),
-    "2": (GeoPrecision.NEAR, "location"),
-    "3": (GeoPrecision.DISTRICT, "adm_2"),
-    "4": (GeoPrecision.REGION, "adm_1"),
-    "5": (GeoPrecision.NEAR, "location"),
-    "6": (GeoPrecision.REGION, "country"),
-    "7": (GeoPrecision.REGION, "country"),
+    "1": ("location", GeoPrecision.TOWN),
+    "2": ("location", GeoPrecision.NEAR),
+    "3": ("adm_2", GeoPrecision.DISTRICT),
+    "4": ("adm_1", GeoPrecision.REGION),
+    # A line between places is no place: its event goes in the divisions it lies in.
+    "5": ("adm_2", GeoPrecision.DISTRICT),
+    "6": ("country", GeoPrecision.REGION),
+    "7": ("country", GeoPrecision.REGION),
 }
+# The precision of an event placed at a level shallower than its where_prec says.
+LEVEL_PRECISION = {"adm_2": GeoPrecision.DISTRICT, "adm_1": GeoPrecision.REGION, "country": GeoPrecision.REGION}
+LEVELS = ("adm_1", "adm_2", "location")
 
 # Words of headlines and articles that tell the weapon, most specific first.
 KIND_WORDS = (
@@ -54,6 +61,32 @@ _SUFFIX = re.compile(
 def _plain(name: str) -> str:
     """'Idlib governorate' → 'Idlib': UCDP appends the division's kind to its names."""
     return _SUFFIX.sub("", name).strip()
+
+
+def _place(row: Row, where_prec: str) -> tuple[PlaceSpec, str, list[str]]:
+    """The event's place: the named levels down to the one where_prec gives, or — when the row
+    names none there (GED's "Operation Peace Spring", "Northern Iraq") — down to the deepest it
+    does name, the country at worst, flagged for a curator when that is coarser than stated.
+    The location's own name is GED's where_coordinates (older files: where_description)."""
+    deepest, precision = WHERE[where_prec]
+    location = row.get("where_coordinates") or row.get("where_description").split(",")[0]
+    names = {
+        "adm_1": (_plain(row.get("adm_1")), PlaceKind.GOVERNORATE),
+        "adm_2": (_plain(row.get("adm_2")), PlaceKind.DISTRICT),
+        "location": (_plain(location), PlaceKind.TOWN),
+    }
+    wanted = LEVELS[: LEVELS.index(deepest) + 1] if deepest in LEVELS else ()
+    levels = tuple(names[level] for level in wanted if names[level][0])
+    placed_at = next((level for level in reversed(wanted) if names[level][0]), "country")
+    flags = []
+    if placed_at != deepest:
+        precision = LEVEL_PRECISION[placed_at]
+        # A line between places (5) in its division is as precise as it gets; anything else is coarser.
+        if not (where_prec == "5" and placed_at != "country"):
+            flags.append(PLACED_COARSER)
+    latitude = parse_coordinate(row.get("latitude"), "latitude", 90)
+    longitude = parse_coordinate(row.get("longitude"), "longitude", 180)
+    return PlaceSpec(row.get("country"), country_code(row.get("country")), levels, latitude, longitude), precision, flags
 
 
 def infer_kind(text: str) -> IncidentKind | None:
@@ -91,8 +124,10 @@ def _party(name: str) -> PartySpec:
 
 
 def parse(row: Row) -> Event:
-    for column in REQUIRED:
+    for column in ROW_REQUIRED:
         row.require(column)
+    if not any(row.get(c) for c in ("country", "adm_1", "adm_2", "where_coordinates", "where_description")):
+        raise RowError("country", "The row names no country and no location.")
     violence = row.get("type_of_violence")
     if violence not in VIOLENCE_TYPES:
         raise RowError("type_of_violence", f"'{violence}' is not 1, 2 or 3.")
@@ -103,29 +138,17 @@ def parse(row: Row) -> Event:
     where_prec = row.get("where_prec") or "1"
     if where_prec not in WHERE:
         raise RowError("where_prec", f"'{where_prec}' is not 1..7.")
-    geo_precision, level = WHERE[where_prec]
-    code = country_code(row.get("country"))
-    levels: list[tuple[str, str]] = []
-    named = [
-        ("adm_1", _plain(row.get("adm_1")), PlaceKind.GOVERNORATE),
-        ("adm_2", _plain(row.get("adm_2")), PlaceKind.DISTRICT),
-        ("location", _plain(row.get("where_description").split(",")[0]), PlaceKind.TOWN),
-    ]
-    if level != "country":
-        for column, name, kind in named:
-            if name:
-                levels.append((name, kind))
-            if column == level:
-                break
-        if not levels:
-            raise RowError("where_description", "No place is named at the precision where_prec gives.")
-    latitude = parse_coordinate(row.get("latitude"), "latitude", 90)
-    longitude = parse_coordinate(row.get("longitude"), "longitude", 180)
-    place = PlaceSpec(row.get("country"), code, tuple(levels), latitude, longitude)
+    place, geo_precision, flags = _place(row, where_prec)
+    latitude, longitude = place.latitude, place.longitude
+    levels = place.levels
 
     low, best, high = (parse_int(row.get(c), c) for c in ("low", "best", "high"))
-    if low is not None and high is not None and low > high:
-        raise RowError("low", f"low ({low}) is above high ({high}).")
+    published = [n for n in (low, best, high) if n is not None]
+    if published != sorted(published):
+        # GED releases hold rows such as low 18, best 18, high 17: the event is real, so it is
+        # imported with the range in order, the published figures kept, and a flag for a curator.
+        flags.append(FIGURES_REORDERED)
+        low, high = min(published), max(published)
     civilians = parse_int(row.get("deaths_civilians"), "deaths_civilians")
     claims = _claims(row)
     side_a, side_b = row.get("side_a"), row.get("side_b")
@@ -140,8 +163,12 @@ def parse(row: Row) -> Event:
             (
                 ("conflict_name", "Conflict"),
                 ("dyad_name", "Dyad"),
+                ("where_coordinates", "Where (as UCDP names it)"),
                 ("where_description", "Where"),
+                ("where_prec", "Place precision (where_prec)"),
+                ("low", "Low estimate of deaths as published"),
                 ("best", "Best estimate of deaths"),
+                ("high", "High estimate of deaths as published"),
                 ("event_clarity", "Event clarity"),
                 ("date_prec", "Date precision"),
             ),
@@ -174,4 +201,5 @@ def parse(row: Row) -> Event:
         perpetrator=_party(side_a) if one_sided else None,
         claims=claims,
         notes=notes,
+        flags=flags,
     )

@@ -75,6 +75,13 @@ class Incident(CasualtyFigures, SoftDeletable, TrackedModel):
         editable=False,
         help_text="The incident this duplicate was merged into (its citations moved there; it is in the trash).",
     )
+    import_flags = models.JSONField(
+        default=list,
+        blank=True,
+        editable=False,
+        help_text="What an import could not take as the dataset gave it, for a curator to check: figures_reordered "
+        "(the source's low was above its high), placed_coarser (no place named at the stated precision).",
+    )
     withdrawn_at = models.DateTimeField(
         null=True,
         blank=True,

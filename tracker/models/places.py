@@ -52,8 +52,13 @@ class Place(NameKeyMixin, HierarchyMixin, SoftDeletable, TrackedModel):
         indexes = [models.Index(fields=["country_code", "kind"], name="place_country_kind_idx")]
         constraints = [
             *coordinate_checks("place"),
+            # A district, a sub-district and a town often share one name under one parent (UCDP's
+            # Damascus city in Damascus district; ACLED's Esenyurt in Istanbul > Esenyurt): only a
+            # second place of the same kind and name under one parent is a duplicate.
             unique(
-                "place_name_parent_unique", ["parent", "name"], "A place with this name already exists under the same parent."
+                "place_name_kind_parent_unique",
+                ["parent", "kind", "name"],
+                "A place of this kind with this name already exists under the same parent.",
             ),
         ]
 

@@ -25,7 +25,7 @@ from tracker.choices import IncidentStatus, PartyKind, PlaceKind, SourceKind, St
 from tracker.countries import country_code, country_timezone
 from tracker.history import Channel, history_context
 from tracker.importers import FORMATS
-from tracker.importers.events import ClaimSpec, Event, PartySpec, PlaceSpec, Skip
+from tracker.importers.events import FLAG_NOTES, ClaimSpec, Event, PartySpec, PlaceSpec, Skip
 from tracker.importers.reading import CountingLines, NotText, Row, RowError, read_rows
 from tracker.models import Citation, Incident, Party, Place, Source
 from tracker.models.hierarchy import chain_rows
@@ -190,15 +190,35 @@ class Lookups:
             found = self._find_below(found_levels, name, kind)
             if found is None:
                 missing.append((name, kind))
-            else:
-                found_levels, missing = [*found_levels, found], []
-        anchor = found_levels[-1]
-        for depth, (name, kind) in enumerate(missing):
+                continue
+            if missing and found.parent_id == found_levels[-1].pk and self._imported_untouched(found):
+                # An earlier, vaguer row filed this place directly under an ancestor; this row
+                # names the levels in between: create them and file the place under them, so
+                # that the gazetteer ends the same whichever row came first.
+                found = self._deepen(found, self._create_chain(found_levels[-1], missing))
+            found_levels, missing = [*found_levels, found], []
+        anchor = self._create_chain(found_levels[-1], missing, spec)
+        return self._remember(self.places, key, anchor)
+
+    def _create_chain(self, anchor: Place, levels: list[tuple[str, str]], spec: PlaceSpec | None = None) -> Place:
+        """Create `levels` as a chain under `anchor`; the last gets the row's point (if `spec`)."""
+        for depth, (name, kind) in enumerate(levels):
             data = {"name": name, "kind": kind, "parent": anchor, "country_code": anchor.country_code}
-            if depth == len(missing) - 1 and spec.latitude is not None:
+            if spec is not None and depth == len(levels) - 1 and spec.latitude is not None:
                 data |= {"latitude": spec.latitude, "longitude": spec.longitude}
             anchor = gazetteer.place_create(data=data, user=self.user)
-        return self._remember(self.places, key, anchor)
+        return anchor
+
+    def _deepen(self, place: Place, parent: Place) -> Place:
+        moved = gazetteer.place_update(place=place, data={"parent": parent}, user=self.user)
+        self.chains.clear()  # ancestors cached for it and what lies below it changed
+        return moved
+
+    @staticmethod
+    def _imported_untouched(place: Place) -> bool:
+        """Whether only imports ever wrote this place: a curator's filing is never moved."""
+        channels = set(Place.history.filter(id=place.pk).values_list("history_channel", flat=True))
+        return channels == {Channel.IMPORT}
 
     def _find_below(self, ancestors: list[Place], name: str, kind: str) -> Place | None:
         """A place of that name (or a transliteration of it, or it with its kind's word:
@@ -310,6 +330,7 @@ def _incident_data(event: Event, place: Place, perpetrator: Party | None, tzname
         "occurred_until": None,
         "external_source": event.external_source,
         "external_id": event.external_id,
+        "import_flags": sorted(set(event.flags)),
     }
     if event.time_precision == "interval":
         data["occurred_until"] = _local_midnight(event.last_day + timedelta(days=1), tzname)
@@ -439,6 +460,8 @@ def _import_row(row: Row, parse, lookups: Lookups, summary: Summary) -> None:
     summary.record(Outcome(row.number, external_id, outcome, event.fields.get("title", "")))
     for remark in event.notes:
         summary.notes[remark] += 1
+    for flag in set(event.flags):
+        summary.notes[FLAG_NOTES[flag]] += 1
 
 
 class ImportFileError(Exception):
