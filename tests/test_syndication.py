@@ -83,6 +83,24 @@ FOLLOW_UP = [
 ]
 
 
+# The agency's story five days on, shaped like the founding Moscow Times piece (a later Reuters
+# story): a byline in markup, a date line, new events, and two background sentences of the first
+# story cut down and reworded — most of each shortened sentence's words recur in the original,
+# but the sentences differ in length (8-10 content words against 20), so word-set similarity is
+# low (about 0.4) and the old MinHash sentence keys shared at most one band with the original.
+LATER = [
+    "By <u>Northwire</u>",
+    "March 12, 2021",
+    "Rebel brigades shelled the outskirts of the provincial capital on Friday and government aircraft struck two "
+    "villages in reply, the heaviest exchange since a truce took effect in Westvale last weekend, residents said.",
+    "The fighting around Oldbridge has displaced tens of thousands of people since the autumn, aid workers say.",
+    "The monitoring group relies on a network of sources and recorded shelling on two villages.",
+    "A spokesman for the rebels said their fighters had answered artillery fire that hit a school in the morning.",
+    "Both guarantor states urged restraint and said their foreign ministers would speak by telephone over the weekend.",
+    "Aid officials said a convoy of twelve trucks had turned back at the last checkpoint before the front.",
+]
+
+
 def text(paragraphs) -> str:
     return "\n\n".join(paragraphs)
 
@@ -272,21 +290,67 @@ def test_sentence_keys_shared_by_too_many_reports_are_not_searched(cluster, sett
     assert candidate_keys(wire) == (wire.text_keys(), [])
 
 
-def test_a_candidate_shares_a_text_band_or_two_sentence_keys(roles):
-    """One sentence key in common is a chance collision of common words: not worth comparing."""
+def test_a_candidate_shares_a_text_band_or_three_phrase_keys(roles):
+    """Two phrases in common ("idlib province", "russian jets") are a story's vocabulary, not a
+    passage: a candidate shares as many phrases as `compare` needs to look at sentences."""
     from tracker.models import ReportBand
-    from tracker.services.syndication import candidates
+    from tracker.services.syndication import MIN_SENTENCE_KEY_HITS, candidates
+    from tracker.syndication import MIN_COMMON_PHRASES
 
+    assert MIN_SENTENCE_KEY_HITS == MIN_COMMON_PHRASES == 3
     follow_up = fingerprint(text(FOLLOW_UP))
-    one_sentence_key, two_sentence_keys, one_text_key = ReportFactory.create_batch(3, body="")
+    two_sentence_keys, three_sentence_keys, one_text_key = ReportFactory.create_batch(3, body="")
     sentence_keys = follow_up.sentence_keys()
     ReportBand.objects.bulk_create(
         [
-            ReportBand(report=one_sentence_key, key=sentence_keys[0]),
-            ReportBand(report=two_sentence_keys, key=sentence_keys[0]),
-            ReportBand(report=two_sentence_keys, key=sentence_keys[1]),
+            *(ReportBand(report=two_sentence_keys, key=k) for k in sentence_keys[:2]),
+            *(ReportBand(report=three_sentence_keys, key=k) for k in sentence_keys[:3]),
             ReportBand(report=one_text_key, key=follow_up.text_keys()[0]),
         ]
     )
-    assert {r.pk for r in candidates(follow_up)} == {two_sentence_keys.pk, one_text_key.pk}
-    assert {r.pk for r in candidates(follow_up, exclude=one_text_key.pk)} == {two_sentence_keys.pk}
+    assert {r.pk for r in candidates(follow_up)} == {three_sentence_keys.pk, one_text_key.pk}
+    assert {r.pk for r in candidates(follow_up, exclude=one_text_key.pk)} == {three_sentence_keys.pk}
+
+
+def test_a_later_story_reusing_shortened_background_sentences_joins_the_cluster(cluster):
+    wire_agency = SourceFactory(name="Northwire", kind="wire_agency")
+    later = sources.report_create(
+        data={"source": SourceFactory(name="The Westvale Courier", kind="newspaper"), "title": "Shelling breaks the lull",
+              "body": text(LATER), "published_at": datetime(2021, 3, 12, 8, tzinfo=UTC)},
+        user=None,
+    )  # fmt: skip
+    later.refresh_from_db()
+    assert later.syndicated_from == cluster["wire"]
+    assert later.syndication_shared_sentences == 2 and later.syndication_score < 0.1
+    assert later.wire_source == wire_agency
+    # Stories on the same events that share no passage stay apart.
+    assert cluster["independent"].syndicated_from is None
+    assert compare(fingerprint(cluster["independent"].body), fingerprint(later.body)).shared_sentences == 0
+
+
+@pytest.mark.parametrize(
+    ("body", "agency"),
+    [
+        ("By <u>Northwire</u>\n\nJanuary 12, 2020\n\nThe story.", "Northwire"),
+        ("OLDBRIDGE (Northwire) - Guns fell silent on Sunday.", "Northwire"),
+        ("Truce holds\n\nWestvale Courier / Northwire\n\nThe story.", "Northwire"),
+        ("By Jane Smith and Omar Khaled\n\nThe story.", None),
+        ("Smoke rises over the market of Oldbridge after a strike. (Northwire)\n\nThe story.", None),
+        ("By Westvale Monitor\n\nThe story.", None),  # named, but not a wire agency
+    ],
+    ids=["byline in markup", "dateline", "credit line", "reporters", "photo caption", "not an agency"],
+)
+def test_a_byline_naming_a_wire_agency_sets_the_wire_source(roles, body, agency):
+    SourceFactory(name="Northwire", kind="wire_agency")
+    SourceFactory(name="Westvale Monitor", kind="monitoring_group")
+    report = sources.report_create(data={"source": SourceFactory(kind="newspaper"), "title": "T", "body": body}, user=None)
+    assert (report.wire_source.name if report.wire_source else None) == agency
+
+
+def test_a_wire_source_given_by_the_writer_is_kept(roles):
+    SourceFactory(name="Northwire", kind="wire_agency")
+    other = SourceFactory(name="Southwire", kind="wire_agency")
+    data = {"source": SourceFactory(kind="newspaper"), "title": "T", "body": "By Northwire\n\nThe story.", "wire_source": other}
+    assert sources.report_create(data=data, user=None).wire_source == other
+    data["wire_source"] = None
+    assert sources.report_create(data={**data, "title": "U"}, user=None).wire_source is None

@@ -21,8 +21,9 @@ earlier one but carries two of its sentences nearly word for word. So each text 
 **sentences** as sets of content words (stop words dropped); two sentences are the same passage
 when most of the shorter one's content words, and some of its two-word phrases, recur in the
 other. Texts sharing at least `TRACKER_SYNDICATION_MIN_SHARED_SENTENCES` such sentences are
-linked too. The 24 longest sentences get LSH keys of their own (6 bands of 4 rows over the content words), so
-these pairs are candidates without comparing all pairs either. Independent stories on the same
+linked too. The phrases of the 24 longest sentences are keys of their own, so these pairs are
+candidates without comparing all pairs either (a shared passage shares at least three
+phrases; phrases common to many stories are dropped at search time). Independent stories on the same
 event share vocabulary ("Turkey", "Russia", "ceasefire", "Idlib") but not phrasing.
 """
 
@@ -230,17 +231,19 @@ def _minhash(num_perm: int, seed: int) -> MinHash:
 
 
 def sentence_keys(found: tuple[Sentence, ...]) -> set[int]:
-    """LSH keys of each sentence's content words: bands salted apart from the text's own keys."""
+    """Keys of the phrases (content-word pairs) of the text's longest sentences.
+
+    A re-used passage is recognised by its phrases (`same_passage`), and two texts are compared
+    sentence by sentence only when they share MIN_COMMON_PHRASES of them: keying the phrases
+    themselves finds every such pair. (MinHash keys over each sentence's words did not: they
+    estimate Jaccard similarity, and a background sentence shortened in one story — eight of
+    its nineteen content words — scores 0.42 and almost never shares a band.) Phrases common to
+    many stories are dropped at search time as popular keys."""
     keys = set()
     longest = sorted(found, key=lambda sentence: len(sentence.words), reverse=True)[:KEYED_SENTENCES]
     for sentence in longest:
-        minhash = _minhash(SENTENCE_BANDS * SENTENCE_ROWS, SEED + 1)
-        minhash.update_batch([w.encode() for w in sentence.words])
-        sig = minhash.hashvalues
-        for band in range(SENTENCE_BANDS):
-            rows = sig[band * SENTENCE_ROWS : (band + 1) * SENTENCE_ROWS].astype("<u4").tobytes()
-            digest = int.from_bytes(blake2b(rows, digest_size=7, person=b"sentence").digest(), "big")
-            keys.add((band << 56) | digest)
+        for phrase in sentence.phrases:
+            keys.add(int.from_bytes(blake2b(phrase.encode(), digest_size=7, person=b"phrase").digest(), "big"))
     return keys
 
 
@@ -304,3 +307,35 @@ def compare(a: Fingerprint, b: Fingerprint) -> Similarity:
     common = a.phrases & b.phrases
     shared = shared_sentences(a.sentences, b.sentences, common) if len(common) >= MIN_COMMON_PHRASES else 0
     return Similarity(round(score, 4), shared)
+
+
+# --- Bylines: who a story is by ----------------------------------------------------------------
+
+_TAG = re.compile(r"<[^>]+>")
+_BY = re.compile(r"^by\s+(?P<names>.+)$", re.IGNORECASE)
+# A dateline naming the agency: "BEIRUT (Reuters) -", "ANKARA, Jan 10 (AFP) —".
+_DATELINE = re.compile(r"^[A-Z][A-Za-z .,'’-]{1,60}\((?P<names>[^()]{2,40})\)\s*[-–—]")
+_SEPARATORS = re.compile(r"\s*(?:/|,|;|\band\b|&)\s*", re.IGNORECASE)
+BYLINE_LINES = 12  # bylines and credit lines stand near the top (or at the end) of a story
+CREDIT_MAX_WORDS = 8
+
+
+def byline_names(text: str) -> list[str]:
+    """Names a story's byline or dateline gives ("By Reuters", markup stripped; "BEIRUT
+    (Reuters) -"), then those of short credit lines ("Duvar English / Reuters"), which also
+    credit photos and so come last. A caption ending "(AP)" is not a byline."""
+    lines = [_TAG.sub("", line).strip() for line in text.splitlines()]
+    lines = [line for line in lines if line and "://" not in line]
+    strong: list[str] = []
+    weak: list[str] = []
+    for line in [*lines[:BYLINE_LINES], *lines[-3:]]:
+        found = _BY.match(line) or _DATELINE.match(line)
+        if found and len(found["names"].split()) <= CREDIT_MAX_WORDS:
+            strong += _names(found["names"])
+        elif "/" in line and len(line.split()) <= CREDIT_MAX_WORDS:
+            weak += _names(line)
+    return list(dict.fromkeys([*strong, *weak]))
+
+
+def _names(text: str) -> list[str]:
+    return [part.strip(" .:-–—()") for part in _SEPARATORS.split(text) if part.strip(" .:-–—()")]

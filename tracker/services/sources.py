@@ -5,10 +5,10 @@ from typing import Any
 
 from django.db import transaction
 
-from tracker.choices import SyndicationDecision
+from tracker.choices import SourceKind, SyndicationDecision
 from tracker.models import Report, Source
 from tracker.services import common, syndication
-from tracker.syndication import fingerprint
+from tracker.syndication import byline_names, fingerprint
 
 
 def source_create(*, data: Mapping[str, Any], user) -> Source:
@@ -28,11 +28,24 @@ def source_delete(*, source: Source, user, expected_version=None) -> None:
 SYNDICATION_FIELDS = ("body", "published_at", "syndication_decision")
 
 
+def wire_agency_named(report: Report) -> Source | None:
+    """The wire agency the report's byline, credit line or dateline names (a source of kind
+    wire agency, by name, case ignored), other than the report's own source."""
+    for name in byline_names(report.body):
+        agency = Source.objects.filter(kind=SourceKind.WIRE_AGENCY, name__iexact=name).first()
+        if agency is not None and agency.pk != report.source_id:
+            return agency
+    return None
+
+
 @transaction.atomic
 def report_create(*, data: Mapping[str, Any], user) -> Report:
     """Create a report; if its text is a near-copy of an earlier report's, link it to the
-    earliest report of that cluster, and make it the original of later copies."""
+    earliest report of that cluster, and make it the original of later copies. A byline naming
+    a wire agency sets its wire source, unless the writer gave one."""
     report = common.apply(Report(), data)
+    if "wire_source" not in data and report.body:
+        report.wire_source = wire_agency_named(report)
     # One candidate search serves both directions: what it copies, and what copies it.
     text = fingerprint(report.body)
     found = syndication.matches(report, text)
@@ -51,6 +64,8 @@ def report_update(*, report: Report, data: Mapping[str, Any], user, expected_ver
     before = {name: getattr(report, name) for name in SYNDICATION_FIELDS}
     linked_before = report.syndicated_from_id
     common.apply(report, data)
+    if "body" in data and "wire_source" not in data and report.wire_source_id is None and report.body:
+        report.wire_source = wire_agency_named(report)
     if report.syndicated_from_id != linked_before and not report.syndication_decision:
         # A link set by hand is a curator's decision.
         report.syndication_decision = SyndicationDecision.CONFIRMED

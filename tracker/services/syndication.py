@@ -14,7 +14,7 @@ from django.db import connection, transaction
 
 from tracker.models import Report, ReportBand
 from tracker.services import common
-from tracker.syndication import Fingerprint, Similarity, compare, fingerprint
+from tracker.syndication import MIN_COMMON_PHRASES, Fingerprint, Similarity, compare, fingerprint
 
 
 def threshold() -> float:
@@ -99,11 +99,10 @@ def max_key_reports() -> int:
 SURELY_POPULAR = 20
 
 
-# A report found only through sentence keys must hold at least this many of them: a shared
-# passage matches in several of its sentence's bands (a reworded sentence in about 2.5 of 6, two
-# sentences in about 5), while a sentence of common words collides by chance in one. Without it
-# chance collisions, and with them the texts to compare, grow with the number of reports.
-MIN_SENTENCE_KEY_HITS = 2
+# A report found only through sentence keys must share at least this many phrases with the
+# text: as many as `compare` needs before it compares two texts sentence by sentence, so every
+# pair it could call a copy through shared sentences is a candidate.
+MIN_SENTENCE_KEY_HITS = MIN_COMMON_PHRASES
 
 
 def _bands(select: str, keys, tail: str = "", params=()) -> list[tuple]:
@@ -143,7 +142,7 @@ def candidate_keys(text: Fingerprint) -> tuple[list[int], list[int]]:
 
 def candidates(text: Fingerprint, exclude: int | None = None) -> list[Report]:
     """Reports worth comparing with this text: those sharing a band of the whole text, or
-    MIN_SENTENCE_KEY_HITS of its searchable sentence keys."""
+    MIN_SENTENCE_KEY_HITS of its searchable sentence (phrase) keys."""
     text_keys, sentence_keys = candidate_keys(text)
     by_text = set(text_keys)
     rows = _bands('"key", report_id', [*text_keys, *sentence_keys])
