@@ -14,13 +14,8 @@ from tracker.services.imports import import_file
 pytestmark = pytest.mark.django_db
 
 # UCDP GED 23.1 (as the test file beside it) and 19.1 (without relid's sibling code_status).
-GED_23 = (
-    "id,relid,year,active_year,code_status,type_of_violence,conflict_new_id,conflict_name,dyad_new_id,dyad_name,"
-    "side_a_new_id,gwnoa,side_a,side_b_new_id,gwnob,side_b,number_of_sources,source_article,source_office,source_date,"
-    "source_headline,source_original,where_prec,where_coordinates,where_description,adm_1,adm_2,latitude,longitude,"
-    "geom_wkt,priogrid_gid,country,country_id,region,event_clarity,date_prec,date_start,date_end,deaths_a,deaths_b,"
-    "deaths_civilians,deaths_unknown,best,high,low"
-).split(",")
+GED_23 = Path(__file__).parent.joinpath("data", "ucdp_ged_idlib_2020.csv").read_text(encoding="utf-8-sig")
+GED_23 = GED_23.splitlines()[0].split(",")
 GED_19 = [c for c in GED_23 if c != "code_status"]
 # ACLED: the current export, and the older one (data_id, event_id_no_cnty, iso3).
 ACLED_NOW = Path(__file__).parent.joinpath("data", "acled_idlib_2020.csv").read_text(encoding="utf-8-sig").splitlines()[0]

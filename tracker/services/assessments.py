@@ -358,6 +358,23 @@ def assess_incident(incident: Incident) -> Counts:
 
 
 @transaction.atomic
+def assess_incidents(incidents: list[Incident], timezones: dict[int, str]) -> Counts:
+    """(Re)compute the assessments of many incidents at once (a bulk import's batch): each
+    ceasefire's context is read once for all of them, not per incident; the rules and the rows
+    stored are `assess_incident`'s. Incidents carry their place; `timezones` gives each of
+    those places' zone."""
+    if not incidents:
+        return Counts()
+    existing = {(a.incident_id, a.ceasefire_id): a for a in Assessment.objects.filter(incident__in=[i.pk for i in incidents])}
+    live = [i for i in incidents if i.status != IncidentStatus.REJECTED and i.place.deleted_at is None]
+    pairs = []
+    for ceasefire in Ceasefire.objects.prefetch_related("party_roles").select_related("scope", "zone"):
+        ctx = ceasefire_context(ceasefire, timezones)
+        pairs += [(i, ceasefire, evaluate(i, ctx)) for i in live if concerns(i, ctx)]
+    return _store(pairs, existing)
+
+
+@transaction.atomic
 def assess_ceasefire(ceasefire: Ceasefire, *, chunk_size: int = 2000, timezones: dict[int, str] | None = None) -> Counts:
     """(Re)compute every assessment of one ceasefire, streaming candidates in chunks."""
     ceasefire = Ceasefire.objects.select_related("scope", "zone").prefetch_related("party_roles").get(pk=ceasefire.pk)

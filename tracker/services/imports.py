@@ -339,20 +339,36 @@ def _incident_data(event: Event, place: Place, perpetrator: Party | None, tzname
     return data
 
 
+def resolve_event(event: Event, lookups: Lookups) -> tuple[Place, Party | None, str]:
+    """The event's place, perpetrator and local time zone, found or created."""
+    spec = event.place
+    place = lookups.place(spec) if spec.country or spec.country_code else lookups.named_place(spec)
+    perpetrator = lookups.party(event.perpetrator) if event.perpetrator else None
+    return place, perpetrator, lookups.timezone(place)
+
+
+def removed_skip(existing: Incident) -> Skip | None:
+    """Why an incident deleted or merged in the tracker is not brought back by an import."""
+    if existing.deleted_at is None:
+        return None
+    if existing.merged_into_id:
+        return Skip("merged in the tracker into another incident")
+    return Skip("deleted in the tracker (restore it to import updates)")
+
+
 def write_event(event: Event, lookups: Lookups) -> str | Skip:
     """Create or update the event's incident and cite its reports: 'created', 'updated' or
     'unchanged' (Skip for an incident deleted or merged in the tracker)."""
     existing = incidents.find_external(event.external_source, event.external_id)
-    if existing is not None and existing.deleted_at is not None:
-        reason = (
-            "merged in the tracker into another incident"
-            if existing.merged_into_id
-            else "deleted in the tracker (restore it to import updates)"
-        )
-        return Skip(reason)
-    place = lookups.place(event.place) if event.place.country or event.place.country_code else lookups.named_place(event.place)
-    perpetrator = lookups.party(event.perpetrator) if event.perpetrator else None
-    tzname = lookups.timezone(place)
+    if existing is not None and (skip := removed_skip(existing)):
+        return skip
+    return write_resolved(event, lookups, existing, *resolve_event(event, lookups))
+
+
+def write_resolved(
+    event: Event, lookups: Lookups, existing: Incident | None, place: Place, perpetrator: Party | None, tzname: str
+) -> str:
+    """`write_event` once the event's incident, place, perpetrator and zone are known."""
     data = _incident_data(event, place, perpetrator, tzname)
     defaults = {"status": IncidentStatus.DRAFT} if "status" not in data else {}
     incident, outcome = incidents.incident_upsert(data=data, user=lookups.user, existing=existing, create_defaults=defaults)
@@ -477,9 +493,12 @@ def import_file(
     label: str = "import",
     keep_outcomes: int = 0,
     on_progress: Callable[[int], None] | None = None,
+    bulk: bool | None = None,
 ) -> Summary:
     """Import a dataset file of format `fmt` (tracker.importers.FORMATS), read as it streams.
-    `on_progress` is called with the bytes read so far after each row."""
+    `on_progress` is called with the bytes read so far after each row (each batch on the bulk
+    path). `bulk`: the bulk path (tracker.services.bulk_imports) — by default for real runs;
+    dry runs (the admin's preview) go row by row, each row's outcome in order."""
     module = FORMATS[fmt]
     lines = CountingLines(stream)
     try:
@@ -496,7 +515,12 @@ def import_file(
         if on_progress:
             on_progress(lines.bytes_read)
 
+    use_bulk = not dry_run if bulk is None else bulk and not dry_run
     try:
+        if use_bulk:
+            from tracker.services.bulk_imports import import_rows_bulk
+
+            return import_rows_bulk(rows, module.parse, user=user, label=label, on_row=on_row, keep_outcomes=keep_outcomes)
         return import_rows(
             rows, module.parse, user=user, dry_run=dry_run, label=label, on_row=on_row, keep_outcomes=keep_outcomes
         )

@@ -21,10 +21,15 @@ class Command(BaseCommand):
         parser.add_argument("--format", required=True, choices=sorted(FORMATS), help="The file's dataset format.")
         parser.add_argument("--dry-run", action="store_true", help="Do everything, then roll back: what would happen.")
         parser.add_argument(
+            "--row-by-row",
+            action="store_true",
+            help="Write each row through the services one at a time (slower; the bulk path is the default).",
+        )
+        parser.add_argument(
             "--no-progress", action="store_true", help="No progress bar (there is none when stderr is not a terminal)."
         )
 
-    def handle(self, *args, path, format, dry_run, no_progress, **options):
+    def handle(self, *args, path, format, dry_run, row_by_row, no_progress, **options):
         file = Path(path)
         if not file.is_file():
             raise CommandError(f"{path}: no such file.")
@@ -40,6 +45,7 @@ class Command(BaseCommand):
                     dry_run=dry_run,
                     label=f"import {format} {file.name}",
                     on_progress=lambda done: bar.update(done - bar.n),
+                    bulk=not row_by_row,
                 )
             except ImportFileError as error:
                 raise CommandError(f"{path}: {error}") from None
