@@ -1,15 +1,18 @@
 """Benchmark of `import_events` on an ACLED-format file: rows per second, and peak memory for
-two file sizes (streaming keeps it flat in file size).
+two file sizes (streaming keeps it flat in file size), against `COPY` of the same rows into a
+bare table (the floor: what the database itself takes to store them).
 
-    .venv/bin/python bench/imports.py [--rows 100000] [--small 10000] [--seed 1]
+    .venv/bin/python bench/imports.py [--rows 100000] [--small 10000] [--seed 1] [--row-by-row N]
 
 Uses DATABASE_URL if set (PostgreSQL: point it at a scratch database, it is emptied), else a
 scratch SQLite file under bench/results/. The file is generated deterministically in ACLED's
 current columns: 2,000 locations in 14 governorates and 60 districts, 40 actors, dates over three
 years, one to three sources per event, notes of a few sentences, one row in ten a protest or
 strategic development (skipped), one in a hundred with a bad date (failed). Each size is imported
-into an emptied database in a child process, so its peak memory (ru_maxrss) is its own; the
-first import is then repeated to time an all-unchanged re-import.
+into an emptied database holding the Idlib fixture (its ceasefires: verdicts are computed) in
+a child process, so its peak memory (ru_maxrss) is its own; the large import is then repeated
+to time an all-unchanged re-import. `--row-by-row N` also times the row-by-row path on the
+first N rows of the small file. Figures go to bench/results/imports.json and imports.md.
 """
 
 import argparse
@@ -125,12 +128,47 @@ def child(path: str, label: str) -> None:
 
     if label != "reimport":
         call_command("flush", interactive=False, verbosity=0)
+        call_command("bootstrap", "--no-demo-user", stdout=io.StringIO())
     out = io.StringIO()
     started = time.perf_counter()
-    call_command("import_events", path, "--format", "acled", "--no-progress", stdout=out)
+    extra = ["--row-by-row"] if label == "row-by-row" else []
+    call_command("import_events", path, "--format", "acled", "--no-progress", *extra, stdout=out)
     elapsed = time.perf_counter() - started
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"label": label, "seconds": elapsed, "peak_mib": peak_mib, "summary": out.getvalue().splitlines()[0]}))
+
+
+def copy_floor(path: Path, env: dict) -> float:
+    """Seconds to store the file's rows in a bare table of text columns: COPY on PostgreSQL,
+    one executemany in a transaction on SQLite."""
+    url = env["DATABASE_URL"]
+    if url.startswith("postgres"):
+        import psycopg
+
+        with psycopg.connect(url.replace("postgres://", "postgresql://", 1)) as conn, conn.cursor() as cur:
+            cur.execute("DROP TABLE IF EXISTS bench_copy_floor")
+            cur.execute(f"CREATE UNLOGGED TABLE bench_copy_floor ({', '.join(f'{c} text' for c in COLUMNS)})")
+            started = time.perf_counter()
+            with path.open("rb") as data, cur.copy("COPY bench_copy_floor FROM STDIN (FORMAT csv, HEADER true)") as copy:
+                while chunk := data.read(1 << 20):
+                    copy.write(chunk)
+            elapsed = time.perf_counter() - started
+            cur.execute("DROP TABLE bench_copy_floor")
+            return elapsed
+    import sqlite3
+
+    conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+    conn.execute("DROP TABLE IF EXISTS bench_copy_floor")
+    conn.execute(f"CREATE TABLE bench_copy_floor ({', '.join(f'{c} text' for c in COLUMNS)})")
+    started = time.perf_counter()
+    with path.open(newline="", encoding="utf-8") as data, conn:
+        rows = csv.reader(data)
+        next(rows)
+        conn.executemany(f"INSERT INTO bench_copy_floor VALUES ({', '.join('?' * len(COLUMNS))})", rows)
+    elapsed = time.perf_counter() - started
+    conn.execute("DROP TABLE bench_copy_floor")
+    conn.close()
+    return elapsed
 
 
 def main() -> None:
@@ -138,6 +176,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--small", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--row-by-row", type=int, default=0, help="also time the row-by-row path on this many rows")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -150,7 +189,10 @@ def main() -> None:
     env.setdefault("DJANGO_SECRET_KEY", secrets.token_urlsafe(50))
     subprocess.run([sys.executable, str(ROOT / "manage.py"), "migrate", "-v0"], env=env, check=True)
     figures = []
-    for rows, label in ((args.small, "small"), (args.rows, "large"), (args.rows, "reimport")):
+    runs = [(args.small, "small"), (args.rows, "large"), (args.rows, "reimport")]
+    if args.row_by_row:
+        runs.append((args.row_by_row, "row-by-row"))
+    for rows, label in runs:
         path = RESULTS / f"acled_{rows}.csv"
         if not path.exists():
             generate(path, rows, args.seed)
@@ -167,7 +209,39 @@ def main() -> None:
             f"{label}: {rows} rows ({result['file_mib']:.1f} MiB) in {result['seconds']:.1f} s = "
             f"{rows / result['seconds']:.0f} rows/s, peak memory {result['peak_mib']:.0f} MiB — {result['summary']}"
         )
+    floor = copy_floor(RESULTS / f"acled_{args.rows}.csv", env)
+    figures.append({"label": "copy", "rows": args.rows, "seconds": floor})
+    print(f"COPY floor: {args.rows} rows in {floor:.2f} s = {args.rows / floor:,.0f} rows/s")
     (RESULTS / "imports.json").write_text(json.dumps(figures, indent=2))
+    (RESULTS / "imports.md").write_text(table(figures, env["DATABASE_URL"].split(":", 1)[0]))
+    print(table(figures, env["DATABASE_URL"].split(":", 1)[0]))
+
+
+# Today's rate before the bulk path (issue 6's 100,000-row run, SQLite): the goal is ten times it.
+ROW_BY_ROW_RATE = 47
+
+
+def table(figures: list[dict], database: str) -> str:
+    floor = next(f for f in figures if f["label"] == "copy")
+    lines = [
+        f"Imports of a generated ACLED file ({database}); the floor is COPY of the same rows into a bare table.",
+        "",
+        "| run | rows | s | rows/s | peak RSS MiB | vs 47 rows/s (row by row, before) | time vs COPY | outcome |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for f in figures:
+        if f["label"] == "copy":
+            continue
+        rate = f["rows"] / f["seconds"]
+        versus_copy = f["seconds"] / (floor["seconds"] * f["rows"] / floor["rows"])
+        lines.append(
+            f"| {f['label']} | {f['rows']:,} | {f['seconds']:.1f} | {rate:,.0f} | {f['peak_mib']:.0f} | "
+            f"{rate / ROW_BY_ROW_RATE:.1f}× | {versus_copy:,.0f}× | {f['summary']} |"
+        )
+    lines.append(
+        f"| COPY (floor) | {floor['rows']:,} | {floor['seconds']:.2f} | {floor['rows'] / floor['seconds']:,.0f} | | | 1× | |"
+    )
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

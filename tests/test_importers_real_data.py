@@ -291,3 +291,18 @@ def test_the_admin_lists_flagged_incidents(db, client, roles):
     assert [i.external_id for i in page.context["cl"].result_list] == ["1"]
     flagged = Incident.objects.get(external_id="1")
     assert "figures_reordered" in client.get(f"/admin/tracker/incident/{flagged.pk}/change/").content.decode()
+
+
+@pytest.mark.parametrize("bulk", [False, True], ids=["row by row", "bulk"])
+def test_a_failed_row_forgets_only_what_it_created(db, bulk):
+    """The places earlier rows created stay found after a row fails (the run's gazetteer
+    forgets only the failed row's own)."""
+    rows = [
+        ged("1", **DAMASCUS, adm_2="Damascus district"),
+        ged("2", **DAMASCUS, adm_2="Damascus district", type_of_violence="9"),  # fails
+        ged("3", where_coordinates="Harasta town", adm_1="Rif Dimashq governorate", adm_2="Duma district", date_start="x"),
+        ged("4", **DAMASCUS, adm_2="Damascus district", where_prec="3"),  # another path through the same places
+    ]
+    summary = import_file(csv_file(GED_23, rows), "ucdp", bulk=bulk)
+    assert (summary.created, summary.failed) == (2, 2), summary.lines()
+    assert Place.objects.filter(name="Damascus").count() == 3

@@ -11,7 +11,7 @@ provenance, syndication). Re-importing a file changes nothing that has not chang
 import csv
 import re
 import zoneinfo
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -27,10 +27,10 @@ from tracker.history import Channel, history_context
 from tracker.importers import FORMATS
 from tracker.importers.events import FLAG_NOTES, ClaimSpec, Event, PartySpec, PlaceSpec, Skip
 from tracker.importers.reading import CountingLines, NotText, Row, RowError, read_rows
-from tracker.models import Citation, Incident, Party, Place, Source
+from tracker.models import Citation, Incident, Party, Place, PlaceName, Source
 from tracker.models.hierarchy import chain_rows
 from tracker.names import normalize_name
-from tracker.selectors.places import key_match_q, resolve
+from tracker.selectors.places import MIN_SKELETON, key_match_q, keys, resolve
 from tracker.services import gazetteer, incidents, provenance, sources
 
 MAX_FAILURES_KEPT = 1000  # failures listed in the summary; all are counted
@@ -115,6 +115,64 @@ def _messages(error: ValidationError) -> tuple[str, str]:
     return "row", "; ".join(error.messages)
 
 
+class RunGazetteer:
+    """Every live place by the keys of its names (and alternate names), read once per import
+    run: finding a row's levels by name was two indexed queries per level and row, most of an
+    import's time. The places the run creates are added as it goes; a row that fails forgets
+    them (its savepoint removed them). Matches what `key_match_q` finds: a name's exact key or,
+    when long enough, its transliteration skeleton."""
+
+    def __init__(self):
+        self.by_key: dict[tuple[str, str], set[int]] | None = None
+        self.places: dict[int, Place] = {}
+        self._added: list[Place] = []
+
+    def _load(self) -> None:
+        self.by_key = defaultdict(set)
+        # What resolving, dating and assessing an event read of its place (no deferred loads).
+        fields = ("id", "name", "kind", "parent_id", "country_code", "name_key", "name_skeleton", "latitude", "longitude")
+        fields += ("timezone", "deleted_at")
+        for place in Place.objects.only(*fields):
+            self._index(place, place.name_key, place.name_skeleton)
+        for place_id, key, skeleton in PlaceName.objects.filter(place__deleted_at__isnull=True).values_list(
+            "place_id", "name_key", "name_skeleton"
+        ):
+            self.by_key[("k", key)].add(place_id)
+            if len(skeleton) >= MIN_SKELETON:
+                self.by_key[("s", skeleton)].add(place_id)
+
+    def _index(self, place: Place, key: str, skeleton: str) -> None:
+        self.places[place.pk] = place
+        self.by_key[("k", key)].add(place.pk)
+        if len(skeleton) >= MIN_SKELETON:
+            self.by_key[("s", skeleton)].add(place.pk)
+
+    def named(self, *names: str) -> list[Place]:
+        """Places any of `names` matches, by name then id (the gazetteer's order)."""
+        if self.by_key is None:
+            self._load()
+        found: set[int] = set()
+        for name in names:
+            key, skeleton = keys(name)
+            found |= self.by_key.get(("k", key), set())
+            if len(skeleton) >= MIN_SKELETON:
+                found |= self.by_key.get(("s", skeleton), set())
+        return sorted((self.places[pk] for pk in found if pk in self.places), key=lambda p: (p.name, p.pk))
+
+    def add(self, place: Place) -> None:
+        if self.by_key is not None:
+            self._index(place, *keys(place.name))
+            self._added.append(place)
+
+    def forget_added(self) -> None:
+        for place in self._added:
+            self.places.pop(place.pk, None)
+        self._added.clear()
+
+    def row_done(self) -> None:
+        self._added.clear()
+
+
 class Lookups:
     """Finds or creates the places, parties and sources rows refer to, remembering them for
     the rest of the run. What a failed row created is forgotten with it (its savepoint rolled
@@ -127,6 +185,7 @@ class Lookups:
         self.sources: dict[str, Source] = {}
         self.timezones: dict[int, str] = {}
         self.chains: dict[int, frozenset[int]] = {}  # place -> its ancestors' ids
+        self.gazetteer = RunGazetteer()
         self._added: list[tuple[dict, object]] = []
 
     def _remember(self, cache: dict, key, value):
@@ -136,11 +195,14 @@ class Lookups:
 
     def row_done(self) -> None:
         self._added.clear()
+        self.gazetteer.row_done()
 
     def row_failed(self) -> None:
         for cache, key in self._added:
             cache.pop(key, None)
         self._added.clear()
+        # Places the row created were rolled back with it: read the gazetteer again when needed.
+        self.gazetteer.forget_added()
 
     def country(self, spec: PlaceSpec) -> Place:
         key = ("country", spec.country_code or normalize_name(spec.country))
@@ -159,6 +221,7 @@ class Lookups:
                 },
                 user=self.user,
             )
+            self.gazetteer.add(found)
         return self._remember(self.places, key, found)
 
     def named_place(self, spec: PlaceSpec) -> Place:
@@ -174,6 +237,7 @@ class Lookups:
         else:
             data = {"name": name, "kind": kind, "latitude": spec.latitude, "longitude": spec.longitude}
             found = gazetteer.place_create(data=data, user=self.user)
+            self.gazetteer.add(found)
         return self._remember(self.places, key, found)
 
     def place(self, spec: PlaceSpec) -> Place:
@@ -207,6 +271,7 @@ class Lookups:
             if spec is not None and depth == len(levels) - 1 and spec.latitude is not None:
                 data |= {"latitude": spec.latitude, "longitude": spec.longitude}
             anchor = gazetteer.place_create(data=data, user=self.user)
+            self.gazetteer.add(anchor)
         return anchor
 
     def _deepen(self, place: Place, parent: Place) -> Place:
@@ -226,10 +291,7 @@ class Lookups:
         (a direct child first). Administrative levels must be of the same kind, a town any
         kind of settlement. Looking below shallower levels too keeps the answer independent
         of which intermediate levels earlier rows happened to create."""
-        query = key_match_q(name)
-        for word in KIND_WORDS.get(kind, ()):
-            query |= key_match_q(f"{name} {word}")
-        matches = list(Place.objects.filter(query).distinct()[:50])
+        matches = self.gazetteer.named(name, *(f"{name} {word}" for word in KIND_WORDS.get(kind, ())))
         fits = [p for p in matches if p.kind == kind or (kind == PlaceKind.TOWN and p.kind in SETTLEMENTS)]
         if not fits:
             return None
@@ -299,8 +361,10 @@ class Lookups:
         return self._remember(self.sources, key, found)
 
     def timezone(self, place: Place) -> str:
+        """The place's zone, or its nearest ancestor's (UTC when none): one query up the chain."""
         if place.pk not in self.timezones:
-            self._remember(self.timezones, place.pk, place.local_timezone())
+            zone = next((tz for _, tz in chain_rows(Place, place.pk, "timezone") if tz), "UTC")
+            self._remember(self.timezones, place.pk, zone)
         return self.timezones[place.pk]
 
 
