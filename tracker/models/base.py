@@ -211,6 +211,8 @@ def _unique_checked(constraint: models.UniqueConstraint, instance: models.Model,
     database constraint covers them), so a clash with one says to restore it instead."""
     if not constraint.fields or constraint.nulls_distinct is False:
         return False
+    if set(constraint.fields) & getattr(instance, "_unique_known", frozenset()):
+        return True  # the caller checked these in bulk (tracker.services.bulk_imports)
     lookups = {}
     for name in constraint.fields:
         if exclude and name in exclude:

@@ -53,6 +53,16 @@ from tracker.services.incidents import differs
 BULK_BATCH_ROWS = 500
 
 
+def _full_clean(obj, known_unique: set[str] = frozenset()) -> None:
+    """The services' validation (`full_clean`), less the UNIQUE look-ups on `known_unique`
+    fields, which the batch has settled for all its records at once."""
+    obj._unique_known = frozenset(known_unique)
+    try:
+        obj.full_clean()
+    finally:
+        del obj._unique_known
+
+
 class _Resolved:
     """A row translated into an event, with its place, perpetrator and zone found."""
 
@@ -151,7 +161,8 @@ class _Batch:
                 item = _Resolved(row, event, *resolve_event(event, self.lookups))
                 if validate_new:
                     item.incident = self._new_incident(item)
-                    item.incident.full_clean()
+                    # Its external id is new: the batch read every incident it could clash with.
+                    _full_clean(item.incident, known_unique={"external_id"})
         except (RowError, ValidationError) as error:
             self._fail(row, error, event.external_id)
             return None
@@ -253,7 +264,7 @@ class _Batch:
                 cited.add((source.pk, claim.title))
                 published = _local_midnight(claim.published_on, item.tzname) if claim.published_on else None
                 report = self._stamped(Report(source=source, title=claim.title, published_at=published))
-                report.full_clean()
+                _full_clean(report)
                 reports.append(report)
                 citations.append((incident, report, item.perpetrator))
         bulk_create_with_history(reports, Report, batch_size=500, **bulk_defaults())
@@ -262,7 +273,8 @@ class _Batch:
             citation = self._stamped(
                 Citation(incident=incident, report=report, named_perpetrator=perpetrator, stance=Stance.REPORTS)
             )
-            citation.full_clean()
+            # Its incident and report are new: no citation can clash with it.
+            _full_clean(citation, known_unique={"incident", "report"})
             rows.append(citation)
         bulk_create_with_history(rows, Citation, batch_size=500, **bulk_defaults())
         created = [incident for _, incident in valid]
