@@ -132,3 +132,29 @@ def test_the_bulk_path_writes_what_the_row_by_row_path_writes(idlib, roles, monk
     assert {h[2] for _, _, _, history in row_state["incidents"].values() for h in history} >= {"importer"}
     # Re-importing the files writes nothing new: no incident, report, citation or verdict.
     assert all(" 0 created," in lines[0] for lines in row_lines[len(FILES) :])
+
+
+def test_a_crash_loses_only_the_batch_under_way_and_a_rerun_finishes(db, monkeypatch):
+    """Each batch commits on its own: after a crash the rows of earlier batches are in, and
+    importing the file again settles them as unchanged and creates the rest."""
+    monkeypatch.setattr(bulk_imports, "BULK_BATCH_ROWS", 2)
+    rows = [
+        ged(str(n), **DAMASCUS, adm_2="Damascus district", date_start=f"2019-03-0{n}", date_end=f"2019-03-0{n}")
+        for n in range(1, 7)
+    ]
+    real_create, calls = bulk_imports._Batch._create, []
+
+    def crash_in_the_second_batch(self, items):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("the machine went down")
+        return real_create(self, items)
+
+    monkeypatch.setattr(bulk_imports._Batch, "_create", crash_in_the_second_batch)
+    with pytest.raises(RuntimeError):
+        import_file(csv_file(GED_23, rows), "ucdp")
+    assert sorted(Incident.objects.values_list("external_id", flat=True)) == ["1", "2"]
+    again = import_file(csv_file(GED_23, rows), "ucdp")
+    assert again.lines()[0] == "6 rows: 4 created, 0 updated, 2 unchanged, 0 skipped, 0 failed"
+    assert sorted(Incident.objects.values_list("external_id", flat=True)) == ["1", "2", "3", "4", "5", "6"]
+    assert all(Incident.history.filter(id=i.pk).count() == 1 for i in Incident.objects.all())
