@@ -156,6 +156,9 @@ class _Batch:
     def _resolve(self, row: Row, event: Event, *, validate_new: bool) -> _Resolved | None:
         """The event's place, perpetrator and zone; a new incident is also validated here, so
         that a row refused leaves nothing behind (the places it created roll back with it)."""
+        if not validate_new and self.lookups.knows(event):
+            # Nothing to write and nothing to validate (a re-import's rows): no savepoint.
+            return _Resolved(row, event, *resolve_event(event, self.lookups))
         try:
             with transaction.atomic():
                 item = _Resolved(row, event, *resolve_event(event, self.lookups))

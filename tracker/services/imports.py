@@ -204,6 +204,21 @@ class Lookups:
         # Places the row created were rolled back with it: read the gazetteer again when needed.
         self.gazetteer.forget_added()
 
+    @staticmethod
+    def _path_key(spec: PlaceSpec) -> tuple:
+        return ("path", spec.country_code or normalize_name(spec.country), *((normalize_name(n), k) for n, k in spec.levels))
+
+    def knows(self, event: Event) -> bool:
+        """Whether the event's place, perpetrator and zone are all in this run's memory already:
+        resolving it then writes nothing (no savepoint needed around it)."""
+        spec = event.place
+        if not (spec.country or spec.country_code):
+            return False
+        place = self.places.get(self._path_key(spec))
+        if place is None or place.pk not in self.timezones:
+            return False
+        return event.perpetrator is None or normalize_name(event.perpetrator.name) in self.parties
+
     def country(self, spec: PlaceSpec) -> Place:
         key = ("country", spec.country_code or normalize_name(spec.country))
         if key in self.places:
@@ -246,7 +261,7 @@ class Lookups:
         under its governorate, skipping the district the dataset names). Levels not found are
         created only if the event's own place is not found, as a chain under the deepest found
         one; the event's place gets the row's coordinates."""
-        key = ("path", spec.country_code or normalize_name(spec.country), *((normalize_name(n), k) for n, k in spec.levels))
+        key = self._path_key(spec)
         if key in self.places:
             return self.places[key]
         found_levels, missing = [self.country(spec)], []
