@@ -61,7 +61,9 @@ def http_checks() -> None:
     conn.request("GET", "/healthz")
     health = conn.getresponse()
     body = health.read()
-    check(health.status == 200 and body == b'{"status": "ok"}', f"/healthz answers over plain HTTP ({health.status} {body[:80]!r})")
+    check(
+        health.status == 200 and body == b'{"status": "ok"}', f"/healthz answers over plain HTTP ({health.status} {body[:80]!r})"
+    )
 
     status, headers, body = get("/admin/login/")
     page = body.decode()
