@@ -2,8 +2,10 @@
 GeoJSON, the point following typed coordinates, and the keyboard path through the fields."""
 
 import json
+import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.helpers import save
 from tests.factories import PlaceFactory
@@ -58,7 +60,8 @@ def test_a_zone_uploaded_as_geojson_fills_the_geometry(people, place, tmp_path):
     )
     curator, page = open_place(people, place)
     page.set_input_files("#tracker-geojson-upload", str(upload))
-    page.wait_for_function("document.getElementById('id_geometry').value.length > 0")
+    # Locator waits, not wait_for_function: that polls with eval, which the CSP refuses.
+    expect(page.locator("#id_geometry")).to_have_value(re.compile(r"\S"))
     assert json.loads(page.input_value("#id_geometry")) == zone
     assert "Zone read from saraqib.geojson." in page.locator(".tracker-map-status").first.inner_text()
     page.locator("#tracker-point-map path.leaflet-interactive").first.wait_for()
@@ -73,7 +76,7 @@ def test_a_file_without_geometry_is_refused_with_a_message(people, place, tmp_pa
     _, page = open_place(people, place)
     before = page.input_value("#id_geometry")
     page.set_input_files("#tracker-geojson-upload", str(upload))
-    page.wait_for_function("document.querySelector('.tracker-map-status').textContent.includes('notes.json')")
+    expect(page.locator(".tracker-map-status").first).to_contain_text("notes.json")
     assert page.locator(".tracker-map-status").first.inner_text() == "notes.json holds no GeoJSON geometry."
     assert page.input_value("#id_geometry") == before
 
