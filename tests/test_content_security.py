@@ -18,7 +18,8 @@ STATIC = Path(__file__).resolve().parent.parent / "tracker" / "static" / "tracke
 # DOM and Leaflet APIs that take HTML strings; our scripts build elements and set textContent.
 HTML_SINKS = re.compile(
     r"\.innerHTML|\.outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function|\.html\(|"
-    r"bindPopup\((?!textNode\()|bindTooltip\((?!textNode\()|setContent\((?!textNode\()"
+    # Leaflet's content setters take an element we built, never a string or a concatenation.
+    r"(?:bindPopup|bindTooltip|setContent)\([^)]*[\"'+]"
 )
 
 

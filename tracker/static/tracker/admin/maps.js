@@ -253,7 +253,8 @@
       }).addTo(map);
       // Titles come from ingest tokens and imported files: Leaflet writes a tooltip *string* as
       // HTML, so the tooltip is an element holding the title as text.
-      marker.bindTooltip(textNode(p.title + " (" + (LABELS[p.verdict] || p.verdict) + ")"));
+      var label = textNode(p.title + " (" + (LABELS[p.verdict] || p.verdict) + ")");
+      marker.bindTooltip(label);
       marker.on("click", function () { window.location.href = p.url; });
       bounds.push([p.lat, p.lon]);
     });
