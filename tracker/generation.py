@@ -96,13 +96,25 @@ class _WriteWatcher:
     def __call__(self, execute, sql, params, many, context):
         result = execute(sql, params, many, context)
         if not self.bumping and _is_write(sql):
-            connection = self.connection
-            if not connection.in_atomic_block:
-                self.bump()
-            elif not any(entry[1] == self.bump for entry in connection.run_on_commit):
-                # Dropped with the transaction if it rolls back: nothing changed then.
-                connection.on_commit(self.bump, robust=True)
+            self.written()
         return result
+
+    def written(self):
+        connection = self.connection
+        if not connection.in_atomic_block:
+            self.bump()
+        elif not any(entry[1] == self.bump for entry in connection.run_on_commit):
+            # Dropped with the transaction if it rolls back: nothing changed then.
+            connection.on_commit(self.bump, robust=True)
+
+
+def written(connection) -> None:
+    """A write made outside Django's cursor (COPY through psycopg's own): move the generation
+    as the watcher would have."""
+    for wrapper in connection.execute_wrappers:
+        if isinstance(wrapper, _WriteWatcher):
+            wrapper.written()
+            return
 
 
 def watch_writes(sender, connection, **kwargs):

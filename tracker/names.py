@@ -6,12 +6,15 @@ diacritics, apostrophes/ayn marks and hyphenation are not what tells two places 
 
 import re
 import unicodedata
+from functools import lru_cache
 
 # Apostrophes, ayn/hamza marks and backticks that transliterations scatter through Arabic names.
 _MARKS = re.compile(r"[\u0027\u2018\u2019\u02bb\u02bc\u02be\u02bf\u0060\u00b4]")
 _SEPARATORS = re.compile(r"[\s\-\u2010-\u2015_./,]+")
 
 
+# Names repeat (a file's places and actors, row after row): both keys are pure, so remembered.
+@lru_cache(maxsize=1 << 16)
 def normalize_name(value: str) -> str:
     """Return the matching key of a name: lower case, no diacritics, no marks, single spaces."""
     decomposed = unicodedata.normalize("NFKD", value)
@@ -53,6 +56,7 @@ def _word_skeleton(word: str) -> str:
     return _DOUBLES.sub(r"\1", head + _VOWELS.sub("", rest))
 
 
+@lru_cache(maxsize=1 << 16)
 def transliteration_key(value: str) -> str:
     """The key under which transliterations of one Arabic name meet: `normalize_name`, then the
     article dropped, each word reduced to its first letter and its consonants (vowels are what

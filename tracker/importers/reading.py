@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import BinaryIO
 
 # Values the datasets write for "no value" (R's NA, ACLED's and UCDP's exports).
@@ -107,6 +108,7 @@ _FORMATS = (
 )
 
 
+@lru_cache(maxsize=4096)  # a file's dates repeat; each miss below is a strptime
 def parse_date(value: str, column: str) -> date:
     """A calendar date as the datasets write it: 2020-05-09, 09 May 2020, 9-May-20 (two-digit
     years are 1969–2068, as Python reads them), 09/05/2020 (day first, ACLED's order), or an

@@ -1,8 +1,11 @@
 """What every curated record shares: audit fields, a version for optimistic locking, and
 named database constraints whose violations the API can report against a field."""
 
+from collections.abc import Callable
+from operator import attrgetter
+
 from django.conf import settings
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import models, router
 
 from tracker.names import normalize_name, transliteration_key
@@ -92,41 +95,53 @@ _COMPARE = {
 }
 
 
-def _value(instance: models.Model, name: str):
-    return getattr(instance, instance._meta.get_field(name).attname)
+def _truth(results: list, connector: str, negated: bool) -> bool | None:
+    """SQL's three-valued AND/OR of `results` (None is unknown), negated if asked."""
+    if connector == models.Q.AND:
+        value = False if False in results else (None if None in results else True)
+    else:
+        value = True if True in results else (None if None in results else False)
+    if negated:
+        value = None if value is None else not value
+    return value
 
 
-def _evaluate(condition: models.Q, instance: models.Model) -> bool | None:
-    """SQL's three-valued truth of a Q of plain comparisons on the instance's own fields (None
-    is SQL's unknown, which a CHECK constraint lets pass, as Django's check does)."""
-    results = []
+def _compile(condition: models.Q, meta) -> Callable[[models.Model], bool | None]:
+    """A function giving SQL's three-valued truth of a Q of plain comparisons on an instance's
+    own fields (None is SQL's unknown, which a CHECK constraint lets pass, as Django's check
+    does). Raises _NotInPython for anything else."""
+    tests = []
     for child in condition.children:
         if isinstance(child, models.Q):
-            results.append(_evaluate(child, instance))
+            tests.append(_compile(child, meta))
             continue
         key, right = child
         name, _, lookup = key.partition("__")
         lookup = lookup or "exact"
+        left = attrgetter(meta.get_field(name).attname)
         if isinstance(right, models.F):
             if "__" in right.name:
                 raise _NotInPython
-            right = _value(instance, right.name)
+            right_value = attrgetter(meta.get_field(right.name).attname)
         elif hasattr(right, "resolve_expression") or (lookup not in _COMPARE and lookup != "isnull"):
             raise _NotInPython
-        left = _value(instance, name)
-        if lookup == "isnull":
-            results.append((left is None) == bool(right))
-        elif left is None or right is None:
-            results.append(None)
         else:
-            results.append(_COMPARE[lookup](left, right))
-    if condition.connector == models.Q.AND:
-        value = False if False in results else (None if None in results else True)
-    else:
-        value = True if True in results else (None if None in results else False)
-    if condition.negated:
-        value = None if value is None else not value
-    return value
+            right_value = lambda instance, value=right: value  # noqa: E731
+        tests.append(_comparison(left, lookup, right_value))
+    connector, negated = condition.connector, condition.negated
+    return lambda instance: _truth([test(instance) for test in tests], connector, negated)
+
+
+def _comparison(left, lookup: str, right) -> Callable[[models.Model], bool | None]:
+    if lookup == "isnull":
+        return lambda instance: (left(instance) is None) == bool(right(instance))
+    compare = _COMPARE[lookup]
+
+    def test(instance):
+        a, b = left(instance), right(instance)
+        return None if a is None or b is None else compare(a, b)
+
+    return test
 
 
 def _fields_of(condition: models.Q) -> set[str]:
@@ -141,14 +156,33 @@ def _fields_of(condition: models.Q) -> set[str]:
     return names
 
 
+# Each constraint condition's evaluator and fields, compiled on first use (None: the database's
+# to check). Keyed by id(): constraints live as long as their model, and are not hashable.
+_COMPILED: dict[int, tuple[models.BaseConstraint, Callable | None, frozenset[str]]] = {}
+
+
+def _compiled(constraint: models.BaseConstraint, model: type[models.Model]):
+    entry = _COMPILED.get(id(constraint))
+    if entry is None or entry[0] is not constraint:
+        try:
+            evaluate = _compile(constraint.condition, model._meta)
+        except (_NotInPython, FieldDoesNotExist):
+            evaluate = None
+        entry = _COMPILED[id(constraint)] = (constraint, evaluate, frozenset(_fields_of(constraint.condition)))
+    return entry[1], entry[2]
+
+
 def _checked_in_python(constraint: models.CheckConstraint, instance: models.Model, exclude) -> bool:
     """Validate a CHECK constraint without the database if its condition allows; False when it
     must go to the database. Raises ValidationError as Django's would."""
-    if exclude and _fields_of(constraint.condition) & set(exclude):
+    evaluate, names = _compiled(constraint, type(instance))
+    if exclude and names & set(exclude):
         return True  # Django skips a constraint on an excluded field
+    if evaluate is None:
+        return False
     try:
-        passed = _evaluate(constraint.condition, instance) is not False
-    except (_NotInPython, TypeError):
+        passed = evaluate(instance) is not False
+    except TypeError:
         return False
     if not passed:
         raise ValidationError(constraint.get_violation_error_message(), code=constraint.violation_error_code)
@@ -217,14 +251,17 @@ def _unique_checked(constraint: models.UniqueConstraint, instance: models.Model,
     for name in constraint.fields:
         if exclude and name in exclude:
             return True  # as Django: a constraint on an excluded field is not checked
-        value = _value(instance, name)
+        value = getattr(instance, instance._meta.get_field(name).attname)
         if value is None:
             return True  # NULL never clashes
         lookups[name] = value
     if constraint.condition is not None:
+        evaluate, _ = _compiled(constraint, type(instance))
+        if evaluate is None:
+            return False
         try:
-            binding = _evaluate(constraint.condition, instance)
-        except (_NotInPython, TypeError):
+            binding = evaluate(instance)
+        except TypeError:
             return False
         if binding is not True:
             return True  # a partial index holds only the rows meeting its condition

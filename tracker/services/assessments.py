@@ -22,8 +22,9 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from simple_history.utils import bulk_create_with_history, bulk_update_with_history
+from simple_history.utils import bulk_update_with_history
 
+from tracker import bulk_insert
 from tracker.choices import FAILING_REASONS, NON_BINDING_ROLES, IncidentStatus, Reason, Verdict
 from tracker.geo import ZoneShape, expand_bounds, geometry_bounds
 from tracker.history import bulk_defaults
@@ -325,7 +326,7 @@ def _store(pairs: list[tuple[Incident, Ceasefire, Evaluation]], existing: dict[t
         else:
             counts.unchanged += 1
     # One history row per created or changed assessment, written in bulk like the rows.
-    bulk_create_with_history(new, Assessment, batch_size=500, **bulk_defaults())
+    bulk_insert.create(Assessment, new)
     bulk_update_with_history(changed, Assessment, UPDATE_FIELDS, batch_size=500, **bulk_defaults())
     counts.created, counts.updated = len(new), len(changed)
     # What no longer concerns the incident goes, unless a reviewer overrode it: then it stays,

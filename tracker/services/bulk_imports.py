@@ -24,14 +24,15 @@ with their number, column and reason. Tested against the row-by-row path for ide
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from itertools import islice
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from simple_history.utils import bulk_create_with_history
 
+from tracker import bulk_insert
 from tracker.choices import IncidentStatus, Stance
-from tracker.history import Channel, bulk_defaults, history_context
+from tracker.history import Channel, history_context
 from tracker.importers.events import FLAG_NOTES, Event, Skip
 from tracker.importers.reading import Row, RowError
 from tracker.models import Citation, Incident, Party, Place, Report
@@ -50,7 +51,7 @@ from tracker.services.imports import (
 )
 from tracker.services.incidents import differs
 
-BULK_BATCH_ROWS = 500
+BULK_BATCH_ROWS = 1000
 
 
 def _full_clean(obj, known_unique: set[str] = frozenset()) -> None:
@@ -156,11 +157,11 @@ class _Batch:
     def _resolve(self, row: Row, event: Event, *, validate_new: bool) -> _Resolved | None:
         """The event's place, perpetrator and zone; a new incident is also validated here, so
         that a row refused leaves nothing behind (the places it created roll back with it)."""
-        if not validate_new and self.lookups.knows(event):
-            # Nothing to write and nothing to validate (a re-import's rows): no savepoint.
-            return _Resolved(row, event, *resolve_event(event, self.lookups))
+        # A row whose place, perpetrator and zone the run knows writes nothing here: no savepoint
+        # (two statements a row) is needed to take back what it wrote if it is refused.
+        writes = not self.lookups.knows(event)
         try:
-            with transaction.atomic():
+            with transaction.atomic() if writes else nullcontext():
                 item = _Resolved(row, event, *resolve_event(event, self.lookups))
                 if validate_new:
                     item.incident = self._new_incident(item)
@@ -256,7 +257,7 @@ class _Batch:
         valid = [(item, item.incident) for item in items]
         if not valid:
             return
-        bulk_create_with_history([incident for _, incident in valid], Incident, batch_size=500, **bulk_defaults())
+        bulk_insert.create(Incident, [incident for _, incident in valid])
         reports, citations = [], []
         for item, incident in valid:
             cited = set()
@@ -270,7 +271,8 @@ class _Batch:
                 _full_clean(report)
                 reports.append(report)
                 citations.append((incident, report, item.perpetrator))
-        bulk_create_with_history(reports, Report, batch_size=500, **bulk_defaults())
+        bulk_insert.create(Report, reports)
+        self.lookups.row_done()  # the sources it found or created are the batch's, not a row's
         rows = []
         for incident, report, perpetrator in citations:
             citation = self._stamped(
@@ -279,9 +281,9 @@ class _Batch:
             # Its incident and report are new: no citation can clash with it.
             _full_clean(citation, known_unique={"incident", "report"})
             rows.append(citation)
-        bulk_create_with_history(rows, Citation, batch_size=500, **bulk_defaults())
+        bulk_insert.create(Citation, rows)
         created = [incident for _, incident in valid]
         assessments.assess_incidents(created, {i.place_id: item.tzname for item, i in valid})
-        provenance.refresh([i.pk for i in created])
+        provenance.store_new(created, rows)
         for item, _ in valid:
             self._done(item, "created")

@@ -14,6 +14,7 @@ from contextvars import ContextVar
 from django.db.models import Q
 from django.utils import timezone
 
+from tracker import bulk_insert
 from tracker.choices import ClaimantBasis
 from tracker.models import Citation, Incident, IncidentProvenance, Party, Report, Source
 from tracker.models.hierarchy import subtree_of
@@ -118,13 +119,7 @@ def refresh(incident_ids: Iterable[int]) -> int:
     existing = {p.incident_id: p for p in IncidentProvenance.objects.filter(incident_id__in=ids)}
     changed, new = 0, []
     for incident in Incident.objects.filter(pk__in=ids).only("id", "perpetrator_id"):
-        result = grade_of(incident, claims[incident.pk], parties)
-        values = {
-            "suggested_confidence": result.suggested_confidence,
-            "reason": result.reason,
-            "independent_claimants": result.independent_claimants,
-            "contested": result.contested,
-        }
+        values = _stored(grade_of(incident, claims[incident.pk], parties))
         row = existing.get(incident.pk)
         if row is not None and all(getattr(row, k) == v for k, v in values.items()):
             continue
@@ -133,8 +128,29 @@ def refresh(incident_ids: Iterable[int]) -> int:
         else:
             IncidentProvenance.objects.filter(pk=row.pk).update(**values, computed_at=timezone.now())
         changed += 1
-    IncidentProvenance.objects.bulk_create(new, batch_size=1000)  # one insert for a bulk load's thousands
+    bulk_insert.create(IncidentProvenance, new, history=False)  # a bulk load's thousands at once
     return changed
+
+
+def _stored(result: Grade) -> dict:
+    return {
+        "suggested_confidence": result.suggested_confidence,
+        "reason": result.reason,
+        "independent_claimants": result.independent_claimants,
+        "contested": result.contested,
+    }
+
+
+def store_new(incidents: list[Incident], citations: list[Citation]) -> None:
+    """The provenance of incidents just created with these citations (a bulk import's batch),
+    graded from the records in memory — each citation holding its report and the report its
+    source, as written — instead of reading them back: the rows `refresh` would store."""
+    parties = Parties()
+    claims: dict[int, list[Claim]] = {incident.pk: [] for incident in incidents}
+    for citation in sorted(citations, key=lambda c: c.pk):
+        claims[citation.incident_id].append(claim_of(citation))
+    rows = [IncidentProvenance(incident_id=i.pk, **_stored(grade_of(i, claims[i.pk], parties))) for i in incidents]
+    bulk_insert.create(IncidentProvenance, rows, history=False)
 
 
 def refresh_all() -> int:
