@@ -35,7 +35,7 @@ from tracker.choices import IncidentStatus, Stance
 from tracker.history import Channel, history_context
 from tracker.importers.events import FLAG_NOTES, Event, Skip
 from tracker.importers.reading import Row, RowError
-from tracker.models import Citation, Incident, Party, Place, Report
+from tracker.models import Assessment, Citation, Incident, IncidentProvenance, Party, Place, Report
 from tracker.services import assessments, provenance
 from tracker.services.common import acting_user
 from tracker.services.imports import (
@@ -52,6 +52,9 @@ from tracker.services.imports import (
 from tracker.services.incidents import differs
 
 BULK_BATCH_ROWS = 1000
+# Statistics are refreshed once this many incidents are new, then each time the run doubles them.
+ANALYZE_EVERY_ROWS = 10_000
+WRITTEN_MODELS = (Incident, Report, Citation, Assessment, IncidentProvenance)
 
 
 def _full_clean(obj, known_unique: set[str] = frozenset()) -> None:
@@ -93,6 +96,7 @@ def import_rows_bulk(
     summary = Summary(keep_outcomes=keep_outcomes)
     lookups = Lookups(user)
     rows = iter(rows)
+    analyzed_at = 0  # rows created when the tables' statistics were last refreshed
     with history_context(channel=Channel.IMPORT, reason=label, user=user):
         while batch := list(islice(rows, batch_rows)):
             with transaction.atomic():
@@ -100,6 +104,12 @@ def import_rows_bulk(
             if on_row:
                 for _ in batch:
                     on_row()
+            if summary.created - analyzed_at >= max(ANALYZE_EVERY_ROWS, analyzed_at):
+                # Each time the run has doubled what it wrote (a handful of times in a large load).
+                bulk_insert.analyze(*WRITTEN_MODELS)
+                analyzed_at = summary.created
+    if summary.created > analyzed_at:
+        bulk_insert.analyze(*WRITTEN_MODELS)
     # Rows of a batch are settled in stages (parse, then new incidents, then the rest): list
     # them in the file's order, as the row-by-row path does.
     summary.failures.sort(key=lambda failure: failure.row)
