@@ -181,8 +181,10 @@ def test_incident_page_shows_verdicts_and_filters_by_them(curator, assessed):
     artillery = Incident.objects.get(title__startswith="Artillery shelling")
     page = curator.get(url(Incident, "change", artillery.pk)).content.decode()
     assert "Idlib ceasefire (January 2020)" in page and "Violation" in page
+    # The commitment it was measured against: the government's, committed by Russia.
+    assert "Syrian government&#x27;s commitment, from 2020-01-09 11:00 UTC (curated on the party&#x27;s role)" in page
     listing = curator.get(url(Incident, "changelist"), {"assessments__verdict": "violation"}).content.decode()
-    assert "2 incidents" in listing
+    assert "4 incidents" in listing
     assert curator.get(url(Assessment, "changelist")).status_code == 200
 
 

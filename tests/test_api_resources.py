@@ -102,6 +102,7 @@ def test_party_aliases_and_parent(reviewer):
 def test_ceasefire_with_parties_and_declarations(reviewer):
     scope = PlaceFactory(kind="governorate", name="Idlib Governorate")
     russia, turkey = PartyFactory(name="Russia"), PartyFactory(name="Turkey")
+    syria = PartyFactory(name="Syrian government")
     response = reviewer.post(
         "/api/v1/ceasefires/",
         {
@@ -110,7 +111,11 @@ def test_ceasefire_with_parties_and_declarations(reviewer):
             "starts_at": "2020-01-12T00:01:00+03:00",
             "type": "bilateral",
             "purpose": "humanitarian",
-            "parties": [{"party": russia.pk, "role": "signatory"}, {"party": turkey.pk, "role": "guarantor"}],
+            "parties": [
+                {"party": russia.pk, "role": "signatory", "starts_at": "2020-01-09T14:00:00+03:00"},
+                {"party": syria.pk, "role": "bound", "committed_by": russia.pk},
+                {"party": turkey.pk, "role": "guarantor"},
+            ],
         },
         format="json",
     )
@@ -118,8 +123,27 @@ def test_ceasefire_with_parties_and_declarations(reviewer):
     body = response.json()
     assert body["starts_at"] == "2020-01-11T21:01:00Z"
     assert body["parties"] == [
-        {"party": {"id": russia.pk, "name": "Russia"}, "role": "signatory"},
-        {"party": {"id": turkey.pk, "name": "Turkey"}, "role": "guarantor"},
+        {
+            "party": {"id": russia.pk, "name": "Russia"},
+            "role": "signatory",
+            "committed_by": None,
+            "starts_at": "2020-01-09T11:00:00Z",
+            "ends_at": None,
+        },
+        {
+            "party": {"id": syria.pk, "name": "Syrian government"},
+            "role": "bound",
+            "committed_by": {"id": russia.pk, "name": "Russia"},
+            "starts_at": None,
+            "ends_at": None,
+        },
+        {
+            "party": {"id": turkey.pk, "name": "Turkey"},
+            "role": "guarantor",
+            "committed_by": None,
+            "starts_at": None,
+            "ends_at": None,
+        },
     ]
     assert body["declarations"] == []
     changed = reviewer.patch(
@@ -128,7 +152,15 @@ def test_ceasefire_with_parties_and_declarations(reviewer):
         format="json",
         HTTP_IF_MATCH=f'"{body["version"]}"',
     )
-    assert changed.json()["parties"] == [{"party": {"id": turkey.pk, "name": "Turkey"}, "role": "signatory"}]
+    assert changed.json()["parties"] == [
+        {
+            "party": {"id": turkey.pk, "name": "Turkey"},
+            "role": "signatory",
+            "committed_by": None,
+            "starts_at": None,
+            "ends_at": None,
+        }
+    ]
 
 
 def test_ceasefire_zone_must_have_geometry(reviewer):

@@ -115,10 +115,10 @@ def test_an_edit_that_moves_verdicts_records_them_with_the_editor(assessed, clie
     reviewer = client_for("reviewer")
     artillery = Incident.objects.get(title__startswith="Artillery shelling")
     reviewer.patch(
-        f"/api/v1/incidents/{artillery.pk}/", {"occurred_at": "2020-01-09T12:00:00Z"}, format="json", **if_match(artillery)
+        f"/api/v1/incidents/{artillery.pk}/", {"occurred_at": "2020-01-08T12:00:00Z"}, format="json", **if_match(artillery)
     )
     derived = Assessment.history.filter(incident_id=artillery.pk, history_type="~").get()
-    # Its window now starts days before the ceasefire: no longer a certain violation.
+    # Its window now starts a day before Russia's side (the government with it) stopped: uncertain.
     assert (derived.verdict, derived.history_user.username, derived.history_channel) == ("possible", "reviewer", "api")
     assert Assessment.objects.get(pk=derived.id).verdict == "possible"
 

@@ -151,6 +151,14 @@ def test_party_not_bound_and_unknown(truce):
     assert (unknown.verdict, unknown.reasons) == ("possible", ["perpetrator_unknown"])
 
 
+def test_a_discounted_incident_is_no_violation_and_counts_again_when_regraded(truce):
+    a = assess(truce, confidence="discounted")
+    assert (a.verdict, a.reasons) == ("not_violation", ["discounted"])
+    incidents.incident_update(incident=a.incident, data={"confidence": "weak"}, user=None)
+    a.refresh_from_db()
+    assert (a.verdict, a.reasons) == ("violation", [])
+
+
 def test_before_start_and_after_end(truce):
     assert assess(truce, occurred_at=utc(2020, 1, 5)).reasons == ["before_start"]
     after = assess(truce, occurred_at=utc(2020, 3, 10))
@@ -266,31 +274,75 @@ def assessed(idlib):
     call_command("recompute_assessments", stdout=io.StringIO())
 
 
-def verdicts() -> dict[tuple[str, str], tuple[str, list[str]]]:
-    rows = Assessment.objects.select_related("incident", "ceasefire")
-    return {(a.ceasefire.name[:13], a.incident.title[:28]): (a.verdict, a.reasons) for a in rows}
+def verdicts() -> dict[tuple[str, str], tuple]:
+    rows = Assessment.objects.select_related("incident", "ceasefire", "bound_as")
+    return {
+        (a.ceasefire.name[:13], a.incident.title[:28]): (
+            a.verdict,
+            a.reasons,
+            a.bound_as.name if a.bound_as else None,
+            a.commitment_basis,
+            a.commitment_start,
+        )
+        for a in rows
+    }
+
+
+# Each side's commitment in the fixture: Russia's from its defence ministry's 9 January 11:00 UTC
+# (curated on its role; CBC's 23:00 UTC stays a declaration), the government's committed by
+# Russia; Turkey's from 00:01 on 12 January, Turkey time, the opposition's committed by Turkey.
+RUSSIA_SIDE = utc(2020, 1, 9, 11)
+TURKEY_SIDE = utc(2020, 1, 11, 21, 1)
 
 
 def test_fixture_verdicts(assessed):
     jan, mar = "Idlib ceasefi", "Moscow agreem"
+    march_agreed, russia_march = utc(2020, 3, 5, 21, 1), utc(2020, 3, 5, 21)
     assert verdicts() == {
-        (jan, "Airstrikes on Maaret al-Numa"): ("not_violation", ["before_start"]),
-        (jan, "Clashes between government f"): ("not_violation", ["before_start", "perpetrator_unknown"]),
-        (jan, "Bombing of Taftanaz by a gov"): ("not_violation", ["before_start"]),
-        (jan, "Bombing of four towns in Idl"): ("not_violation", ["before_start"]),
-        (jan, "Insurgent rockets on residen"): ("not_violation", ["outside_zone"]),  # Aleppo city is outside the Idlib zone
-        (jan, "Artillery shelling of at lea"): ("violation", []),
-        (jan, "Russian airstrike on a shelt"): ("violation", []),  # 4-5 March, before the January truce ended
-        (jan, "Airstrikes and shelling on c"): ("possible", ["perpetrator_unknown"]),
-        (mar, "Russian airstrike on a shelt"): ("not_violation", ["before_start"]),
-        (mar, "Airstrikes and shelling on c"): ("not_violation", ["before_start", "perpetrator_unknown"]),
+        # 10 January (local day) by Russia's air force: after Russia's side stopped.
+        (jan, "Airstrikes on Maaret al-Numa"): ("violation", [], "Russia", "role", RUSSIA_SIDE),
+        (jan, "Clashes between government f"): (
+            "not_violation",
+            ["before_start", "perpetrator_unknown"],
+            None,
+            "agreed",
+            TURKEY_SIDE,
+        ),
+        # 19 December – 10 January: 35 of its 552 hours fall after Russia's start.
+        (jan, "Bombing of Taftanaz by a gov"): ("possible", ["time_uncertain"], "Syrian government", "role", RUSSIA_SIDE),
+        (jan, "Bombing of four towns in Idl"): ("violation", [], "Syrian government", "role", RUSSIA_SIDE),
+        # Aleppo city is outside the Idlib zone.
+        (jan, "Insurgent rockets on residen"): (
+            "not_violation",
+            ["outside_zone"],
+            "Syrian armed opposition",
+            "role",
+            TURKEY_SIDE,
+        ),
+        (jan, "Artillery shelling of at lea"): ("violation", [], "Syrian government", "role", RUSSIA_SIDE),
+        # 4-5 March, before the January truce ended.
+        (jan, "Russian airstrike on a shelt"): ("violation", [], "Russia", "role", RUSSIA_SIDE),
+        (jan, "Airstrikes and shelling on c"): ("possible", ["perpetrator_unknown"], None, "agreed", TURKEY_SIDE),
+        # The March agreement: Russia's side from its joint statement's midnight (declared).
+        (mar, "Russian airstrike on a shelt"): ("not_violation", ["before_start"], "Russia", "declaration", russia_march),
+        (mar, "Airstrikes and shelling on c"): (
+            "not_violation",
+            ["before_start", "perpetrator_unknown"],
+            None,
+            "agreed",
+            march_agreed,
+        ),
     }
+    taftanaz = Assessment.objects.get(incident__title__startswith="Bombing of Taftanaz")
+    assert taftanaz.time_overlap == pytest.approx(35 / 552, abs=1e-6)
 
 
-def test_fixture_under_russias_declared_start(assessed):
-    january = Ceasefire.objects.get(name="Idlib ceasefire (January 2020)")
+def test_fixture_under_the_agreed_start_alone(assessed):
+    """What the verdicts were before each side's own commitment counted: measured from the
+    agreed start, the strikes of 10 and 11 January were all "before the start"."""
+    january = Ceasefire.objects.prefetch_related("party_roles", "declarations").get(name="Idlib ceasefire (January 2020)")
     russia = Declaration.objects.get(ceasefire=january, party__name="Russia", report__source__name="Duvar English")
-    assert russia.claimed_start == utc(2020, 1, 9, 11, 0)
+    assert russia.claimed_start == RUSSIA_SIDE
     ctx = assessments.ceasefire_context(january)
     for title in (
         "Bombing of four towns in Idlib on the eve",
@@ -298,8 +350,9 @@ def test_fixture_under_russias_declared_start(assessed):
         "Artillery shelling of at least a dozen towns",
     ):
         incident = Incident.objects.get(title__startswith=title)
-        assert assessments.evaluate(incident, ctx, starts_at=russia.claimed_start).verdict == "violation", title
-        assert assessments.evaluate(incident, ctx).verdict == ("violation" if title.startswith("Artillery") else "not_violation")
+        assert assessments.evaluate(incident, ctx).verdict == "violation", title
+        under_agreed = assessments.evaluate(incident, ctx, starts_at=january.starts_at).verdict
+        assert under_agreed == ("violation" if title.startswith("Artillery") else "not_violation"), title
 
 
 def test_recompute_command_counts_and_is_idempotent(idlib):

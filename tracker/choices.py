@@ -46,7 +46,10 @@ class CeasefirePurpose(models.TextChoices):
 
 
 class PartyRole(models.TextChoices):
-    """A party's role in a ceasefire. Every role but mediator and observer binds the party."""
+    """A party's role in a ceasefire. Signatories and bound parties undertake to hold fire;
+    guarantors, mediators and observers undertake nothing by that role (a guarantor whose own
+    forces are engaged in the zone is recorded as a signatory or bound party). In a unilateral
+    ceasefire only the declarer (signatory) and the parties it commits are bound."""
 
     SIGNATORY = "signatory", "Signatory"
     BOUND = "bound", "Bound"
@@ -55,7 +58,15 @@ class PartyRole(models.TextChoices):
     OBSERVER = "observer", "Observer"
 
 
-NON_BINDING_ROLES = frozenset({PartyRole.MEDIATOR, PartyRole.OBSERVER})
+BINDING_ROLES = frozenset({PartyRole.SIGNATORY, PartyRole.BOUND})
+
+
+class CommitmentBasis(models.TextChoices):
+    """Where the start of the commitment a verdict was measured against comes from."""
+
+    ROLE = "role", "Curated on the party's role"
+    DECLARATION = "declaration", "The committing party's own declared start"
+    AGREED = "agreed", "The ceasefire's agreed start"
 
 
 class SourceKind(models.TextChoices):
@@ -184,9 +195,12 @@ class Reason(models.TextChoices):
     PLACE_UNCERTAIN = "place_uncertain", "Only partly inside the ceasefire's zone"
     PERPETRATOR_UNKNOWN = "perpetrator_unknown", "No perpetrator named"
     PERPETRATOR_NOT_BOUND = "perpetrator_not_bound", "Perpetrator not bound by the ceasefire"
+    DISCOUNTED = "discounted", "A curator discounted the incident"
 
 
-FAILING_REASONS = frozenset({Reason.BEFORE_START, Reason.AFTER_END, Reason.OUTSIDE_ZONE, Reason.PERPETRATOR_NOT_BOUND})
+FAILING_REASONS = frozenset(
+    {Reason.BEFORE_START, Reason.AFTER_END, Reason.OUTSIDE_ZONE, Reason.PERPETRATOR_NOT_BOUND, Reason.DISCOUNTED}
+)
 
 
 class SyndicationDecision(models.TextChoices):

@@ -15,6 +15,7 @@ COMPUTED = (
     "reasons",
     "time_overlap",
     "place_overlap",
+    "commitment_summary",
     "computed_at",
     "override_by",
     "override_at",
@@ -61,8 +62,11 @@ class AssessmentInline(LabelledTabularInline):
     form = InlineOverrideForm
     extra = 0
     can_delete = False
-    fields = (*COMPUTED[:6], "override_verdict", "override_reason", "override_by", "override_stale")
+    fields = (*COMPUTED[:7], "override_verdict", "override_reason", "override_by", "override_stale")
     readonly_fields = COMPUTED
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("ceasefire", "bound_as", "override_by")
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False
@@ -88,7 +92,7 @@ class AssessmentAdmin(ServiceAdmin):
     search_fields = ("incident__title", "ceasefire__name", "override_reason")
     list_select_related = ("incident", "ceasefire")
     readonly_fields = ("incident", *COMPUTED)
-    fields = ("incident", *COMPUTED[:6], "override_verdict", "override_reason", "override_by", "override_at", "override_stale")
+    fields = ("incident", *COMPUTED[:7], "override_verdict", "override_reason", "override_by", "override_at", "override_stale")
 
     def has_add_permission(self, request) -> bool:
         return False

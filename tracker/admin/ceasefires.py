@@ -16,7 +16,7 @@ COMPLIANCE_DAYS = 14
 class CeasefirePartyInline(LabelledTabularInline):
     model = CeasefireParty
     extra = 1
-    autocomplete_fields = ("party",)
+    autocomplete_fields = ("party", "committed_by")
 
 
 class DeclarationInline(admin.StackedInline):

@@ -48,6 +48,10 @@ _ASSESSMENT_COLUMNS = (
     "reasons",
     "time_overlap",
     "place_overlap",
+    "bound_as_id",
+    "bound_as__name",
+    "commitment_start",
+    "commitment_basis",
     "override_verdict",
     "override_reason",
     "override_by__username",
@@ -85,7 +89,7 @@ def _assessments_of(ids: list[int]) -> dict[int, list[dict]]:
     rows = Assessment.objects.filter(incident_id__in=ids).order_by("ceasefire_id", "id").values_list(*_ASSESSMENT_COLUMNS)
     for (
         incident_id, pk, ceasefire_id, ceasefire_name, verdict, reasons, time_overlap, place_overlap,
-        override_verdict, override_reason, override_by, override_at, override_stale, computed_at,
+        bound_as_id, bound_as_name, commitment_start, commitment_basis, override_verdict, override_reason, override_by, override_at, override_stale, computed_at,
     ) in rows:  # fmt: skip
         override = None
         if override_verdict:
@@ -104,6 +108,11 @@ def _assessments_of(ids: list[int]) -> dict[int, list[dict]]:
                 "reasons": reasons,
                 "time_overlap": time_overlap,
                 "place_overlap": place_overlap,
+                "commitment": {
+                    "party": {"id": bound_as_id, "name": bound_as_name} if bound_as_id is not None else None,
+                    "starts_at": iso(commitment_start),
+                    "basis": commitment_basis,
+                },
                 "override": override,
                 "effective_verdict": override_verdict or verdict,
                 "computed_at": iso(computed_at),

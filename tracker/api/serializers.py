@@ -6,7 +6,7 @@ from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
 from tracker.api.fields import BriefRelatedField, OffsetDateTimeField
-from tracker.choices import ClaimantBasis, Confidence, Stance, Verdict
+from tracker.choices import ClaimantBasis, CommitmentBasis, Confidence, Stance, Verdict
 from tracker.countries import ISO_3166_ALPHA2
 from tracker.history import Channel
 from tracker.models import (
@@ -141,10 +141,13 @@ class PlaceSerializer(TrackerModelSerializer):
 
 class CeasefirePartySerializer(serializers.ModelSerializer):
     party = party_field()
+    committed_by = party_field(
+        required=False, allow_null=True, help_text="The party that committed this one (a patron for its ally), if not itself."
+    )
 
     class Meta:
         model = CeasefireParty
-        fields = ["party", "role"]
+        fields = ["party", "role", "committed_by", "starts_at", "ends_at"]
 
 
 class DeclarationSerializer(TrackerModelSerializer):
@@ -250,10 +253,29 @@ class OverrideSerializer(serializers.Serializer):
     )
 
 
+class CommitmentSerializer(serializers.Serializer):
+    """The commitment an incident was measured against (tracker.commitments)."""
+
+    party = PartyBriefSerializer(
+        source="bound_as",
+        allow_null=True,
+        help_text="The bound party whose commitment the perpetrator was held to (itself or a unit above it); "
+        "null when the perpetrator is unknown or not bound (the agreed interval applies).",
+    )
+    starts_at = serializers.DateTimeField(source="commitment_start", allow_null=True)
+    basis = serializers.ChoiceField(
+        source="commitment_basis",
+        choices=CommitmentBasis.choices,
+        help_text="role: curated on the party's role; declaration: the committing party's declared start; "
+        "agreed: the ceasefire's agreed start.",
+    )
+
+
 class AssessmentBriefSerializer(serializers.ModelSerializer):
     """An incident's verdict against one ceasefire, nested in the incident."""
 
     ceasefire = CeasefireBriefSerializer(read_only=True)
+    commitment = CommitmentSerializer(source="*", read_only=True)
     override = serializers.SerializerMethodField()
     effective_verdict = serializers.ChoiceField(
         choices=Verdict.choices, read_only=True, help_text="The override's verdict if any, else the computed one."
@@ -268,6 +290,7 @@ class AssessmentBriefSerializer(serializers.ModelSerializer):
             "reasons",
             "time_overlap",
             "place_overlap",
+            "commitment",
             "override",
             "effective_verdict",
             "computed_at",

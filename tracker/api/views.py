@@ -170,7 +170,7 @@ class CeasefireViewSet(ServiceModelViewSet):
     """Ceasefires with the parties they concern and each party's declared start."""
 
     queryset = Ceasefire.objects.select_related("scope", "zone").prefetch_related(
-        Prefetch("party_roles", queryset=Ceasefire.parties.through.objects.select_related("party")),
+        Prefetch("party_roles", queryset=Ceasefire.parties.through.objects.select_related("party", "committed_by")),
         Prefetch("declarations", queryset=Declaration.objects.select_related("party")),
     )
     serializer_class = serializers.CeasefireSerializer
@@ -242,7 +242,10 @@ class IncidentViewSet(IncidentRowsListMixin, TrashMixin, ServiceModelViewSet):
     """Alleged hostile acts: when, where, by whom, with what casualties, and who says so."""
 
     queryset = Incident.objects.select_related("place", "perpetrator", "provenance").prefetch_related(
-        Prefetch("assessments", queryset=Assessment.objects.select_related("ceasefire", "override_by").order_by("ceasefire_id")),
+        Prefetch(
+            "assessments",
+            queryset=Assessment.objects.select_related("ceasefire", "override_by", "bound_as").order_by("ceasefire_id"),
+        ),
     )
     serializer_class = serializers.IncidentDetailSerializer
     filterset_class = filtersets.IncidentFilterSet
@@ -490,7 +493,7 @@ class AssessmentViewSet(
     Computed automatically; reviewers may override one with a reason."""
 
     # Assessments of incidents in the trash are kept for a restore but not shown.
-    queryset = Assessment.objects.filter(incident__deleted_at__isnull=True).select_related("ceasefire", "override_by")
+    queryset = Assessment.objects.filter(incident__deleted_at__isnull=True).select_related("ceasefire", "override_by", "bound_as")
     serializer_class = serializers.AssessmentSerializer
     filterset_class = filtersets.AssessmentFilterSet
     http_method_names = ["get", "patch", "head", "options"]

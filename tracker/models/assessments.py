@@ -4,7 +4,7 @@ override of it."""
 from django.conf import settings
 from django.db import models
 
-from tracker.choices import Verdict
+from tracker.choices import CommitmentBasis, Verdict
 from tracker.history import TrackerHistory
 from tracker.models.base import TrackedModel, check, unique
 from tracker.models.visibility import VisibleManager
@@ -33,6 +33,22 @@ class Assessment(TrackedModel):
     time_overlap = models.FloatField(help_text="Fraction of the incident's time window inside the ceasefire's interval.")
     place_overlap = models.FloatField(help_text="Fraction of the incident's location uncertainty inside the zone.")
     computed_at = models.DateTimeField()
+    bound_as = models.ForeignKey(
+        "tracker.Party",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The party whose commitment the perpetrator was held to (itself or a unit above it); empty if none.",
+    )
+    commitment_start = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="The start the incident was measured against: that party's commitment, else the agreed start.",
+    )
+    commitment_basis = models.CharField(
+        max_length=16, choices=CommitmentBasis.choices, blank=True, help_text="Where that start comes from."
+    )
     override_verdict = models.CharField(max_length=16, choices=Verdict.choices, blank=True)
     override_reason = models.TextField(blank=True)
     override_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -42,6 +58,16 @@ class Assessment(TrackedModel):
     history = TrackerHistory()
 
     visibility_path = "incident__"
+
+    def commitment_summary(self) -> str:
+        """What the verdict was measured against, in words (admin pages)."""
+        if self.commitment_start is None:
+            return ""
+        start = f"{self.commitment_start:%Y-%m-%d %H:%M} UTC ({self.get_commitment_basis_display().lower()})"
+        who = f"{self.bound_as}'s commitment" if self.bound_as_id else "the agreed interval"
+        return f"{who}, from {start}"
+
+    commitment_summary.short_description = "measured against"
     objects = VisibleManager()
 
     class Meta:

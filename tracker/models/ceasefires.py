@@ -46,7 +46,9 @@ class Ceasefire(TrackedModel):
         help_text="Local zone in which people read this ceasefire's times, e.g. Asia/Damascus.",
     )
     supersedes = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="superseded_by")
-    parties = models.ManyToManyField("tracker.Party", through="CeasefireParty", related_name="ceasefires")
+    parties = models.ManyToManyField(
+        "tracker.Party", through="CeasefireParty", through_fields=("ceasefire", "party"), related_name="ceasefires"
+    )
 
     history = TrackerHistory()
 
@@ -81,11 +83,37 @@ class Ceasefire(TrackedModel):
 
 
 class CeasefireParty(FieldNamedConstraintsMixin, models.Model):
-    """A party's role in a ceasefire (signatory, bound, guarantor, mediator, observer)."""
+    """A party's role in a ceasefire (signatory, bound, guarantor, mediator, observer) and, for
+    a role that binds, the party's own commitment: when it starts and ends, and who made it.
+
+    A party is held to a ceasefire from its own commitment, not only from the agreed start:
+    Russia declared its side's ceasefire in Idlib from 9 January 2020, 11:00 UTC, days before
+    the agreed start. Without a curated start, the commitment starts at the committing party's
+    declared start (`tracker.commitments`), else at the agreed one."""
 
     ceasefire = models.ForeignKey(Ceasefire, on_delete=models.CASCADE, related_name="party_roles")
     party = models.ForeignKey("tracker.Party", on_delete=models.PROTECT, related_name="ceasefire_roles")
     role = models.CharField(max_length=16, choices=PartyRole.choices)
+    committed_by = models.ForeignKey(
+        "tracker.Party",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="commitments_made",
+        help_text="The party that committed this one (a patron declaring for its ally), if not itself.",
+    )
+    starts_at = models.DateTimeField(
+        validators=[validate_instant],
+        null=True,
+        blank=True,
+        help_text="When this party's commitment starts (UTC). Empty: the committing party's declared start, else the agreed one.",
+    )
+    ends_at = models.DateTimeField(
+        validators=[validate_instant],
+        null=True,
+        blank=True,
+        help_text="When this party's commitment ends (UTC), if before the ceasefire's end.",
+    )
 
     history = TrackerHistory()
 
@@ -94,7 +122,19 @@ class CeasefireParty(FieldNamedConstraintsMixin, models.Model):
         verbose_name = "ceasefire party"
         verbose_name_plural = "ceasefire parties"
         constraints = [
-            unique("ceasefireparty_unique", ["ceasefire", "party"], "This party already has a role in this ceasefire.")
+            unique("ceasefireparty_unique", ["ceasefire", "party"], "This party already has a role in this ceasefire."),
+            check(
+                "ceasefireparty_ends_after_start",
+                "ends_at",
+                models.Q(ends_at__isnull=True) | models.Q(starts_at__isnull=True) | models.Q(ends_at__gt=models.F("starts_at")),
+                "The commitment's end must be after its start.",
+            ),
+            check(
+                "ceasefireparty_not_committed_by_itself",
+                "committed_by",
+                ~models.Q(committed_by=models.F("party")),
+                "A party committed by itself needs no committing party: leave it empty.",
+            ),
         ]
 
     def __str__(self) -> str:

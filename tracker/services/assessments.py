@@ -9,7 +9,13 @@ is satisfied, uncertain or failed:
 - place: the fraction of the disc inside the zone geometry, or, for a zone without geometry,
   whether the place is the scope place or below it (0 → outside_zone, else as for time);
 - perpetrator: bound party or one of its sub-units → satisfied; none → perpetrator_unknown
-  (uncertain); anyone else → perpetrator_not_bound (failed).
+  (uncertain); anyone else → perpetrator_not_bound (failed);
+- a curator's `discounted` grade fails the incident (discounted).
+
+The interval is the perpetrator's own commitment (tracker.commitments: its curated start, else
+its committing party's declared start, else the agreed start), so a party is held to the
+ceasefire from when it said it would hold fire; an incident with no bound perpetrator is
+measured against the agreed interval. The assessment records which commitment it used.
 
 Any failure → not_violation; else any uncertainty → possible; else violation.
 """
@@ -25,7 +31,8 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from tracker import bulk_insert
-from tracker.choices import FAILING_REASONS, NON_BINDING_ROLES, IncidentStatus, Reason, Verdict
+from tracker.choices import FAILING_REASONS, CommitmentBasis, Confidence, IncidentStatus, Reason, Verdict
+from tracker.commitments import Commitment, commitments
 from tracker.geo import ZoneShape, expand_bounds, geometry_bounds
 from tracker.history import bulk_defaults
 from tracker.models import Assessment, Ceasefire, Incident, Party, Place
@@ -57,6 +64,8 @@ class Evaluation:
     reasons: list[str]
     time_overlap: float
     place_overlap: float
+    commitment: Commitment | None = None  # the perpetrator's, if bound
+    starts_at: datetime | None = None  # the start measured against
 
 
 @dataclass
@@ -67,9 +76,16 @@ class CeasefireContext:
     geometry: dict | None
     zone_shape: ZoneShape | None
     scope_place_ids: frozenset[int]
-    bound_party_ids: frozenset[int]
+    bound: dict[int, Commitment]  # every bound party and unit below it → the commitment it is held to
     bounds: tuple[float, float, float, float] | None = None
     timezones: dict[int, str] = field(default_factory=dict)
+    # From the earliest commitment's start to the latest one's end (None: open): the interval in
+    # which an incident can be inside some commitment.
+    span: tuple[datetime, datetime | None] | None = None
+
+    @property
+    def bound_party_ids(self) -> frozenset[int]:
+        return frozenset(self.bound)
 
 
 def _subtree_set(model, root_ids: Iterable[int]) -> frozenset[int]:
@@ -100,8 +116,11 @@ def place_timezones() -> dict[int, str]:
     return resolved
 
 
-def _binding_party_ids(ceasefire: Ceasefire) -> list[int]:
-    return [r.party_id for r in ceasefire.party_roles.all() if r.role not in NON_BINDING_ROLES]
+def _span(ceasefire: Ceasefire, held: Iterable[Commitment]) -> tuple[datetime, datetime | None]:
+    held = list(held)
+    start = min([ceasefire.starts_at, *(c.starts_at for c in held)])
+    ends = [ceasefire.ends_at, *(c.ends_at for c in held)]
+    return start, (None if None in ends else max(ends))
 
 
 def _zone_geometry(ceasefire: Ceasefire) -> dict | None:
@@ -109,7 +128,7 @@ def _zone_geometry(ceasefire: Ceasefire) -> dict | None:
     return zone.geometry if zone.geometry and zone.geometry.get("type") in AREA_TYPES else None
 
 
-def _context(ceasefire: Ceasefire, scope_place_ids, bound_party_ids, timezones) -> CeasefireContext:
+def _context(ceasefire: Ceasefire, scope_place_ids, bound, timezones, held) -> CeasefireContext:
     geometry = _zone_geometry(ceasefire)
     margin = _setting("TRACKER_ASSESSMENT_MARGIN_KM", 50.0)
     return CeasefireContext(
@@ -117,19 +136,29 @@ def _context(ceasefire: Ceasefire, scope_place_ids, bound_party_ids, timezones) 
         geometry=geometry,
         zone_shape=ZoneShape(geometry) if geometry else None,
         scope_place_ids=scope_place_ids,
-        bound_party_ids=bound_party_ids,
+        bound=bound,
         bounds=expand_bounds(geometry_bounds(geometry), margin) if geometry else None,
         timezones=timezones,
+        span=_span(ceasefire, held),
     )
 
 
 def ceasefire_context(ceasefire: Ceasefire, timezones: dict[int, str] | None = None) -> CeasefireContext:
-    """Load the ceasefire's zone, scope subtree and bound parties (to evaluate many incidents)."""
+    """Load the ceasefire's zone, scope subtree and bound parties with each one's commitment (to
+    evaluate many incidents). Expects `party_roles` and `declarations` prefetched."""
+    held = commitments(ceasefire)
+    units = {party_id: _subtree_set(Party, [party_id]) for party_id in held}
+    bound: dict[int, Commitment] = {}
+    # A unit below two bound parties is held to the nearer one's commitment: the nearer party's
+    # subtree is the smaller, so it is written last.
+    for party_id in sorted(units, key=lambda pk: (-len(units[pk]), pk)):
+        bound.update(dict.fromkeys(units[party_id], held[party_id]))
     return _context(
         ceasefire,
         scope_place_ids=_subtree_set(Place, [ceasefire.scope_id]),
-        bound_party_ids=_subtree_set(Party, _binding_party_ids(ceasefire)),
+        bound=bound,
         timezones=timezones if timezones is not None else place_timezones(),
+        held=held.values(),
     )
 
 
@@ -140,7 +169,7 @@ class IncidentChains:
 
     place_id: int
     place_ids: frozenset[int]  # its place and that place's ancestors (empty if the place is trashed)
-    party_ids: frozenset[int]  # its perpetrator and the perpetrator's ancestors
+    party_chain: tuple[int, ...]  # its perpetrator and the perpetrator's ancestors, nearest first
     timezone: str
 
     @classmethod
@@ -152,7 +181,7 @@ class IncidentChains:
         return cls(
             place_id=incident.place_id,
             place_ids=frozenset(pk for pk, _ in places) if live else frozenset(),
-            party_ids=frozenset(pk for (pk,) in parties),
+            party_chain=tuple(pk for (pk,) in parties),
             timezone=zone,
         )
 
@@ -162,12 +191,14 @@ def incident_context(ceasefire: Ceasefire, chains: IncidentChains) -> CeasefireC
     only as far as that incident's place and perpetrator go, so evaluating one incident reads
     two short chains instead of every place and party below the ceasefire's."""
     scope = frozenset([chains.place_id]) if ceasefire.scope_id in chains.place_ids else frozenset()
-    bound = chains.party_ids & frozenset(_binding_party_ids(ceasefire))
+    held = commitments(ceasefire)
+    nearest = next((held[pk] for pk in chains.party_chain if pk in held), None)
     return _context(
         ceasefire,
         scope_place_ids=scope,
-        bound_party_ids=frozenset(chains.party_ids if bound else ()),
+        bound={chains.party_chain[0]: nearest} if nearest else {},
         timezones={chains.place_id: chains.timezone},
+        held=held.values(),
     )
 
 
@@ -186,14 +217,16 @@ def place_overlap(incident: Incident, ctx: CeasefireContext) -> float:
 def evaluate(incident: Incident, ctx: CeasefireContext, *, starts_at: datetime | None = None) -> Evaluation:
     """Apply the rules. `starts_at` evaluates against another start (a party's declaration)."""
     ceasefire = ctx.ceasefire
-    start = starts_at or ceasefire.starts_at
+    commitment = ctx.bound.get(incident.perpetrator_id) if incident.perpetrator_id is not None else None
+    start = starts_at or (commitment.starts_at if commitment else ceasefire.starts_at)
+    end = commitment.ends_at if commitment else ceasefire.ends_at
     threshold = overlap_threshold()
     window = incident_window(
         incident.occurred_at, incident.time_precision, incident.occurred_until, ctx.timezones.get(incident.place_id, "UTC")
     )
     reasons: list[str] = []
 
-    t = overlap_fraction(window, start, ceasefire.ends_at)
+    t = overlap_fraction(window, start, end)
     if t == 0:
         reasons.append(Reason.BEFORE_START if window[0] < start else Reason.AFTER_END)
     elif t < threshold:
@@ -207,8 +240,13 @@ def evaluate(incident: Incident, ctx: CeasefireContext, *, starts_at: datetime |
 
     if incident.perpetrator_id is None:
         reasons.append(Reason.PERPETRATOR_UNKNOWN)
-    elif incident.perpetrator_id not in ctx.bound_party_ids:
+    elif commitment is None:
         reasons.append(Reason.PERPETRATOR_NOT_BOUND)
+
+    # A curator's judgement that the incident is not established (a fabricated or misdated
+    # report): it stays on record, assessed, but is no violation.
+    if incident.confidence == Confidence.DISCOUNTED:
+        reasons.append(Reason.DISCOUNTED)
 
     if any(r in FAILING_REASONS for r in reasons):
         verdict = Verdict.NOT_VIOLATION
@@ -217,7 +255,12 @@ def evaluate(incident: Incident, ctx: CeasefireContext, *, starts_at: datetime |
     else:
         verdict = Verdict.VIOLATION
     return Evaluation(
-        verdict=str(verdict), reasons=[str(r) for r in reasons], time_overlap=round(t, 6), place_overlap=round(p, 6)
+        verdict=str(verdict),
+        reasons=[str(r) for r in reasons],
+        time_overlap=round(t, 6),
+        place_overlap=round(p, 6),
+        commitment=commitment,
+        starts_at=start,
     )
 
 
@@ -228,13 +271,14 @@ def _margin() -> timedelta:
 def concerns(incident: Incident, ctx: CeasefireContext, *, margin: timedelta | None = None) -> bool:
     """Whether the ceasefire could concern the incident: near it in time (within the margin of
     its interval) and in space (near the zone's box, or inside its scope place)."""
-    ceasefire, margin = ctx.ceasefire, margin or _margin()
+    margin = margin or _margin()
     window = incident_window(
         incident.occurred_at, incident.time_precision, incident.occurred_until, ctx.timezones.get(incident.place_id, "UTC")
     )
-    if window[1] <= ceasefire.starts_at - margin:
+    first, last = ctx.span
+    if window[1] <= first - margin:
         return False
-    if ceasefire.ends_at is not None and window[0] >= ceasefire.ends_at + margin:
+    if last is not None and window[0] >= last + margin:
         return False
     if incident.place_id in ctx.scope_place_ids:
         return True
@@ -248,16 +292,17 @@ def concerns(incident: Incident, ctx: CeasefireContext, *, margin: timedelta | N
 def candidate_incidents(ctx: CeasefireContext, *, margin: timedelta | None = None):
     """SQL prefilter by time and bounding box (or scope place): a superset of the incidents the
     ceasefire could concern, which `concerns` then settles exactly."""
-    ceasefire, margin = ctx.ceasefire, margin or _margin()
-    earliest = ceasefire.starts_at - margin
+    margin = margin or _margin()
+    first, last = ctx.span
+    earliest = first - margin
     # A precision window ends at most ~32 days after its instant (a month); an interval ends at
     # occurred_until. Intervals starting over a year before the ceasefire are not scanned.
     qs = Incident.objects.exclude(status=IncidentStatus.REJECTED).filter(
         Q(occurred_until__isnull=True, occurred_at__gte=earliest - timedelta(days=32))
         | Q(occurred_until__gt=earliest, occurred_at__gte=earliest - timedelta(days=366))
     )
-    if ceasefire.ends_at is not None:
-        qs = qs.filter(occurred_at__lt=ceasefire.ends_at + margin)
+    if last is not None:
+        qs = qs.filter(occurred_at__lt=last + margin)
     spatial = Q(place_id__in=ctx.scope_place_ids)
     if ctx.bounds is not None:
         min_lon, min_lat, max_lon, max_lat = ctx.bounds
@@ -275,13 +320,20 @@ def candidate_incidents(ctx: CeasefireContext, *, margin: timedelta | None = Non
 def _apply(assessment: Assessment, result: Evaluation, now: datetime) -> bool:
     """Copy a computed result onto an assessment; mark an override stale if the verdict moved.
     Returns whether anything changed."""
-    changed = (assessment.verdict, assessment.reasons, assessment.time_overlap, assessment.place_overlap) != (
-        result.verdict,
-        result.reasons,
-        result.time_overlap,
-        result.place_overlap,
+    commitment = result.commitment
+    bound_as = commitment.party_id if commitment else None
+    basis = commitment.basis if commitment else str(CommitmentBasis.AGREED)
+    computed = (result.verdict, result.reasons, result.time_overlap, result.place_overlap, bound_as, basis, result.starts_at)
+    stored = (
+        assessment.verdict,
+        assessment.reasons,
+        assessment.time_overlap,
+        assessment.place_overlap,
+        assessment.bound_as_id,
+        assessment.commitment_basis,
+        assessment.commitment_start,
     )
-    if not changed:
+    if computed == stored:
         return False
     if assessment.pk and assessment.override_verdict and assessment.verdict != result.verdict:
         assessment.override_stale = True
@@ -289,6 +341,7 @@ def _apply(assessment: Assessment, result: Evaluation, now: datetime) -> bool:
         assessment.version += 1
     assessment.verdict, assessment.reasons = result.verdict, result.reasons
     assessment.time_overlap, assessment.place_overlap = result.time_overlap, result.place_overlap
+    assessment.bound_as_id, assessment.commitment_basis, assessment.commitment_start = bound_as, basis, result.starts_at
     assessment.computed_at = now
     return True
 
@@ -308,7 +361,19 @@ class Counts:
         return self
 
 
-UPDATE_FIELDS = ["verdict", "reasons", "time_overlap", "place_overlap", "computed_at", "override_stale", "version", "updated_at"]
+UPDATE_FIELDS = [
+    "verdict",
+    "reasons",
+    "time_overlap",
+    "place_overlap",
+    "bound_as",
+    "commitment_basis",
+    "commitment_start",
+    "computed_at",
+    "override_stale",
+    "version",
+    "updated_at",
+]
 
 
 def _store(pairs: list[tuple[Incident, Ceasefire, Evaluation]], existing: dict[tuple[int, int], Assessment]) -> Counts:
@@ -351,7 +416,7 @@ def assess_incident(incident: Incident) -> Counts:
     pairs = []
     if incident.status != IncidentStatus.REJECTED:
         chains = IncidentChains.of(incident)
-        for ceasefire in Ceasefire.objects.prefetch_related("party_roles").select_related("scope", "zone"):
+        for ceasefire in Ceasefire.objects.prefetch_related("party_roles", "declarations").select_related("scope", "zone"):
             ctx = incident_context(ceasefire, chains)
             if concerns(incident, ctx):
                 pairs.append((incident, ceasefire, evaluate(incident, ctx)))
@@ -369,7 +434,7 @@ def assess_incidents(incidents: list[Incident], timezones: dict[int, str]) -> Co
     existing = {(a.incident_id, a.ceasefire_id): a for a in Assessment.objects.filter(incident__in=[i.pk for i in incidents])}
     live = [i for i in incidents if i.status != IncidentStatus.REJECTED and i.place.deleted_at is None]
     pairs = []
-    for ceasefire in Ceasefire.objects.prefetch_related("party_roles").select_related("scope", "zone"):
+    for ceasefire in Ceasefire.objects.prefetch_related("party_roles", "declarations").select_related("scope", "zone"):
         ctx = ceasefire_context(ceasefire, timezones)
         pairs += [(i, ceasefire, evaluate(i, ctx)) for i in live if concerns(i, ctx)]
     return _store(pairs, existing)
@@ -378,7 +443,9 @@ def assess_incidents(incidents: list[Incident], timezones: dict[int, str]) -> Co
 @transaction.atomic
 def assess_ceasefire(ceasefire: Ceasefire, *, chunk_size: int = 2000, timezones: dict[int, str] | None = None) -> Counts:
     """(Re)compute every assessment of one ceasefire, streaming candidates in chunks."""
-    ceasefire = Ceasefire.objects.select_related("scope", "zone").prefetch_related("party_roles").get(pk=ceasefire.pk)
+    ceasefire = (
+        Ceasefire.objects.select_related("scope", "zone").prefetch_related("party_roles", "declarations").get(pk=ceasefire.pk)
+    )
     ctx = ceasefire_context(ceasefire, timezones)
     counts = Counts()
     chunk: list[Incident] = []

@@ -41,14 +41,28 @@ def ceasefire_delete(*, ceasefire: Ceasefire, user, expected_version=None) -> No
     common.delete(ceasefire, user=user, expected_version=expected_version)
 
 
+@transaction.atomic
 def declaration_create(*, data: Mapping[str, Any], user) -> Declaration:
-    """Record a party's claim about a ceasefire."""
-    return common.create(Declaration, data=data, user=user)
+    """Record a party's claim about a ceasefire. A declared start can be the start of the
+    party's commitment (tracker.commitments): the ceasefire's verdicts are recomputed."""
+    declaration = common.create(Declaration, data=data, user=user)
+    assess_ceasefire(declaration.ceasefire)
+    return declaration
 
 
+@transaction.atomic
 def declaration_update(*, declaration: Declaration, data: Mapping[str, Any], user, expected_version=None) -> Declaration:
-    return common.update(declaration, data=data, user=user, expected_version=expected_version)
+    """Update a declaration, and recompute the verdicts of the ceasefire(s) it concerns."""
+    before = declaration.ceasefire_id
+    declaration = common.update(declaration, data=data, user=user, expected_version=expected_version)
+    for ceasefire in Ceasefire.objects.filter(pk__in={before, declaration.ceasefire_id}):
+        assess_ceasefire(ceasefire)
+    return declaration
 
 
+@transaction.atomic
 def declaration_delete(*, declaration: Declaration, user, expected_version=None) -> None:
+    """Delete a declaration, and recompute the verdicts of its ceasefire."""
+    ceasefire = declaration.ceasefire
     common.delete(declaration, user=user, expected_version=expected_version)
+    assess_ceasefire(ceasefire)
