@@ -210,7 +210,9 @@ def test_ceasefire_page_shows_compliance_chart_and_declared_starts(curator, asse
     january = Ceasefire.objects.get(name="Idlib ceasefire (January 2020)")
     page = curator.get(url(Ceasefire, "change", january.pk)).content.decode()
     assert "<svg" in page and "Incidents per day before and after the start, by verdict" in page
-    assert "2020-01-11: 1 violation" in page  # the artillery, on the start's local day
+    # On the start's local day: the eve bombing (Russia's side, bound since 9 January) and the
+    # artillery's first 59 minutes of 1,499 (counts are weighted by time).
+    assert "2020-01-11: 1.04 violation" in page
     assert f"/api/v1/ceasefires/{january.pk}/violations/" in page
     assert "Under each party&#x27;s declared start" in page or "Under each party's declared start" in page
     # Russia's 9 January start turns three strikes into violations (plus the artillery).

@@ -30,6 +30,9 @@ def get(reader, ceasefire, query=""):
 
 
 def test_curated_basis(reader, january):
+    """Worked by hand (docs/VERDICTS.md): the series runs over local days 8–13 January in
+    Damascus (UTC+2), 7 Jan 22:00Z to 13 Jan 22:00Z; the agreed start 11 Jan 21:01Z splits it
+    into 3 days 23:01 before and 2 days 0:59 after."""
     body = get(reader, january, "days=3")
     assert (body["basis"], body["basis_party"], body["starts_at"], body["timezone"]) == (
         "curated",
@@ -37,21 +40,47 @@ def test_curated_basis(reader, january):
         "2020-01-11T21:01:00Z",
         "Asia/Damascus",
     )
-    # Local days in Damascus; day 0 is the start's local day (23:01 on 11 January).
+    before_days, after_days = 3 + 1381 / 1440, 2 + 59 / 1440
+    assert body["exposure_days"] == {"before": round(before_days, 4), "after": round(after_days, 4)}
+    # Taftanaz: 18 Dec 22:00Z – 10 Jan 22:00Z, 552 hours, 24 of them on each of 8, 9, 10 Jan.
+    taftanaz_day = 24 / 552
+    # The artillery: 11 Jan 21:01Z – 12 Jan 22:00Z, 1,499 minutes, 59 of them on 11 January.
+    artillery_11 = 59 / 1499
+    expected = [
+        ("2020-01-08", -3, taftanaz_day),
+        ("2020-01-09", -2, taftanaz_day),
+        ("2020-01-10", -1, 2 + taftanaz_day),  # the Maaret al-Numan strikes, the clashes
+        ("2020-01-11", 0, 1 + artillery_11),  # the eve bombing (23 hours, all before the start)
+        ("2020-01-12", 1, 1 - artillery_11),
+        ("2020-01-13", 2, 0),
+    ]
     assert [(d["date"], d["day"], d["total"]) for d in body["series"]] == [
-        ("2020-01-08", -3, 0), ("2020-01-09", -2, 0), ("2020-01-10", -1, 2),
-        ("2020-01-11", 0, 2), ("2020-01-12", 1, 0), ("2020-01-13", 2, 0),
-    ]  # fmt: skip
-    assert body["series"][2]["by_kind"] == {"airstrike": 1, "armed_clash": 1}
-    # The eve bombing begins on day 0 but before the start; the artillery after it.
-    assert body["series"][3]["by_verdict"] == {"violation": 1, "possible": 0, "not_violation": 1}
-    assert body["totals"] == {"before": 3, "after": 1, "by_verdict": {"violation": 1, "possible": 0, "not_violation": 3}}
-    assert (body["daily_rate_before"], body["daily_rate_after"], body["rate_ratio"]) == (1.0, 0.3333, 0.3333)
+        (date, day, round(total, 4)) for date, day, total in expected
+    ]
+    assert body["series"][2]["by_kind"] == {"airstrike": round(1 + taftanaz_day, 4), "armed_clash": 1.0}
+    # Each party measured from its own commitment: the eve bombing is a violation of Russia's side.
+    assert body["series"][3]["by_verdict"] == {"violation": round(1 + artillery_11, 4), "possible": 0.0, "not_violation": 0.0}
+    before, after = 3 + 3 * taftanaz_day, 1.0
+    assert body["totals"]["before"] == round(before, 4) and body["totals"]["after"] == after
+    assert body["totals"]["by_verdict"] == {"violation": 3.0, "possible": round(3 * taftanaz_day, 4), "not_violation": 1.0}
+    assert (body["daily_rate_before"], body["daily_rate_after"], body["rate_ratio"]) == (
+        round(before / before_days, 4),
+        round(after / after_days, 4),
+        round((after / after_days) / (before / before_days), 4),
+    )
     by_party = {(row["party"] or {}).get("name"): (row["before"], row["after"]) for row in body["by_perpetrator"]}
-    assert by_party == {"Russian Aerospace Forces": (1, 0), None: (1, 0), "Syrian government": (1, 0), "Syrian Arab Army": (0, 1)}
+    assert by_party == {
+        "Russian Aerospace Forces": (1.0, 0.0),
+        None: (1.0, 0.0),
+        "Syrian government": (1.0, 0.0),
+        "Syrian Arab Army": (0.0, 1.0),
+        "Syrian Arab Air Force": (round(3 * taftanaz_day, 4), 0.0),
+    }
 
 
 def test_russias_declared_start(reader, january):
+    """Centred on Russia's 9 January 11:00Z: local days 6–11 January, 5 Jan 22:00Z to
+    11 Jan 22:00Z; everyone measured from Russia's start."""
     russia = Declaration.objects.get(ceasefire=january, party__name="Russia", report__source__name="Duvar English")
     body = get(reader, january, f"days=3&basis=declaration:{russia.pk}")
     assert (body["basis"], body["basis_party"]["name"], body["starts_at"]) == (
@@ -59,9 +88,18 @@ def test_russias_declared_start(reader, january):
         "Russia",
         "2020-01-09T11:00:00Z",
     )
-    # Under Russia's start everything from 10 January on is after it: the strikes become violations.
-    assert body["totals"] == {"before": 0, "after": 4, "by_verdict": {"violation": 3, "possible": 1, "not_violation": 0}}
-    assert body["rate_ratio"] is None
+    assert body["exposure_days"] == {"before": round(3 + 13 / 24, 4), "after": round(2 + 11 / 24, 4)}
+    # Taftanaz: 85 of its 552 hours in the series fall before Russia's start, 35 after; the
+    # artillery only its first 59 minutes (of 1,499) in the series, after.
+    before = 85 / 552
+    after = 1 + 1 + 35 / 552 + 1 + 59 / 1499  # Maaret al-Numan, the clashes, Taftanaz, the eve bombing, the artillery
+    assert (body["totals"]["before"], body["totals"]["after"]) == (round(before, 4), round(after, 4))
+    assert body["totals"]["by_verdict"] == {
+        "violation": round(1 + 1 + 59 / 1499, 4),  # Maaret al-Numan, the eve bombing, the artillery
+        "possible": round(1 + 120 / 552, 4),  # the clashes (no perpetrator), Taftanaz (mostly before)
+        "not_violation": 0.0,
+    }
+    assert body["rate_ratio"] == round((after / (2 + 11 / 24)) / (before / (3 + 13 / 24)), 4)
 
 
 def test_overrides_count_on_the_curated_basis_only(reader, january, client_for):
@@ -75,7 +113,11 @@ def test_overrides_count_on_the_curated_basis_only(reader, january, client_for):
         format="json",
         **if_match(artillery),
     )
-    assert get(reader, january, "days=3")["totals"]["by_verdict"] == {"violation": 0, "possible": 1, "not_violation": 3}
+    assert get(reader, january, "days=3")["totals"]["by_verdict"] == {
+        "violation": 2.0,
+        "possible": round(1 + 72 / 552, 4),
+        "not_violation": 1.0,
+    }
 
 
 @pytest.mark.parametrize(

@@ -44,16 +44,22 @@ def test_who_sees_unverified_incidents(assessed, client_for, role, sees_all):
 def test_public_compliance_counts_only_public_incidents(assessed, client_for):
     january = Ceasefire.objects.get(name="Idlib ceasefire (January 2020)")
     url = f"/api/v1/ceasefires/{january.pk}/compliance/?days=3"
-    # In the three days before the start, the 10 January clashes (in review) are hidden.
+    # In the three days before the start, the 10 January clashes (in review) and the Taftanaz
+    # bombing (a draft) are hidden.
+    no_deaths = {"low": 0.0, "high": 0.0, "incidents_with_figures": 0.0}
+    eve = {"low": 17.0, "high": 17.0, "incidents_with_figures": 1.0}  # the four towns: at least 17 killed
     assert client_for("anonymous").get(url).json()["totals"] == {
-        "before": 2,
-        "after": 1,
-        "by_verdict": {"violation": 1, "possible": 0, "not_violation": 2},
+        "before": 2.0,
+        "after": 1.0,
+        "by_verdict": {"violation": 3.0, "possible": 0.0, "not_violation": 0.0},
+        "deaths": {"before": eve, "after": no_deaths},
     }
+    # 72 of the Taftanaz bombing's 552 hours fall in the series: it counts 0.1304.
     assert client_for("curator").get(url).json()["totals"] == {
-        "before": 3,
-        "after": 1,
-        "by_verdict": {"violation": 1, "possible": 0, "not_violation": 3},
+        "before": 3.1304,
+        "after": 1.0,
+        "by_verdict": {"violation": 3.0, "possible": 0.1304, "not_violation": 1.0},
+        "deaths": {"before": eve, "after": no_deaths},
     }
 
 

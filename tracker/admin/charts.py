@@ -9,6 +9,11 @@ COLOURS = {"violation": "#b2182b", "possible": "#ef8a62", "not_violation": "#8c8
 LABELS = {"violation": "violation", "possible": "possible", "not_violation": "not a violation"}
 
 
+def _amount(value: float) -> str:
+    """A weighted count as people read it: 1, 0.5, 1.04 (two decimals at most)."""
+    return f"{value:.2f}".rstrip("0").rstrip(".")
+
+
 def compliance_svg(series: list[dict], *, width: int = 720, height: int = 220) -> str:
     """Stacked daily bars by verdict, with a line at the start (day 0). Accessible: a title, a
     description and a text label per bar."""
@@ -19,9 +24,9 @@ def compliance_svg(series: list[dict], *, width: int = 720, height: int = 220) -
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-labelledby="cc-title cc-desc" width="{width}" height="{height}" viewBox="0 0 {width} {height}">',
         '<title id="cc-title">Incidents per day before and after the start, by verdict</title>',
-        f'<desc id="cc-desc">{len(series)} days; at most {peak} incidents on one day.</desc>',
+        f'<desc id="cc-desc">{len(series)} days; at most {_amount(peak)} incidents on one day.</desc>',
         f'<line x1="{pad_left}" y1="{pad_top + plot_h}" x2="{width - 8}" y2="{pad_top + plot_h}" stroke="#444"/>',
-        f'<text x="4" y="{pad_top + 4}" font-size="11">{peak}</text><text x="4" y="{pad_top + plot_h}" font-size="11">0</text>',
+        f'<text x="4" y="{pad_top + 4}" font-size="11">{_amount(peak)}</text><text x="4" y="{pad_top + plot_h}" font-size="11">0</text>',
     ]
     for i, day in enumerate(series):
         x, y = pad_left + i * bar_w, pad_top + plot_h
@@ -32,7 +37,7 @@ def compliance_svg(series: list[dict], *, width: int = 720, height: int = 220) -
                 y -= h
                 parts.append(
                     f'<rect x="{x + 1:.1f}" y="{y:.1f}" width="{max(bar_w - 2, 1):.1f}" height="{h:.1f}" fill="{COLOURS[verdict]}">'
-                    f"<title>{escape(day['date'])}: {count} {LABELS[verdict]}</title></rect>"
+                    f"<title>{escape(day['date'])}: {_amount(count)} {LABELS[verdict]}</title></rect>"
                 )
         if day["day"] == 0:
             parts.append(

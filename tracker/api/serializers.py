@@ -510,32 +510,52 @@ class CitationSerializer(TrackerModelSerializer):
 # Compliance (documentation of the response; the selector builds the data).
 
 
+WEIGHTED = "Weighted by the share of each incident's time window on the day or side (4 decimals)."
+
+
 class VerdictCountsSerializer(serializers.Serializer):
-    violation = serializers.IntegerField()
-    possible = serializers.IntegerField()
-    not_violation = serializers.IntegerField()
+    violation = serializers.FloatField()
+    possible = serializers.FloatField()
+    not_violation = serializers.FloatField()
 
 
 class ComplianceDaySerializer(serializers.Serializer):
     date = serializers.DateField(help_text="Local date in the ceasefire's time zone.")
     day = serializers.IntegerField(help_text="Days from the start's local date (0 = the start's day).")
-    total = serializers.IntegerField()
+    total = serializers.FloatField(help_text=WEIGHTED)
     by_verdict = VerdictCountsSerializer()
     by_kind = serializers.DictField(
-        child=serializers.IntegerField(), help_text="Counts by incident kind (kinds with none omitted)."
+        child=serializers.FloatField(), help_text="Weighted counts by incident kind (kinds with none omitted)."
     )
 
 
+class DeathsSerializer(serializers.Serializer):
+    low = serializers.FloatField(help_text="Sum of the incidents' lowest killed figures, weighted.")
+    high = serializers.FloatField(help_text="Sum of their highest figures (an open-ended figure at its low), weighted.")
+    incidents_with_figures = serializers.FloatField(help_text="Weighted count of the incidents that give a figure.")
+
+
+class DeathsBySideSerializer(serializers.Serializer):
+    before = DeathsSerializer()
+    after = DeathsSerializer()
+
+
 class ComplianceTotalsSerializer(serializers.Serializer):
-    before = serializers.IntegerField()
-    after = serializers.IntegerField()
+    before = serializers.FloatField(help_text=WEIGHTED)
+    after = serializers.FloatField(help_text=WEIGHTED)
     by_verdict = VerdictCountsSerializer()
+    deaths = DeathsBySideSerializer()
+
+
+class ExposureSerializer(serializers.Serializer):
+    before = serializers.FloatField(help_text="Days from the series' first local midnight to the start.")
+    after = serializers.FloatField(help_text="Days from the start to the series' last local midnight.")
 
 
 class CompliancePerpetratorSerializer(serializers.Serializer):
     party = PartyBriefSerializer(allow_null=True)
-    before = serializers.IntegerField()
-    after = serializers.IntegerField()
+    before = serializers.FloatField(help_text=WEIGHTED)
+    after = serializers.FloatField(help_text=WEIGHTED)
     by_verdict = VerdictCountsSerializer()
 
 
@@ -548,8 +568,9 @@ class ComplianceSerializer(serializers.Serializer):
     days = serializers.IntegerField()
     series = ComplianceDaySerializer(many=True)
     totals = ComplianceTotalsSerializer()
-    daily_rate_before = serializers.FloatField()
-    daily_rate_after = serializers.FloatField()
+    exposure_days = ExposureSerializer(help_text="The time each side of the start covers; the rates divide by it.")
+    daily_rate_before = serializers.FloatField(help_text="Weighted incidents before the start per day of exposure.")
+    daily_rate_after = serializers.FloatField(help_text="Weighted incidents after the start per day of exposure.")
     rate_ratio = serializers.FloatField(allow_null=True, help_text="after / before; null when nothing happened before.")
     by_perpetrator = CompliancePerpetratorSerializer(many=True)
 

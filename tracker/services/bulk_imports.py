@@ -10,9 +10,12 @@ services), and then:
   are settled in Python, without a write;
 - new incidents, their reports and their citations are validated one by one exactly as the
   services validate them (`full_clean`), then inserted in bulk with one history row each
-  (channel import, the importing user, the run's label);
+  (channel import, the importing user, the run's label) — on PostgreSQL by COPY
+  (`tracker.bulk_insert`);
 - their verdicts are computed for the whole batch at once (`assess_incidents`: each
-  ceasefire's context read once), and their provenance in one refresh;
+  ceasefire's context read once), and their provenance graded from the records in memory;
+- a row whose place and parties the run already knows needs no savepoint (it writes nothing
+  until the batch's bulk insert);
 - everything else — an incident that changed, a row that repeats an external id of the same
   batch — goes through the row-by-row path, in its own savepoint.
 
