@@ -1,5 +1,7 @@
 """Verdicts through the API: incident filters, the assessments resource and overrides."""
 
+import io
+
 import pytest
 
 from tests.helpers import if_match
@@ -58,11 +60,37 @@ def test_incident_detail_carries_its_verdicts(assessed, reader):
                 "starts_at": "2020-01-09T11:00:00Z",
                 "basis": "role",
             },
+            "rules": {
+                "version": "2026-11-30",
+                "parameters": {
+                    "overlap_threshold": 0.9,
+                    "geo_radius_km": {"exact": 0.0, "near": 5.0, "town": 3.0, "district": 15.0, "region": 30.0},
+                },
+            },
             "override": None,
             "effective_verdict": "violation",
             "computed_at": body["assessments"][0]["computed_at"],
         }
     ]
+
+
+def test_verdicts_record_the_rules_and_parameters_they_were_computed_under(assessed, reader, settings):
+    from django.core.management import call_command
+
+    from tracker.models import VerdictRules
+
+    assert VerdictRules.objects.count() == 1
+    settings.TRACKER_OVERLAP_THRESHOLD = 0.8
+    out = io.StringIO()
+    call_command("recompute_assessments", stdout=out)
+    # Every assessment moves to the new parameters, even where the verdict stays.
+    assert out.getvalue().strip() == "assessments: 0 created, 10 updated, 0 unchanged, 0 deleted"
+    assert VerdictRules.objects.count() == 2
+    rules = {a.rules.parameters["overlap_threshold"] for a in Assessment.objects.select_related("rules")}
+    assert rules == {0.8}
+    artillery = Incident.objects.get(title__startswith="Artillery shelling")
+    body = reader.get(f"/api/v1/incidents/{artillery.pk}/").json()
+    assert body["assessments"][0]["rules"]["parameters"]["overlap_threshold"] == 0.8
 
 
 def test_assessment_filters(assessed, reader):

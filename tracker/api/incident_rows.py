@@ -52,6 +52,8 @@ _ASSESSMENT_COLUMNS = (
     "bound_as__name",
     "commitment_start",
     "commitment_basis",
+    "rules__version",
+    "rules__parameters",
     "override_verdict",
     "override_reason",
     "override_by__username",
@@ -89,7 +91,7 @@ def _assessments_of(ids: list[int]) -> dict[int, list[dict]]:
     rows = Assessment.objects.filter(incident_id__in=ids).order_by("ceasefire_id", "id").values_list(*_ASSESSMENT_COLUMNS)
     for (
         incident_id, pk, ceasefire_id, ceasefire_name, verdict, reasons, time_overlap, place_overlap,
-        bound_as_id, bound_as_name, commitment_start, commitment_basis, override_verdict, override_reason, override_by, override_at, override_stale, computed_at,
+        bound_as_id, bound_as_name, commitment_start, commitment_basis, rules_version, rules_parameters, override_verdict, override_reason, override_by, override_at, override_stale, computed_at,
     ) in rows:  # fmt: skip
         override = None
         if override_verdict:
@@ -113,6 +115,7 @@ def _assessments_of(ids: list[int]) -> dict[int, list[dict]]:
                     "starts_at": iso(commitment_start),
                     "basis": commitment_basis,
                 },
+                "rules": {"version": rules_version, "parameters": rules_parameters} if rules_version else None,
                 "override": override,
                 "effective_verdict": override_verdict or verdict,
                 "computed_at": iso(computed_at),

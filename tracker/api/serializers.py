@@ -22,6 +22,7 @@ from tracker.models import (
     PlaceName,
     Report,
     Source,
+    VerdictRules,
 )
 from tracker.provenance import consensus
 from tracker.selectors.history import HISTORY_TYPES
@@ -271,11 +272,20 @@ class CommitmentSerializer(serializers.Serializer):
     )
 
 
+class VerdictRulesSerializer(serializers.ModelSerializer):
+    """The rules' version and parameters a verdict was computed under (docs/VERDICTS.md)."""
+
+    class Meta:
+        model = VerdictRules
+        fields = ["version", "parameters"]
+
+
 class AssessmentBriefSerializer(serializers.ModelSerializer):
     """An incident's verdict against one ceasefire, nested in the incident."""
 
     ceasefire = CeasefireBriefSerializer(read_only=True)
     commitment = CommitmentSerializer(source="*", read_only=True)
+    rules = VerdictRulesSerializer(read_only=True, allow_null=True)
     override = serializers.SerializerMethodField()
     effective_verdict = serializers.ChoiceField(
         choices=Verdict.choices, read_only=True, help_text="The override's verdict if any, else the computed one."
@@ -291,6 +301,7 @@ class AssessmentBriefSerializer(serializers.ModelSerializer):
             "time_overlap",
             "place_overlap",
             "commitment",
+            "rules",
             "override",
             "effective_verdict",
             "computed_at",

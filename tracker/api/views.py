@@ -244,7 +244,7 @@ class IncidentViewSet(IncidentRowsListMixin, TrashMixin, ServiceModelViewSet):
     queryset = Incident.objects.select_related("place", "perpetrator", "provenance").prefetch_related(
         Prefetch(
             "assessments",
-            queryset=Assessment.objects.select_related("ceasefire", "override_by", "bound_as").order_by("ceasefire_id"),
+            queryset=Assessment.objects.select_related("ceasefire", "override_by", "bound_as", "rules").order_by("ceasefire_id"),
         ),
     )
     serializer_class = serializers.IncidentDetailSerializer
@@ -493,7 +493,9 @@ class AssessmentViewSet(
     Computed automatically; reviewers may override one with a reason."""
 
     # Assessments of incidents in the trash are kept for a restore but not shown.
-    queryset = Assessment.objects.filter(incident__deleted_at__isnull=True).select_related("ceasefire", "override_by", "bound_as")
+    queryset = Assessment.objects.filter(incident__deleted_at__isnull=True).select_related(
+        "ceasefire", "override_by", "bound_as", "rules"
+    )
     serializer_class = serializers.AssessmentSerializer
     filterset_class = filtersets.AssessmentFilterSet
     http_method_names = ["get", "patch", "head", "options"]

@@ -1,6 +1,6 @@
 """Domain models, one module per entity family (see DESIGN.md)."""
 
-from tracker.models.assessments import Assessment
+from tracker.models.assessments import Assessment, VerdictRules
 from tracker.models.auth import ApiToken, IdempotencyRecord
 from tracker.models.ceasefires import Ceasefire, CeasefireParty, Declaration
 from tracker.models.generation import DataGeneration
@@ -15,6 +15,7 @@ __all__ = [
     "ApiToken",
     "IdempotencyRecord",
     "Assessment",
+    "VerdictRules",
     "Ceasefire",
     "CeasefireParty",
     "Citation",

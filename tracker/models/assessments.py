@@ -18,6 +18,26 @@ def effective_verdict_in(verdicts, prefix: str = "") -> models.Q:
     )
 
 
+class VerdictRules(models.Model):
+    """The rules a verdict was computed under: their version (docs/VERDICTS.md keeps the list)
+    and every parameter's value (overlap threshold, location radii). One row per distinct
+    combination, shared by the assessments computed under it, so two deployments — or one
+    before and after a settings change — can tell why their verdicts differ."""
+
+    key = models.CharField(max_length=64, unique=True, editable=False, help_text="SHA-256 of version and parameters.")
+    version = models.CharField(max_length=32)
+    parameters = models.JSONField()
+    first_used_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["first_used_at", "id"]
+        verbose_name = "verdict rules"
+        verbose_name_plural = "verdict rules"
+
+    def __str__(self) -> str:
+        return f"rules {self.version}"
+
+
 class Assessment(TrackedModel):
     """Incident × ceasefire → verdict, with the machine-readable reasons and the two overlaps
     (time and place, 0..1) that produced it, so a reader sees how uncertain it is.
@@ -45,6 +65,14 @@ class Assessment(TrackedModel):
         null=True,
         blank=True,
         help_text="The start the incident was measured against: that party's commitment, else the agreed start.",
+    )
+    rules = models.ForeignKey(
+        VerdictRules,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The rules' version and parameters the verdict was computed under.",
     )
     commitment_basis = models.CharField(
         max_length=16, choices=CommitmentBasis.choices, blank=True, help_text="Where that start comes from."

@@ -20,6 +20,8 @@ measured against the agreed interval. The assessment records which commitment it
 Any failure → not_violation; else any uncertainty → possible; else violation.
 """
 
+import hashlib
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -35,7 +37,7 @@ from tracker.choices import FAILING_REASONS, CommitmentBasis, Confidence, Incide
 from tracker.commitments import Commitment, commitments
 from tracker.geo import ZoneShape, expand_bounds, geometry_bounds
 from tracker.history import bulk_defaults
-from tracker.models import Assessment, Ceasefire, Incident, Party, Place
+from tracker.models import Assessment, Ceasefire, Incident, Party, Place, VerdictRules
 from tracker.models.hierarchy import chain_rows, subtree_ids
 from tracker.timewindows import incident_window, overlap_fraction
 
@@ -50,10 +52,34 @@ def overlap_threshold() -> float:
     return _setting("TRACKER_OVERLAP_THRESHOLD", 0.9)
 
 
-def geo_radius_km(precision: str) -> float:
+def geo_radii_km() -> dict[str, float]:
     radii = {"exact": 0.0, "near": 5.0, "town": 3.0, "district": 15.0, "region": 30.0}
     radii.update(_setting("TRACKER_GEO_RADIUS_KM", {}))
-    return radii[precision]
+    return radii
+
+
+def geo_radius_km(precision: str) -> float:
+    return geo_radii_km()[precision]
+
+
+# The version of the rules, moved with every change to what a verdict means; docs/VERDICTS.md
+# lists each version and what it changed.
+RULES_VERSION = "2026-11-30"
+
+
+def rule_parameters() -> dict:
+    """Every parameter a verdict depends on, with the value in force."""
+    return {"overlap_threshold": overlap_threshold(), "geo_radius_km": geo_radii_km()}
+
+
+def current_rules() -> VerdictRules:
+    """The stored row of the rules in force (created the first time a combination is used)."""
+    parameters = rule_parameters()
+    canonical = json.dumps({"version": RULES_VERSION, "parameters": parameters}, sort_keys=True)
+    rules, _ = VerdictRules.objects.get_or_create(
+        key=hashlib.sha256(canonical.encode()).hexdigest(), defaults={"version": RULES_VERSION, "parameters": parameters}
+    )
+    return rules
 
 
 @dataclass(frozen=True)
@@ -317,13 +343,22 @@ def candidate_incidents(ctx: CeasefireContext, *, margin: timedelta | None = Non
     return qs.filter(spatial).select_related("place")
 
 
-def _apply(assessment: Assessment, result: Evaluation, now: datetime) -> bool:
+def _apply(assessment: Assessment, result: Evaluation, now: datetime, rules: VerdictRules) -> bool:
     """Copy a computed result onto an assessment; mark an override stale if the verdict moved.
     Returns whether anything changed."""
     commitment = result.commitment
     bound_as = commitment.party_id if commitment else None
     basis = commitment.basis if commitment else str(CommitmentBasis.AGREED)
-    computed = (result.verdict, result.reasons, result.time_overlap, result.place_overlap, bound_as, basis, result.starts_at)
+    computed = (
+        result.verdict,
+        result.reasons,
+        result.time_overlap,
+        result.place_overlap,
+        bound_as,
+        basis,
+        result.starts_at,
+        rules.pk,
+    )
     stored = (
         assessment.verdict,
         assessment.reasons,
@@ -332,6 +367,7 @@ def _apply(assessment: Assessment, result: Evaluation, now: datetime) -> bool:
         assessment.bound_as_id,
         assessment.commitment_basis,
         assessment.commitment_start,
+        assessment.rules_id,
     )
     if computed == stored:
         return False
@@ -342,6 +378,7 @@ def _apply(assessment: Assessment, result: Evaluation, now: datetime) -> bool:
     assessment.verdict, assessment.reasons = result.verdict, result.reasons
     assessment.time_overlap, assessment.place_overlap = result.time_overlap, result.place_overlap
     assessment.bound_as_id, assessment.commitment_basis, assessment.commitment_start = bound_as, basis, result.starts_at
+    assessment.rules = rules
     assessment.computed_at = now
     return True
 
@@ -369,6 +406,7 @@ UPDATE_FIELDS = [
     "bound_as",
     "commitment_basis",
     "commitment_start",
+    "rules",
     "computed_at",
     "override_stale",
     "version",
@@ -379,13 +417,14 @@ UPDATE_FIELDS = [
 def _store(pairs: list[tuple[Incident, Ceasefire, Evaluation]], existing: dict[tuple[int, int], Assessment]) -> Counts:
     now, counts = timezone.now(), Counts()
     new, changed = [], []
+    rules = current_rules() if pairs else None
     for incident, ceasefire, result in pairs:
         current = existing.pop((incident.pk, ceasefire.pk), None)
         if current is None:
             assessment = Assessment(incident=incident, ceasefire=ceasefire, computed_at=now)
-            _apply(assessment, result, now)
+            _apply(assessment, result, now, rules)
             new.append(assessment)
-        elif _apply(current, result, now):
+        elif _apply(current, result, now, rules):
             current.updated_at = now
             changed.append(current)
         else:
