@@ -148,7 +148,12 @@ def compliance(ceasefire: Ceasefire, *, days: int, basis: Basis, statuses: Itera
         if result.place_overlap == 0:
             continue  # hostile incidents in the zone only
         verdict = overrides.get(incident.pk, result.verdict)
-        for day, day_start, day_end in day_bounds:
+        # Only the days the window touches (a year's series is 730 days; most windows are one).
+        touched = range(
+            max((window[0].astimezone(tz).date() - first).days, 0),
+            min((max(window[1] - timedelta(microseconds=1), window[0]).astimezone(tz).date() - first).days, 2 * days - 1) + 1,
+        )
+        for day, day_start, day_end in (day_bounds[i] for i in touched):
             share = _fraction(window, day_start, day_end)
             if share:
                 bucket = per_day.setdefault(day, {"total": 0.0, "by_verdict": _empty_verdicts(), "by_kind": {}})
