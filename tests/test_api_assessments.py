@@ -105,6 +105,39 @@ def test_assessment_filters(assessed, reader):
     assert count("overridden=false") == 10 and count("overridden=true") == 0 and count("stale=true") == 0
 
 
+def test_a_verdict_says_how_certain_its_incident_is_and_filters_by_it(assessed, reader):
+    artillery = Assessment.objects.get(incident__title__startswith="Artillery shelling")
+    body = reader.get(f"/api/v1/assessments/{artillery.pk}/").json()
+    assert body["certainty"] == {
+        "attribution": "alleged",
+        "confidence": "fair",
+        "suggested_confidence": "weak",  # one non-party claimant; the other speaks for a side
+        "independent_claimants": 2,
+    }
+
+    def titles_of(query):
+        response = reader.get(f"/api/v1/assessments/?ceasefire={jan()}&{query}")
+        assert response.status_code == 200, response.content
+        ids = [row["incident"] for row in response.json()["results"]]
+        return {title[:28] for title in Incident.objects.filter(pk__in=ids).values_list("title", flat=True)}
+
+    # Every January violation rests on an alleged attribution; the curator graded them fair.
+    violations = {
+        "Airstrikes on Maaret al-Numa", "Bombing of four towns in Idl",
+        "Artillery shelling of at lea", "Russian airstrike on a shelt",
+    }  # fmt: skip
+    assert titles_of("verdict=violation&attribution=alleged") == violations
+    assert titles_of("verdict=violation&attribution=confirmed&attribution=claimed") == set()
+    assert titles_of("verdict=violation&confidence=fair") == violations
+    assert titles_of("verdict=possible&confidence=weak") == {"Bombing of Taftanaz by a gov", "Airstrikes and shelling on c"}
+    assert reader.get("/api/v1/assessments/?attribution=rumoured").json() == {
+        "attribution": ["Select a valid choice. rumoured is not one of the available choices."]
+    }
+    assert reader.get("/api/v1/assessments/?suggested_confidence=sure").json() == {
+        "suggested_confidence": ["Select a valid choice. sure is not one of the available choices."]
+    }
+
+
 @pytest.mark.parametrize(
     ("role", "status"),
     [("anonymous", 401), ("no_permission", 403), ("curator", 403), ("ingest", 403), ("read_only_token", 403), ("reviewer", 200)],

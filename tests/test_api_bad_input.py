@@ -138,7 +138,7 @@ def test_unknown_parameter_is_an_error_not_no_filter(api):
     assert response.status_code == 400
     assert list(response.json()) == ["kinds"]
     assert response.json()["kinds"][0].startswith(
-        "Unknown query parameter. Known: bbox, ceasefire, confidence, confidence_disagrees, contested, count, country, cursor, "
+        "Unknown query parameter. Known: attribution, bbox, ceasefire, confidence, confidence_disagrees, contested, count, country, cursor, "
         "fatalities_min,"
     )
 

@@ -70,6 +70,8 @@ def test_no_filter_returns_everything(api_idlib):
         ("q=Aleppo", {"rockets", "wednesday"}),
         ("q=nothing-like-this", set()),
         ("ordering=-fatalities&kind=drone_strike", {"soleimani"}),
+        ("attribution=confirmed", {"soleimani"}),
+        ("attribution=unknown&attribution=claimed", {"clash", "wednesday"}),
     ],
 )
 def test_incident_filters(api_idlib, query, expected):

@@ -24,7 +24,7 @@ from tracker.api.filter_fields import (
     StrictBooleanFilter,
     existing,
 )
-from tracker.choices import Confidence, IncidentKind, IncidentStatus, PartyKind, PlaceKind, SourceKind, Verdict
+from tracker.choices import Attribution, Confidence, IncidentKind, IncidentStatus, PartyKind, PlaceKind, SourceKind, Verdict
 from tracker.geo import bbox_around, haversine_expression
 from tracker.models import Assessment, Ceasefire, Citation, Incident, Party, Place, PlaceName, Report, Source
 from tracker.models.assessments import effective_verdict_in
@@ -33,6 +33,15 @@ from tracker.names import normalize_name
 from tracker.selectors.places import MIN_SKELETON
 from tracker.selectors.places import keys as place_keys
 from tracker.selectors.provenance import graded_by_curator
+
+
+def suggested_confidence_in(grades, prefix: str = "") -> Q:
+    """Incidents (through `prefix`) whose suggested grade is in `grades`; one not graded yet
+    (bulk-loaded, no provenance row) counts as unassessed."""
+    graded = Q(**{f"{prefix}provenance__suggested_confidence__in": grades})
+    if Confidence.UNASSESSED in grades:
+        return graded | Q(**{f"{prefix}provenance__isnull": True})
+    return graded
 
 
 class StableOrderingFilter(django_filters.OrderingFilter):
@@ -188,6 +197,9 @@ class IncidentFilterSet(TrackerFilterSet):
         help_text="Repeatable. Effective verdict (override, else computed); against `ceasefire` if given, else any.",
     )
     confidence = ChoicesFilter(field_name="confidence", choices=Confidence.choices, help_text="Repeatable. The curator's grade.")
+    attribution = ChoicesFilter(
+        field_name="attribution", choices=Attribution.choices, help_text="Repeatable. How firmly the perpetrator is attributed."
+    )
     suggested_confidence = ChoicesFilter(
         field_name="provenance__suggested_confidence",
         method="filter_suggested_confidence",
@@ -229,11 +241,7 @@ class IncidentFilterSet(TrackerFilterSet):
         return qs.filter(place_id__in=subtree_id_list(Place, value.pk))
 
     def filter_suggested_confidence(self, qs, name, value):
-        if not value:
-            return qs
-        graded = Q(provenance__suggested_confidence__in=value)
-        # An incident not graded yet (bulk-loaded) counts as unassessed.
-        return qs.filter(graded | Q(provenance__isnull=True) if Confidence.UNASSESSED in value else graded)
+        return qs.filter(suggested_confidence_in(value)) if value else qs
 
     def filter_confidence_disagrees(self, qs, name, value):
         if value is None:
@@ -446,6 +454,24 @@ class AssessmentFilterSet(TrackerFilterSet):
     stale = StrictBooleanFilter(
         field_name="override_stale", lookup_expr="exact", help_text="true: overrides whose computed verdict has changed since."
     )
+    # How certain the incident behind the verdict is: a violation resting on one alleged claim
+    # is not a confirmed one.
+    attribution = ChoicesFilter(
+        field_name="incident__attribution",
+        choices=Attribution.choices,
+        help_text="Repeatable. How firmly the incident's perpetrator is attributed.",
+    )
+    confidence = ChoicesFilter(
+        field_name="incident__confidence",
+        choices=Confidence.choices,
+        help_text="Repeatable. The curator's grade of the incident.",
+    )
+    suggested_confidence = ChoicesFilter(
+        field_name="incident__provenance__suggested_confidence",
+        method="filter_suggested_confidence",
+        choices=Confidence.choices,
+        help_text="Repeatable. The grade the incident's claims suggest.",
+    )
     ordering = StableOrderingFilter(fields=(("computed_at", "computed_at"), ("updated_at", "updated_at"), ("id", "id")))
 
     class Meta:
@@ -454,6 +480,9 @@ class AssessmentFilterSet(TrackerFilterSet):
 
     def filter_verdict(self, qs, name, value):
         return qs.filter(effective_verdict_in(value)) if value else qs
+
+    def filter_suggested_confidence(self, qs, name, value):
+        return qs.filter(suggested_confidence_in(value, "incident__")) if value else qs
 
     def filter_overridden(self, qs, name, value):
         return qs.exclude(override_verdict="") if value else qs.filter(override_verdict="")

@@ -6,7 +6,7 @@ from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
 from tracker.api.fields import BriefRelatedField, OffsetDateTimeField
-from tracker.choices import ClaimantBasis, CommitmentBasis, Confidence, Stance, Verdict
+from tracker.choices import Attribution, ClaimantBasis, CommitmentBasis, Confidence, Stance, Verdict
 from tracker.countries import ISO_3166_ALPHA2
 from tracker.history import Channel
 from tracker.models import (
@@ -312,16 +312,53 @@ class AssessmentBriefSerializer(serializers.ModelSerializer):
         return OverrideSerializer(obj).data if obj.override_verdict else None
 
 
+def _provenance(incident: Incident) -> IncidentProvenance:
+    # Selected with the incident; an incident loaded in bulk before its first grading has none yet.
+    try:
+        return incident.provenance
+    except IncidentProvenance.DoesNotExist:
+        return IncidentProvenance(incident=incident)
+
+
+class CertaintySerializer(serializers.Serializer):
+    """How certain the incident behind a verdict is (filter the assessments by the same names)."""
+
+    attribution = serializers.ChoiceField(source="incident.attribution", choices=Attribution.choices)
+    confidence = serializers.ChoiceField(
+        source="incident.confidence", choices=Confidence.choices, help_text="The curator's grade of the incident."
+    )
+    suggested_confidence = serializers.SerializerMethodField(help_text="The grade the incident's claims suggest.")
+    independent_claimants = serializers.SerializerMethodField()
+
+    @extend_schema_field(serializers.ChoiceField(choices=Confidence.choices))
+    def get_suggested_confidence(self, obj) -> str:
+        return _provenance(obj.incident).suggested_confidence
+
+    def get_independent_claimants(self, obj) -> int:
+        return _provenance(obj.incident).independent_claimants
+
+
 class AssessmentSerializer(RejectUnknownFieldsMixin, AssessmentBriefSerializer):
     """An assessment with its incident; reviewers write `override_verdict` + `override_reason`
     (an empty verdict clears the override)."""
 
     incident = serializers.PrimaryKeyRelatedField(read_only=True)
+    certainty = CertaintySerializer(
+        source="*", read_only=True, help_text="A violation resting on one alleged claim is not a confirmed one."
+    )
     override_verdict = serializers.ChoiceField(choices=[("", "(none)"), *Verdict.choices], write_only=True, allow_blank=True)
     override_reason = serializers.CharField(write_only=True, allow_blank=True, required=False, max_length=2000)
 
     class Meta(AssessmentBriefSerializer.Meta):
-        fields = ["id", "incident", *AssessmentBriefSerializer.Meta.fields[1:], "override_verdict", "override_reason", "version"]
+        fields = [
+            "id",
+            "incident",
+            *AssessmentBriefSerializer.Meta.fields[1:],
+            "certainty",
+            "override_verdict",
+            "override_reason",
+            "version",
+        ]
         read_only_fields = ["verdict", "reasons", "time_overlap", "place_overlap", "computed_at", "version"]
 
 
@@ -359,13 +396,7 @@ class IncidentSerializer(TrackerModelSerializer):
             "report_ids", "assessments", *AUDIT_FIELDS,
         ]  # fmt: skip
 
-    @staticmethod
-    def _provenance(obj) -> IncidentProvenance:
-        # Selected with the incident; an incident loaded in bulk before its first grading has none yet.
-        try:
-            return obj.provenance
-        except IncidentProvenance.DoesNotExist:
-            return IncidentProvenance(incident=obj)
+    _provenance = staticmethod(_provenance)
 
     @extend_schema_field(serializers.ChoiceField(choices=Confidence.choices))
     def get_suggested_confidence(self, obj) -> str:

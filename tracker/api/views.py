@@ -494,7 +494,7 @@ class AssessmentViewSet(
 
     # Assessments of incidents in the trash are kept for a restore but not shown.
     queryset = Assessment.objects.filter(incident__deleted_at__isnull=True).select_related(
-        "ceasefire", "override_by", "bound_as", "rules"
+        "ceasefire", "override_by", "bound_as", "rules", "incident__provenance"
     )
     serializer_class = serializers.AssessmentSerializer
     filterset_class = filtersets.AssessmentFilterSet
