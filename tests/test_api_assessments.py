@@ -64,7 +64,14 @@ def test_incident_detail_carries_its_verdicts(assessed, reader):
                 "version": "2026-11-30",
                 "parameters": {
                     "overlap_threshold": 0.9,
-                    "geo_radius_km": {"exact": 0.0, "near": 5.0, "town": 3.0, "district": 15.0, "region": 30.0},
+                    "geo_radius_km": {
+                        "exact": 0.0,
+                        "near": 5.0,
+                        "within_25km": 25.0,
+                        "town": 3.0,
+                        "district": 15.0,
+                        "region": 30.0,
+                    },
                 },
             },
             "override": None,

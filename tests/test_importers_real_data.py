@@ -215,10 +215,17 @@ def test_ged_low_above_high_is_imported_in_order_and_flagged(db):
             [],
         ),
         ("6", {"where_coordinates": "Syria"}, (("Syria", "country"),), "region", []),
+        (
+            "2",
+            {"where_coordinates": "Kafr Nabl town", "adm_1": "Idlib governorate", "adm_2": "Maarrat an Numan district"},
+            (("Syria", "country"), ("Idlib", "governorate"), ("Maarrat an Numan", "district"), ("Kafr Nabl", "town")),
+            "within_25km",
+            [],
+        ),
         ("7", {"where_coordinates": "Northern Iraq", "country": "Iraq", "country_id": "645"}, (("Iraq", "country"),), "region", []),
         ("1", {"where_coordinates": "", "adm_1": "Idlib governorate"}, (("Syria", "country"), ("Idlib", "governorate")), "region", ["placed_coarser"]),
     ],
-    ids=["5, nothing named", "5, governorate named", "6", "7", "1, no location"],
+    ids=["5, nothing named", "5, governorate named", "6", "2, within 25 km", "7", "1, no location"],
 )  # fmt: skip
 def test_events_without_a_place_at_their_precision_are_placed_at_the_deepest_level_named(
     db, where_prec, values, path, precision, flags

@@ -125,6 +125,15 @@ def test_town_disc_straddling_the_edge_is_possible(truce):
     assert a.place_overlap == pytest.approx(0.5, abs=0.01)
 
 
+def test_a_ged_event_within_25_km_is_a_25_km_disc_not_a_near_one(truce):
+    # 0.15 degrees of longitude (13.6 km at 35.5 N) inside the zone's east edge.
+    place = PlaceFactory(parent=truce["syria"], latitude=35.5, longitude=36.85)
+    assert assess(truce, place=place, geo_precision="near").reasons == []
+    wide = assess(truce, place=place, geo_precision="within_25km")
+    assert (wide.verdict, wide.reasons) == ("possible", ["place_uncertain"])
+    assert 0.5 < wide.place_overlap < 0.9
+
+
 def test_exact_point_on_the_far_side_of_the_edge(truce):
     a = assess(
         truce,

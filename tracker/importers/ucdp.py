@@ -28,7 +28,7 @@ VIOLENCE_TYPES = {"1": "state-based conflict", "2": "non-state conflict", "3": "
 # airspace. The deepest level each may be placed at, and its precision there.
 WHERE = {
     "1": ("location", GeoPrecision.TOWN),
-    "2": ("location", GeoPrecision.NEAR),
+    "2": ("location", GeoPrecision.WITHIN_25KM),  # the codebook's own radius, not "near" (5 km)
     "3": ("adm_2", GeoPrecision.DISTRICT),
     "4": ("adm_1", GeoPrecision.REGION),
     # A line between places is no place: its event goes in the divisions it lies in.

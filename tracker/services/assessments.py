@@ -53,7 +53,8 @@ def overlap_threshold() -> float:
 
 
 def geo_radii_km() -> dict[str, float]:
-    radii = {"exact": 0.0, "near": 5.0, "town": 3.0, "district": 15.0, "region": 30.0}
+    # within_25km is UCDP GED's where_prec 2, which the codebook defines as within 25 km.
+    radii = {"exact": 0.0, "near": 5.0, "within_25km": 25.0, "town": 3.0, "district": 15.0, "region": 30.0}
     radii.update(_setting("TRACKER_GEO_RADIUS_KM", {}))
     return radii
 
