@@ -77,6 +77,8 @@ def test_admin_add_incident_with_citation_goes_through_services(curator):
         "geo_precision": "town",
         "attribution": "unknown",
         "target_description": "",
+        "initiator": "perpetrator",
+        "origin_geo_precision": "town",
         "external_source": "",
         "external_id": "",
         "citations-TOTAL_FORMS": "1",

@@ -46,7 +46,7 @@ def count_queries(api, url: str) -> int:
 EXPECTED = {
     "parties": 2,
     "places": 2,
-    "ceasefires": 3,
+    "ceasefires": 4,  # + roles, declarations, lifecycle
     "sources": 1,
     "reports": 3,  # + the cluster: copies of each report and of its original
     "incidents": 3,

@@ -1,5 +1,7 @@
 """Create, read, update and delete through the API: what a client sends and gets back."""
 
+import json
+
 import pytest
 
 from tests.factories import (
@@ -129,6 +131,7 @@ def test_ceasefire_with_parties_and_declarations(reviewer):
             "committed_by": None,
             "starts_at": "2020-01-09T11:00:00Z",
             "ends_at": None,
+            **NO_UNDERTAKING,
         },
         {
             "party": {"id": syria.pk, "name": "Syrian government"},
@@ -136,6 +139,7 @@ def test_ceasefire_with_parties_and_declarations(reviewer):
             "committed_by": {"id": russia.pk, "name": "Russia"},
             "starts_at": None,
             "ends_at": None,
+            **NO_UNDERTAKING,
         },
         {
             "party": {"id": turkey.pk, "name": "Turkey"},
@@ -143,15 +147,32 @@ def test_ceasefire_with_parties_and_declarations(reviewer):
             "committed_by": None,
             "starts_at": None,
             "ends_at": None,
+            **NO_UNDERTAKING,
         },
     ]
-    assert body["declarations"] == []
+    assert body["declarations"] == [] and body["lifecycle"] == []
+    corridor = PlaceFactory(kind="corridor", name="M4 corridor")
     changed = reviewer.patch(
         f"/api/v1/ceasefires/{body['id']}/",
-        {"parties": [{"party": turkey.pk, "role": "signatory"}]},
+        {
+            "parties": [
+                {
+                    "party": turkey.pk,
+                    "role": "signatory",
+                    "undertaking": "No shelling in the corridor",
+                    "barred_kinds": ["artillery_shelling", "rocket_attack"],
+                    "area": corridor.pk,
+                }
+            ],
+            "lifecycle": [
+                {"status": "in_force", "effective_at": "2020-01-12T00:01:00+03:00"},
+                {"status": "collapsed", "effective_at": "2020-01-16T00:00:00+03:00", "notes": "Offensive resumed"},
+            ],
+        },
         format="json",
         HTTP_IF_MATCH=f'"{body["version"]}"',
     )
+    assert changed.status_code == 200, changed.content
     assert changed.json()["parties"] == [
         {
             "party": {"id": turkey.pk, "name": "Turkey"},
@@ -159,8 +180,52 @@ def test_ceasefire_with_parties_and_declarations(reviewer):
             "committed_by": None,
             "starts_at": None,
             "ends_at": None,
+            "undertaking": "No shelling in the corridor",
+            "barred_kinds": ["artillery_shelling", "rocket_attack"],
+            "area": {"id": corridor.pk, "name": "M4 corridor", "latitude": corridor.latitude, "longitude": corridor.longitude},
         }
     ]
+    assert changed.json()["lifecycle"] == [
+        {"status": "in_force", "effective_at": "2020-01-11T21:01:00Z", "report": None, "notes": ""},
+        {"status": "collapsed", "effective_at": "2020-01-15T21:00:00Z", "report": None, "notes": "Offensive resumed"},
+    ]
+
+
+NO_UNDERTAKING = {"undertaking": "", "barred_kinds": [], "area": None}
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ({"parties": [{"party": 0, "role": "bound", "barred_kinds": ["picnic"]}]}, "barred_kinds"),
+        ({"parties": [{"party": 0, "role": "bound", "barred_kinds": ["airstrike", "airstrike"]}]}, "barred_kinds"),
+        ({"parties": [{"party": 0, "role": "bound", "barred_kinds": "airstrike"}]}, "barred_kinds"),
+        ({"lifecycle": [{"status": "melted", "effective_at": "2020-01-12T00:00:00Z"}]}, "status"),
+        ({"lifecycle": [{"status": "collapsed", "effective_at": "on Sunday"}]}, "effective_at"),
+        ({"lifecycle": [{"status": "collapsed", "effective_at": "99999-01-12T00:00:00Z"}]}, "effective_at"),
+    ],
+)
+def test_ceasefire_undertakings_and_lifecycle_refuse_bad_input(reviewer, body, error):
+    ceasefire = CeasefireFactory()
+    party = PartyFactory()
+    for row in body.get("parties", []):
+        row["party"] = party.pk
+    response = reviewer.patch(f"/api/v1/ceasefires/{ceasefire.pk}/", body, format="json", **if_match(ceasefire))
+    assert response.status_code == 400, response.content
+    assert error in json.dumps(response.json())
+
+
+def test_ceasefire_lifecycle_refuses_two_steps_at_one_instant(reviewer):
+    ceasefire = CeasefireFactory()
+    step = {"status": "collapsed", "effective_at": "2020-01-12T00:00:00Z"}
+    response = reviewer.patch(
+        f"/api/v1/ceasefires/{ceasefire.pk}/",
+        {"lifecycle": [step, {**step, "status": "expired"}]},
+        format="json",
+        **if_match(ceasefire),
+    )
+    assert response.status_code == 400
+    assert response.json() == {"lifecycle": ["Two steps from 2020-01-12T00:00:00+00:00: one step per instant."]}
 
 
 def test_ceasefire_zone_must_have_geometry(reviewer):

@@ -93,8 +93,9 @@ def test_acled_columns_map_to_incidents(idlib):
         ("Smart News Agency", "Military Forces of Russia (2000-)"),
     ]
 
-    # Graded once the row's citations are in (the refresh is deferred to the row's end).
-    assert (strike.provenance.suggested_confidence, strike.provenance.independent_claimants) == ("fair", 2)
+    # Graded once the row's citations are in (the refresh is deferred to the row's end): two
+    # claimants, but Smart News Agency is graded D (not usually reliable), so one voice: weak.
+    assert (strike.provenance.suggested_confidence, strike.provenance.independent_claimants) == ("weak", 2)
 
     rockets = imported("SYR100002")  # written 16-Jan-20; "rockets" in the notes
     assert (rockets.kind, rockets.occurred_at, rockets.killed_low, rockets.killed_high) == (
@@ -113,8 +114,14 @@ def test_acled_columns_map_to_incidents(idlib):
     assert (rockets.place.kind, rockets.place.latitude, rockets.place.longitude) == ("town", 35.8641, 36.8006)
     assert rockets.perpetrator.parent.name == "Syrian government"
 
-    clash = imported("SYR100003")  # a battle: no perpetrator; the week around the 20th
-    assert (clash.perpetrator, clash.attribution, clash.time_precision, clash.geo_precision) == (None, "unknown", "week", "near")
+    clash = imported("SYR100003")  # a battle: actor1 against actor2, nobody known to have started it
+    assert (clash.perpetrator.name, clash.target_party.name, clash.initiator, clash.attribution) == (
+        "Military Forces of Syria (2000-)",
+        "Hayat Tahrir al Sham",
+        "unknown",
+        "alleged",
+    )
+    assert (clash.time_precision, clash.geo_precision) == ("week", "near")  # the week around the 20th
     assert clash.occurred_at == datetime(2020, 1, 16, 22, tzinfo=UTC)
     assert clash.target_description == "Military Forces of Syria (2000-) vs Hayat Tahrir al Sham"
 
@@ -230,13 +237,14 @@ def test_ucdp_file(idlib):
         ("Agence France Presse", "Russian air strikes kill three in Idlib town", datetime(2020, 1, 14, 22, tzinfo=UTC)),
         ("Xinhua News Agency", "Airstrikes hit Syria's Idlib despite truce", datetime(2020, 1, 15, 22, tzinfo=UTC)),
     ]
-    window = imported("300002")  # state-based: no perpetrator; a five-day window; district precision
-    assert (window.kind, window.perpetrator, window.time_precision, window.geo_precision) == (
+    window = imported("300002")  # state-based: side A against side B, initiator unknown; five days; a district
+    assert (window.kind, window.perpetrator.name, window.target_party.name, window.initiator) == (
         "armed_clash",
-        None,
-        "interval",
-        "district",
+        "Syrian government",
+        "Syrian insurgents",
+        "unknown",
     )
+    assert (window.time_precision, window.geo_precision) == ("interval", "district")
     assert (window.occurred_at, window.occurred_until) == (
         datetime(2020, 1, 19, 22, tzinfo=UTC),
         datetime(2020, 1, 24, 22, tzinfo=UTC),

@@ -20,12 +20,14 @@ PARENTS = {2: 1, 7: 6}
 NAMES = {1: "Russia", 2: "Russian Aerospace Forces", 6: "Syrian government", 7: "Syrian Arab Army", 11: "Opposition"}
 
 
-def claim(n: int, claimant: str, *, party=None, named=None, stance=Stance.REPORTS, cid=None, **figures) -> Claim:
+def claim(
+    n: int, claimant: str, *, party=None, named=None, stance=Stance.REPORTS, cid=None, aligned=None, reliability="F", **figures
+) -> Claim:
     return Claim(
         citation_id=n,
         report_id=100 + n,
         original_report_id=None,
-        claimant=Claimant(cid or hash(claimant) % 10_000, claimant, party),
+        claimant=Claimant(cid or hash(claimant) % 10_000, claimant, party, aligned, reliability),
         basis=ClaimantBasis.ATTRIBUTED,
         named_perpetrator_id=named,
         stance=stance,
@@ -40,24 +42,24 @@ def graded(claims, perpetrator=None):
 
 GRADES = [
     ("no claims", [], None, ("unassessed", 0, False, "No claims cited yet.")),
-    ("one monitor", [claim(1, "SOHR", named=2)], 2, ("weak", 1, False, "Only one independent non-party claimant: SOHR.")),
+    ("one monitor", [claim(1, "SOHR", named=2)], 2, ("weak", 1, False, "Only one independent voice: SOHR.")),
     (
         "the same monitor twice is one claimant",
         [claim(1, "SOHR", named=2), claim(2, "SOHR", named=2)],
         2,
-        ("weak", 1, False, "Only one independent non-party claimant: SOHR."),
+        ("weak", 1, False, "Only one independent voice: SOHR."),
     ),
     (
         "two independent monitors agree",
         [claim(1, "SOHR", named=2), claim(2, "White Helmets", named=1)],
         2,
-        ("fair", 2, False, "2 independent non-party claimants agree: SOHR, White Helmets."),
+        ("fair", 2, False, "2 independent voices agree: SOHR; White Helmets."),
     ),
     (
         "a monitor and a party's media: still weak",
         [claim(1, "SOHR", named=7), claim(2, "Opposition media", party=11, named=7)],
         7,
-        ("weak", 2, False, "Only one independent non-party claimant: SOHR. Party-affiliated: Opposition media."),
+        ("weak", 2, False, "Only one independent voice: SOHR. Party-affiliated: Opposition media."),
     ),
     (
         "the perpetrator's own ministry concedes it",
@@ -72,22 +74,52 @@ GRADES = [
         ("contested", 3, True, "Claimants name different perpetrators: Russia (SOHR); Syrian government (AFP, Activists)."),
     ),
     (
-        "the named party denies it",
+        "the named party's denial alone does not contest it",
         [claim(1, "SOHR", named=7), claim(2, "White Helmets", named=7), claim(3, "SAA command", party=7, stance=Stance.DENIES)],
         7,
-        ("contested", 3, True, "The party named as perpetrator denies it: SAA command."),
+        (
+            "fair",
+            3,
+            False,
+            "2 independent voices agree: SOHR; White Helmets. The party named as perpetrator denies it (SAA command): "
+            "a denial alone does not contest it.",
+        ),
     ),
     (
-        "a monitor disputes it",
+        "a denial that names another perpetrator is a competing attribution",
+        [claim(1, "SOHR", named=7), claim(2, "SAA command", party=7, named=11, stance=Stance.DENIES)],
+        7,
+        ("contested", 2, True, "Claimants name different perpetrators: Syrian government (SOHR); Opposition (SAA command)."),
+    ),
+    (
+        "a monitor disputes it: said, not contested",
         [claim(1, "SOHR", named=7), claim(2, "Local council", stance=Stance.DISPUTES)],
         7,
-        ("contested", 2, True, "Disputed or denied by Local council."),
+        ("weak", 2, False, "Only one independent voice: SOHR. Disputed or denied by Local council, naming no other perpetrator."),
     ),
     (
         "units of one party are one perpetrator",
         [claim(1, "SOHR", named=6), claim(2, "White Helmets", named=7)],
         7,
-        ("fair", 2, False, "2 independent non-party claimants agree: SOHR, White Helmets."),
+        ("fair", 2, False, "2 independent voices agree: SOHR; White Helmets."),
+    ),
+    (
+        "two networks aligned with one side are one voice",
+        [claim(1, "Activists A", named=7, aligned=11), claim(2, "Activists B", named=7, aligned=11)],
+        7,
+        ("weak", 2, False, "Only one independent voice: Activists A, Activists B (aligned with one side)."),
+    ),
+    (
+        "an aligned network and an independent monitor are two voices",
+        [claim(1, "Activists A", named=7, aligned=11), claim(2, "SOHR", named=7)],
+        7,
+        ("fair", 2, False, "2 independent voices agree: Activists A; SOHR."),
+    ),
+    (
+        "an unreliable claimant is no voice",
+        [claim(1, "SOHR", named=7, reliability="C"), claim(2, "Rumour mill", named=7, reliability="E")],
+        7,
+        ("weak", 2, False, "Only one independent voice: SOHR. Not counted as unreliable (D/E): Rumour mill."),
     ),
     (
         "only party voices, accusing the other side",
@@ -258,14 +290,44 @@ def test_every_write_regrades_the_incident(roles, client_for):
     assert reviewer.post(f"/api/v1/citations/{second['id']}/restore/").status_code == 200
     assert grade_of(incident) == ("confirmed", 2, False)
 
-    # A denial in the army's voice contests it.
+    # A denial in the army's voice is said, and does not contest it (no veto for the accused).
     denial = ReportFactory(source=SourceFactory(name="Army spokesman", affiliated_party=army))
     response = curator.post(
         "/api/v1/citations/", {"incident": incident.pk, "report": denial.pk, "stance": "denies"}, format="json"
     )
     assert response.status_code == 201, response.content
-    assert grade_of(incident) == ("contested", 3, True)
+    assert grade_of(incident) == ("confirmed", 3, False)
     assert first["id"]  # the monitor's claim is still there
+
+    # A claim naming another perpetrator is a competing attribution: contested.
+    other = ReportFactory(source=SourceFactory(name="Other monitor"))
+    militia = PartyFactory(name="Militia")
+    response = curator.post(
+        "/api/v1/citations/",
+        {"incident": incident.pk, "report": other.pk, "named_perpetrator": militia.pk},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert grade_of(incident) == ("contested", 4, True)
+
+
+def test_alignment_and_reliability_regrade(roles):
+    """A source found to work with one side, or graded unreliable, stops counting as a voice."""
+    user = UserFactory(roles=["curator"])
+    army, opposition = PartyFactory(name="Army"), PartyFactory(name="Opposition")
+    incident = _incident_with_report(user, perpetrator=army, attribution="alleged")
+    network, monitor = SourceFactory(name="Network", reliability="C"), SourceFactory(name="Monitor", reliability="C")
+    for source in (network, monitor):
+        incidents.citation_create(data={"incident": incident, "report": ReportFactory(source=source)}, user=user)
+    assert grade_of(incident) == ("fair", 2, False)
+    sources.source_update(source=monitor, data={"aligned_party": opposition}, user=user)
+    assert grade_of(incident) == ("fair", 2, False)  # one aligned voice and one independent: still two
+    network.refresh_from_db()
+    sources.source_update(source=network, data={"aligned_party": opposition}, user=user)
+    assert grade_of(incident) == ("weak", 2, False)  # both with the opposition: one voice
+    network.refresh_from_db()
+    sources.source_update(source=network, data={"aligned_party": None, "reliability": "E"}, user=user)
+    assert grade_of(incident) == ("weak", 2, False)  # unreliable: no voice
 
 
 def test_syndicated_copies_count_once(roles):

@@ -49,13 +49,16 @@ class PartyRole(models.TextChoices):
     """A party's role in a ceasefire. Signatories and bound parties undertake to hold fire;
     guarantors, mediators and observers undertake nothing by that role (a guarantor whose own
     forces are engaged in the zone is recorded as a signatory or bound party). In a unilateral
-    ceasefire only the declarer (signatory) and the parties it commits are bound."""
+    ceasefire only the declarer (signatory) and the parties it commits are bound. An exempt
+    party is one the terms exclude (groups designated terrorist): it is bound by nothing, and
+    acts against it are no violations."""
 
     SIGNATORY = "signatory", "Signatory"
     BOUND = "bound", "Bound"
     GUARANTOR = "guarantor", "Guarantor"
     MEDIATOR = "mediator", "Mediator"
     OBSERVER = "observer", "Observer"
+    EXEMPT = "exempt", "Exempt (excluded by the terms)"
 
 
 BINDING_ROLES = frozenset({PartyRole.SIGNATORY, PartyRole.BOUND})
@@ -67,6 +70,28 @@ class CommitmentBasis(models.TextChoices):
     ROLE = "role", "Curated on the party's role"
     DECLARATION = "declaration", "The committing party's own declared start"
     AGREED = "agreed", "The ceasefire's agreed start"
+
+
+class CeasefireStatusKind(models.TextChoices):
+    """Where a ceasefire stands on a date of its lifecycle. `collapsed`, `replaced` and `expired`
+    end it: acts after the first of them are not violations of it."""
+
+    IN_FORCE = "in_force", "In force"
+    BREAKING_DOWN = "breaking_down", "Breaking down"
+    COLLAPSED = "collapsed", "Collapsed"
+    REPLACED = "replaced", "Replaced by another agreement"
+    EXPIRED = "expired", "Expired"
+
+
+ENDING_STATUSES = frozenset({CeasefireStatusKind.COLLAPSED, CeasefireStatusKind.REPLACED, CeasefireStatusKind.EXPIRED})
+
+
+class Initiator(models.TextChoices):
+    """Who opened fire in an incident between a perpetrator and a target party."""
+
+    PERPETRATOR = "perpetrator", "The perpetrator (a first strike)"
+    TARGET = "target", "The target party (the perpetrator's act is a response)"
+    UNKNOWN = "unknown", "Unknown (an exchange or clash with no known initiator)"
 
 
 class SourceKind(models.TextChoices):
@@ -197,11 +222,29 @@ class Reason(models.TextChoices):
     PERPETRATOR_UNKNOWN = "perpetrator_unknown", "No perpetrator named"
     PERPETRATOR_NOT_BOUND = "perpetrator_not_bound", "Perpetrator not bound by the ceasefire"
     DISCOUNTED = "discounted", "A curator discounted the incident"
+    AFTER_COLLAPSE = "after_collapse", "After the ceasefire collapsed"
+    ACT_NOT_BARRED = "act_not_barred", "Not an act the perpetrator undertook to stop (kind or area)"
+    TARGET_EXEMPT = "target_exempt", "The target is a party the ceasefire's terms exclude"
+    INITIATOR_UNKNOWN = "initiator_unknown", "An exchange whose initiator is unknown"
+    # Notes: they explain a verdict and never change it.
+    RESPONSE = "response", "The perpetrator responded to the target's fire"
+    RESPONDS_TO_VIOLATION = "responds_to_violation", "A response to an incident assessed a violation of this ceasefire"
+    BY_ORIGIN = "by_origin", "Inside the zone by where the fire came from, not where it landed"
 
 
 FAILING_REASONS = frozenset(
-    {Reason.BEFORE_START, Reason.AFTER_END, Reason.OUTSIDE_ZONE, Reason.PERPETRATOR_NOT_BOUND, Reason.DISCOUNTED}
+    {
+        Reason.BEFORE_START,
+        Reason.AFTER_END,
+        Reason.AFTER_COLLAPSE,
+        Reason.OUTSIDE_ZONE,
+        Reason.PERPETRATOR_NOT_BOUND,
+        Reason.ACT_NOT_BARRED,
+        Reason.TARGET_EXEMPT,
+        Reason.DISCOUNTED,
+    }
 )
+NOTE_REASONS = frozenset({Reason.RESPONSE, Reason.RESPONDS_TO_VIOLATION, Reason.BY_ORIGIN})
 
 
 class SyndicationDecision(models.TextChoices):

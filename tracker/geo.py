@@ -84,6 +84,17 @@ class ZoneShape:
             return 0.0
         return max(0.0, min(1.0, disc.intersection(self.area).area / disc.area))
 
+    def fraction_of_area(self, geometry: dict) -> float:
+        """Fraction (0..1) of a GeoJSON area (a region's polygon) inside the zone: where an
+        event known only to lie somewhere in that region could be, the share in the zone."""
+        import shapely
+        from shapely.geometry import shape
+
+        other = shapely.transform(shape(geometry), self._project)
+        if other.area <= 0 or not self.area.intersects(other):
+            return 0.0
+        return max(0.0, min(1.0, other.intersection(self.area).area / other.area))
+
 
 def disc_fraction_inside(lat: float, lon: float, radius_km: float, geometry: dict) -> float:
     """Fraction (0..1) of the disc of `radius_km` around (lat, lon) that lies inside the

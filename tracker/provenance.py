@@ -6,15 +6,20 @@ report attributes the claim to, else the agency whose story the report carries, 
 own source — after collapsing a syndicated copy to the original report of its cluster. The
 independent claimants of an incident are its distinct claimants.
 
-The suggested confidence follows the grading conflict monitors use, in this order:
+The suggested confidence follows the grading conflict monitors use (Airwars' meaning of each
+grade), in this order:
 
-- **contested**: claimants name perpetrators of different parties (units of one party, such as
-  the Syrian Arab Army and the Syrian Arab Air Force, are one party), or a claim denies or
-  disputes the incident (typically the named party's own voice denying it);
+- **contested**: competing attributions — claims name perpetrators of different parties (units
+  of one party, such as the Syrian Arab Army and the Syrian Arab Air Force, are one party),
+  including a denial that names someone else. A denial alone is *not* enough: it would hand
+  the accused a veto. It is said in the reason, and the grade goes on;
 - **confirmed**: the responsible party itself concedes it (a claim in the voice of a source
   affiliated with the party named as perpetrator);
-- **fair**: two or more independent claimants that speak for no party report it;
-- **weak**: anything less (one claimant, or one non-party claimant and party voices);
+- **fair**: two or more independent voices report it. A voice is a claimant that speaks for
+  no party; claimants aligned with one side (an activist network working with it) are one
+  voice between them, that side's; claimants graded D or E for reliability (not usually
+  reliable, unreliable) are no voice;
+- **weak**: anything less (one voice, or only party voices or unreliable claimants);
 - **unassessed**: no live citation yet.
 
 `discounted` is never suggested: it is a curator's judgement about the claims themselves.
@@ -30,11 +35,17 @@ from tracker.choices import Confidence, Stance
 FIGURES = ("killed", "civilians_killed", "children_killed", "injured")
 
 
+# Reliability grades (Admiralty scale) whose claimant is no voice towards `fair`.
+UNRELIABLE = frozenset({"D", "E"})
+
+
 @dataclass(frozen=True)
 class Claimant:
     id: int
     name: str
     affiliated_party_id: int | None
+    aligned_party_id: int | None = None  # a side it works with without speaking for it
+    reliability: str = "F"
 
     @property
     def party_affiliated(self) -> bool:
@@ -79,8 +90,9 @@ def grade(
 
     reporting = [c for c in claims if c.stance == Stance.REPORTS]
     named: dict[int, list[Claimant]] = {}
-    for claim in reporting:
-        if claim.named_perpetrator_id is not None:
+    for claim in claims:
+        # A denial that names another perpetrator is a competing attribution too.
+        if claim.named_perpetrator_id is not None and claim.stance != Stance.DISPUTES:
             named.setdefault(root(claim.named_perpetrator_id), []).append(claim.claimant)
     if len(named) > 1:
         sides = "; ".join(f"{party_name(party)} ({_names(who)})" for party, who in sorted(named.items()))
@@ -88,37 +100,55 @@ def grade(
 
     responsible = set(named) | ({root(perpetrator_id)} if perpetrator_id is not None else set())
     against = [c for c in claims if c.stance in (Stance.DENIES, Stance.DISPUTES)]
+    denial = ""
     if against:
         own_voice = [c for c in against if c.claimant.party_affiliated and root(c.claimant.affiliated_party_id) in responsible]
-        if own_voice:
-            reason = f"The party named as perpetrator denies it: {_names(c.claimant for c in own_voice)}."
-        else:
-            reason = f"Disputed or denied by {_names(c.claimant for c in against)}."
-        return Grade(Confidence.CONTESTED, reason, count, True)
+        who = _names(c.claimant for c in (own_voice or against))
+        denial = (
+            f" The party named as perpetrator denies it ({who}): a denial alone does not contest it."
+            if own_voice
+            else f" Disputed or denied by {who}, naming no other perpetrator."
+        )
 
     conceding = [c for c in reporting if c.claimant.party_affiliated and root(c.claimant.affiliated_party_id) in responsible]
     if conceding:
         return Grade(
-            Confidence.CONFIRMED, f"The responsible party concedes it: {_names(c.claimant for c in conceding)}.", count, False
+            Confidence.CONFIRMED,
+            f"The responsible party concedes it: {_names(c.claimant for c in conceding)}.{denial}",
+            count,
+            False,
         )
 
-    independent = {c.claimant.id: c.claimant for c in reporting if not c.claimant.party_affiliated}
-    if len(independent) >= 2:
+    voices: dict[object, list[Claimant]] = {}
+    unreliable = []
+    for claim in reporting:
+        claimant = claim.claimant
+        if claimant.party_affiliated:
+            continue
+        if claimant.reliability in UNRELIABLE:
+            unreliable.append(claimant)
+            continue
+        key = ("side", root(claimant.aligned_party_id)) if claimant.aligned_party_id is not None else claimant.id
+        voices.setdefault(key, []).append(claimant)
+    if len(voices) >= 2:
         return Grade(
             Confidence.FAIR,
-            f"{len(independent)} independent non-party claimants agree: {_names(independent.values())}.",
+            f"{len(voices)} independent voices agree: {'; '.join(sorted(_names(v) for v in voices.values()))}.{denial}",
             count,
             False,
         )
     party_voices = [c for c in claimants.values() if c.party_affiliated]
-    reason = (
-        f"Only one independent non-party claimant: {_names(independent.values())}."
-        if independent
-        else ("No independent non-party claimant.")
-    )
+    if voices:
+        (only,) = voices.values()
+        reason = f"Only one independent voice: {_names(only)}"
+        reason += " (aligned with one side)." if any(c.aligned_party_id for c in only) and len(only) > 1 else "."
+    else:
+        reason = "No independent non-party claimant."
+    if unreliable:
+        reason += f" Not counted as unreliable (D/E): {_names(unreliable)}."
     if party_voices:
         reason += f" Party-affiliated: {_names(party_voices)}."
-    return Grade(Confidence.WEAK, reason, count, False)
+    return Grade(Confidence.WEAK, reason + denial, count, False)
 
 
 @dataclass(frozen=True)

@@ -1,22 +1,47 @@
 """Admin for ceasefires, with their parties' roles and declarations inline."""
 
+from django import forms
 from django.contrib import admin
 from django.urls import reverse
 
 from tracker.admin.base import LabelledTabularInline, ServiceAdmin
 from tracker.admin.charts import compliance_svg, declared_starts_svg
-from tracker.models import Ceasefire, CeasefireParty, Declaration
+from tracker.choices import IncidentKind
+from tracker.models import Ceasefire, CeasefireParty, CeasefireStatus, Declaration
 from tracker.selectors.compliance import Basis, compliance
 from tracker.services import ceasefires
+from tracker.services.assessments import assess_ceasefire
 
 # The window the ceasefire page charts around the start.
 COMPLIANCE_DAYS = 14
 
 
-class CeasefirePartyInline(LabelledTabularInline):
+class CeasefirePartyForm(forms.ModelForm):
+    barred_kinds = forms.MultipleChoiceField(
+        choices=IncidentKind.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The kinds of act its undertaking bars; none ticked: every hostile act.",
+    )
+
+    class Meta:
+        model = CeasefireParty
+        fields = ("party", "role", "committed_by", "starts_at", "ends_at", "undertaking", "barred_kinds", "area")
+
+
+class CeasefirePartyInline(admin.StackedInline):
     model = CeasefireParty
+    form = CeasefirePartyForm
     extra = 1
-    autocomplete_fields = ("party", "committed_by")
+    autocomplete_fields = ("party", "committed_by", "area")
+    fields = (("party", "role", "committed_by"), ("starts_at", "ends_at"), "undertaking", "barred_kinds", "area")
+
+
+class CeasefireStatusInline(LabelledTabularInline):
+    model = CeasefireStatus
+    extra = 0
+    autocomplete_fields = ("report",)
+    fields = ("status", "effective_at", "report", "notes")
 
 
 class DeclarationInline(admin.StackedInline):
@@ -34,11 +59,16 @@ class CeasefireAdmin(ServiceAdmin):
     list_select_related = ("scope", "zone")
     autocomplete_fields = ("scope", "zone", "supersedes")
     date_hierarchy = "starts_at"
-    inlines = [CeasefirePartyInline, DeclarationInline]
+    inlines = [CeasefirePartyInline, CeasefireStatusInline, DeclarationInline]
     create_service = staticmethod(ceasefires.ceasefire_create)
     update_service = staticmethod(ceasefires.ceasefire_update)
     delete_service = staticmethod(ceasefires.ceasefire_delete)
     instance_kwarg = "ceasefire"
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The roles, undertakings and lifecycle just saved inline decide the verdicts.
+        assess_ceasefire(form.instance)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         ceasefire = Ceasefire.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None

@@ -149,7 +149,7 @@ class IncidentAdmin(MapFormMixin, ImportEventsMixin, TransliterationSearchMixin,
         "citations__report__source__name", "citations__claimant__name", "citations__report__title",
     )  # fmt: skip
     list_select_related = ("place", "perpetrator", "provenance")
-    autocomplete_fields = ("place", "perpetrator")
+    autocomplete_fields = ("place", "perpetrator", "target_party", "origin_place", "responds_to")
     readonly_fields = ("suggested_grade", "claims_side_by_side", "consensus_ranges", "possible_duplicates", "import_flags")
     date_hierarchy = "occurred_at"
     inlines = [CitationInline, AssessmentInline]
@@ -158,7 +158,14 @@ class IncidentAdmin(MapFormMixin, ImportEventsMixin, TransliterationSearchMixin,
         (None, {"fields": ("title", "kind", "description", "status", "confidence")}),
         ("When (UTC)", {"fields": ("occurred_at", "time_precision", "occurred_until")}),
         ("Where", {"fields": ("place", "geo_precision", ("latitude", "longitude"))}),
-        ("Who and whom", {"fields": ("perpetrator", "attribution", "target_description")}),
+        (
+            "Fired from (cross-line fire)",
+            {"fields": ("origin_place", "origin_geo_precision", ("origin_latitude", "origin_longitude"))},
+        ),
+        (
+            "Who and whom",
+            {"fields": ("perpetrator", "attribution", "target_description", "target_party", "initiator", "responds_to")},
+        ),
         (
             "Casualties (low – high)",
             {

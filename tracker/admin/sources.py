@@ -29,7 +29,7 @@ class SourceAdmin(ServiceAdmin):
     list_filter = ("kind", "reliability", "country_code")
     search_fields = ("name", "description", "affiliated_party__name")
     list_select_related = ("affiliated_party",)
-    autocomplete_fields = ("affiliated_party",)
+    autocomplete_fields = ("affiliated_party", "aligned_party")
     create_service = staticmethod(sources.source_create)
     update_service = staticmethod(sources.source_update)
     delete_service = staticmethod(sources.source_delete)

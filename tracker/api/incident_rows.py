@@ -22,8 +22,12 @@ from tracker.models import Assessment, Citation, IncidentProvenance
 _OWN = ("id", "title", "kind", "description", "occurred_at", "occurred_until", "time_precision")
 _PLACE = ("place_id", "place__name", "place__latitude", "place__longitude")
 _WHERE = ("latitude", "longitude", "geo_precision")
+_ORIGIN = ("origin_place_id", "origin_place__name", "origin_place__latitude", "origin_place__longitude")
+_ORIGIN_WHERE = ("origin_latitude", "origin_longitude", "origin_geo_precision")
 _PERPETRATOR = ("perpetrator_id", "perpetrator__name")
-_WHO = ("attribution", "target_description", *CASUALTY_FIELDS, "status", "confidence")
+_TARGET = ("attribution", "target_description")
+_TARGET_PARTY = ("target_party_id", "target_party__name")
+_WHO = ("initiator", "responds_to_id", *CASUALTY_FIELDS, "status", "confidence")
 _PROVENANCE = (
     "provenance__suggested_confidence",
     "provenance__reason",
@@ -33,7 +37,20 @@ _PROVENANCE = (
 _EXTERNAL = ("external_source", "external_id", "import_flags")
 _AUDIT = ("version", "created_at", "updated_at")
 
-COLUMNS = (*_OWN, *_PLACE, *_WHERE, *_PERPETRATOR, *_WHO, *_PROVENANCE, *_EXTERNAL, *_AUDIT)
+COLUMNS = (
+    *_OWN,
+    *_PLACE,
+    *_WHERE,
+    *_ORIGIN,
+    *_ORIGIN_WHERE,
+    *_PERPETRATOR,
+    *_TARGET,
+    *_TARGET_PARTY,
+    *_WHO,
+    *_PROVENANCE,
+    *_EXTERNAL,
+    *_AUDIT,
+)
 
 # An incident loaded in bulk before its first grading has no provenance row: it reads as the
 # model's defaults, as the serializer does.
@@ -151,8 +168,23 @@ def _row(row: dict, citations, assessments: list[dict]) -> dict:
             "longitude": row["place__longitude"],
         },
         **{name: row[name] for name in _WHERE},
+        "origin_place": None
+        if row["origin_place_id"] is None
+        else {
+            "id": row["origin_place_id"],
+            "name": row["origin_place__name"],
+            "latitude": row["origin_place__latitude"],
+            "longitude": row["origin_place__longitude"],
+        },
+        **{name: row[name] for name in _ORIGIN_WHERE},
         "perpetrator": None if perpetrator is None else {"id": perpetrator, "name": row["perpetrator__name"]},
-        **{name: row[name] for name in _WHO},
+        **{name: row[name] for name in _TARGET},
+        "target_party": None
+        if row["target_party_id"] is None
+        else {"id": row["target_party_id"], "name": row["target_party__name"]},
+        "initiator": row["initiator"],
+        "responds_to": row["responds_to_id"],
+        **{name: row[name] for name in _WHO[2:]},
         "suggested_confidence": suggested,
         "suggested_confidence_reason": reason,
         "independent_claimants": claimants,

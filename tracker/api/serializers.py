@@ -6,13 +6,14 @@ from rest_framework import serializers
 from rest_framework.validators import UniqueValidator
 
 from tracker.api.fields import BriefRelatedField, OffsetDateTimeField
-from tracker.choices import Attribution, ClaimantBasis, CommitmentBasis, Confidence, Stance, Verdict
+from tracker.choices import Attribution, ClaimantBasis, CommitmentBasis, Confidence, IncidentKind, Stance, Verdict
 from tracker.countries import ISO_3166_ALPHA2
 from tracker.history import Channel
 from tracker.models import (
     Assessment,
     Ceasefire,
     CeasefireParty,
+    CeasefireStatus,
     Citation,
     Declaration,
     Incident,
@@ -146,9 +147,30 @@ class CeasefirePartySerializer(serializers.ModelSerializer):
         required=False, allow_null=True, help_text="The party that committed this one (a patron for its ally), if not itself."
     )
 
+    barred_kinds = serializers.ListField(
+        child=serializers.ChoiceField(choices=IncidentKind.choices),
+        required=False,
+        max_length=len(IncidentKind.values),
+        help_text="The kinds of act its undertaking bars; empty: every hostile act.",
+    )
+    area = place_field(
+        required=False, allow_null=True, help_text="Where its undertaking applies, if narrower than the zone (a corridor)."
+    )
+
     class Meta:
         model = CeasefireParty
-        fields = ["party", "role", "committed_by", "starts_at", "ends_at"]
+        fields = ["party", "role", "committed_by", "starts_at", "ends_at", "undertaking", "barred_kinds", "area"]
+
+    def validate_barred_kinds(self, value):
+        if len(set(value)) != len(value):
+            raise serializers.ValidationError("A kind is listed twice.")
+        return value
+
+
+class CeasefireStatusSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CeasefireStatus
+        fields = ["status", "effective_at", "report", "notes"]
 
 
 class DeclarationSerializer(TrackerModelSerializer):
@@ -168,13 +190,27 @@ class CeasefireSerializer(TrackerModelSerializer):
         source="party_roles", many=True, required=False, help_text="Each party's role; on write, replaces the whole list."
     )
     declarations = DeclarationSerializer(many=True, read_only=True, help_text="Each party's own claims of start and end.")
+    lifecycle = CeasefireStatusSerializer(
+        many=True,
+        required=False,
+        help_text="Its dated status timeline (in force, breaking down, collapsed, replaced, expired) with sources; the "
+        "first collapsed, replaced or expired step ends it for the verdicts. On write, replaces the whole list.",
+    )
 
     class Meta:
         model = Ceasefire
         fields = [
             "id", "name", "scope", "zone", "announced_at", "starts_at", "ends_at", "type", "purpose", "terms",
-            "monitoring", "timezone", "supersedes", "parties", "declarations", *AUDIT_FIELDS,
+            "monitoring", "timezone", "supersedes", "parties", "lifecycle", "declarations", *AUDIT_FIELDS,
         ]  # fmt: skip
+
+    def validate_lifecycle(self, value):
+        seen = set()
+        for row in value:
+            if row["effective_at"] in seen:
+                raise serializers.ValidationError(f"Two steps from {row['effective_at'].isoformat()}: one step per instant.")
+            seen.add(row["effective_at"])
+        return value
 
     def validate_parties(self, value):
         seen = set()
@@ -190,6 +226,11 @@ class CeasefireSerializer(TrackerModelSerializer):
 
 class SourceSerializer(TrackerModelSerializer):
     affiliated_party = party_field(required=False, allow_null=True)
+    aligned_party = party_field(
+        required=False,
+        allow_null=True,
+        help_text="A side it works with without speaking for it; it is not independent of that side.",
+    )
 
     class Meta:
         model = Source
@@ -200,6 +241,7 @@ class SourceSerializer(TrackerModelSerializer):
             "reliability",
             "country_code",
             "affiliated_party",
+            "aligned_party",
             "website",
             "description",
             *AUDIT_FIELDS,
@@ -365,6 +407,18 @@ class AssessmentSerializer(RejectUnknownFieldsMixin, AssessmentBriefSerializer):
 class IncidentSerializer(TrackerModelSerializer):
     place = place_field()
     perpetrator = party_field(required=False, allow_null=True)
+    target_party = party_field(
+        required=False, allow_null=True, help_text="The party attacked, when it is one (civilians are described, not a party)."
+    )
+    responds_to = serializers.PrimaryKeyRelatedField(
+        queryset=Incident.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Id of the incident this act answered, when the sources say so.",
+    )
+    origin_place = place_field(
+        required=False, allow_null=True, help_text="Where the fire came from, when not where it landed (rockets, artillery)."
+    )
     confidence = serializers.ChoiceField(
         choices=Confidence.choices,
         required=False,
@@ -390,8 +444,9 @@ class IncidentSerializer(TrackerModelSerializer):
         model = Incident
         fields = [
             "id", "title", "kind", "description", "occurred_at", "occurred_until", "time_precision", "place",
-            "latitude", "longitude", "geo_precision", "perpetrator", "attribution", "target_description",
-            *CASUALTY_FIELDS, "status", "confidence", "suggested_confidence", "suggested_confidence_reason",
+            "latitude", "longitude", "geo_precision", "origin_place", "origin_latitude", "origin_longitude",
+            "origin_geo_precision", "perpetrator", "attribution", "target_description", "target_party", "initiator",
+            "responds_to", *CASUALTY_FIELDS, "status", "confidence", "suggested_confidence", "suggested_confidence_reason",
             "independent_claimants", "contested", "external_source", "external_id", "import_flags", "citation_ids",
             "report_ids", "assessments", *AUDIT_FIELDS,
         ]  # fmt: skip
@@ -608,6 +663,11 @@ class ComplianceSerializer(serializers.Serializer):
     starts_at = serializers.DateTimeField()
     timezone = serializers.CharField()
     days = serializers.IntegerField()
+    stops_at = serializers.DateTimeField(
+        allow_null=True,
+        help_text="Where the ceasefire's lifecycle ended it (collapsed, replaced, expired) inside the series: "
+        "the series, the counts and the exposure stop there. Null: the whole series.",
+    )
     series = ComplianceDaySerializer(many=True)
     totals = ComplianceTotalsSerializer()
     exposure_days = ExposureSerializer(help_text="The time each side of the start covers; the rates divide by it.")

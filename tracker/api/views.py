@@ -170,8 +170,9 @@ class CeasefireViewSet(ServiceModelViewSet):
     """Ceasefires with the parties they concern and each party's declared start."""
 
     queryset = Ceasefire.objects.select_related("scope", "zone").prefetch_related(
-        Prefetch("party_roles", queryset=Ceasefire.parties.through.objects.select_related("party", "committed_by")),
+        Prefetch("party_roles", queryset=Ceasefire.parties.through.objects.select_related("party", "committed_by", "area")),
         Prefetch("declarations", queryset=Declaration.objects.select_related("party")),
+        "lifecycle",
     )
     serializer_class = serializers.CeasefireSerializer
     filterset_class = filtersets.CeasefireFilterSet
@@ -179,7 +180,7 @@ class CeasefireViewSet(ServiceModelViewSet):
     update_service = staticmethod(ceasefire_services.ceasefire_update)
     delete_service = staticmethod(ceasefire_services.ceasefire_delete)
     instance_kwarg = "ceasefire"
-    nested = {"party_roles": "parties"}
+    nested = {"party_roles": "parties", "lifecycle": "lifecycle"}
 
     @extend_schema(
         summary="Compliance before and after the start",
@@ -241,7 +242,9 @@ class IncidentRowsListMixin:
 class IncidentViewSet(IncidentRowsListMixin, TrashMixin, ServiceModelViewSet):
     """Alleged hostile acts: when, where, by whom, with what casualties, and who says so."""
 
-    queryset = Incident.objects.select_related("place", "perpetrator", "provenance").prefetch_related(
+    queryset = Incident.objects.select_related(
+        "place", "perpetrator", "provenance", "target_party", "origin_place"
+    ).prefetch_related(
         Prefetch(
             "assessments",
             queryset=Assessment.objects.select_related("ceasefire", "override_by", "bound_as", "rules").order_by("ceasefire_id"),

@@ -4,15 +4,17 @@ read the same).
 
 Hostilities are imported — Battles, Explosions/Remote violence, Violence against civilians —
 the rest (protests, riots, strategic developments) skipped with the reason counted. ACLED's
-actor order does not say who attacked whom, so `actor1` is recorded as the *alleged*
-perpetrator of one-sided events only (explosions, violence against civilians); a battle names
-no perpetrator and its two sides go to the target description. ACLED codes the lowest
+actor order does not say who attacked whom in a battle: `actor1` is the *alleged* perpetrator and
+`actor2` the target party, and a battle's initiator is recorded as unknown (an exchange), a
+one-sided event's as its perpetrator. `actor2` becomes a party only when it is an armed actor
+(`inter2` state forces, rebels, militias, external forces): civilians, rioters and protesters
+stay in the target description. ACLED codes the lowest
 fatality figure its sources give, so it is stored as "at least" (a low without a high).
 """
 
 from datetime import timedelta
 
-from tracker.choices import Attribution, GeoPrecision, IncidentKind, PartyKind, PlaceKind, TimePrecision
+from tracker.choices import Attribution, GeoPrecision, IncidentKind, Initiator, PartyKind, PlaceKind, TimePrecision
 from tracker.countries import country_code
 from tracker.importers.events import PLACED_COARSER, ClaimSpec, Event, PartySpec, PlaceSpec, Skip
 from tracker.importers.reading import Row, RowError, labelled, parse_coordinate, parse_date, parse_int, split_list
@@ -170,9 +172,9 @@ def parse(row: Row) -> Event | Skip:
     kind, remarks = _kind(row.get("sub_event_type"), notes)
     actor1, actor2 = row.get("actor1"), row.get("actor2")
     one_sided = event_type.casefold() in ONE_SIDED
-    perpetrator = None
-    if one_sided and actor1:
-        perpetrator = PartySpec(actor1, ACTOR_KINDS.get(row.get("inter1").casefold(), PartyKind.OTHER))
+    perpetrator = PartySpec(actor1, ACTOR_KINDS.get(row.get("inter1").casefold(), PartyKind.OTHER)) if actor1 else None
+    armed_target = row.get("inter2").casefold() in ACTOR_KINDS
+    target_party = PartySpec(actor2, ACTOR_KINDS[row.get("inter2").casefold()]) if actor2 and armed_target else None
     if one_sided:
         target = actor2 or ("civilians" if row.get("civilian_targeting") else "")
     else:
@@ -201,6 +203,7 @@ def parse(row: Row) -> Event | Skip:
         "longitude": place.longitude,
         "attribution": Attribution.ALLEGED if perpetrator else Attribution.UNKNOWN,
         "target_description": target[:500],
+        "initiator": Initiator.PERPETRATOR if one_sided or target_party is None else Initiator.UNKNOWN,
         # ACLED's figure is the lowest its sources give: "at least", unless none died.
         "killed_low": fatalities,
         "killed_high": fatalities if fatalities == 0 else None,
@@ -215,6 +218,7 @@ def parse(row: Row) -> Event | Skip:
         place=place,
         fields=fields,
         perpetrator=perpetrator,
+        target=target_party,
         claims=claims,
         notes=[*remarks, *(["external id from data_id (event_id_cnty empty)"] if external_id.startswith("data_id:") else [])],
         flags=[] if place.levels else [PLACED_COARSER],

@@ -53,6 +53,7 @@ class Event:
     place: PlaceSpec
     fields: dict
     perpetrator: PartySpec | None = None
+    target: PartySpec | None = None  # the target party (ACLED actor2, UCDP side_b), when armed
     claims: list[ClaimSpec] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # what the summary should mention (kind inferred...)
     # What a curator should check (Incident.import_flags), each also counted in the summary.

@@ -4,15 +4,16 @@ columns they carry).
 `date_start`..`date_end` is the event's window (a single day, or an explicit interval);
 `where_prec` says which of the named places the event is placed at; `best`/`low`/`high` are
 the fatality range (best kept in the description); `deaths_civilians` the civilian deaths;
-`side_a`/`side_b` the parties. Only one-sided violence (type 3) names a perpetrator (side A,
-alleged); state-based and non-state conflict are fights between the two sides. UCDP records
+`side_a`/`side_b` the parties: side A is the *alleged* perpetrator and side B the target party
+(one-sided violence's side B, civilians, stays in the target description); state-based and
+non-state conflict are fights between the two sides, so their initiator is unknown. UCDP records
 no weapon: the kind is inferred from the headlines' and articles' words, else `other`, and the
 summary says which.
 """
 
 import re
 
-from tracker.choices import Attribution, GeoPrecision, IncidentKind, PartyKind, PlaceKind, TimePrecision
+from tracker.choices import Attribution, GeoPrecision, IncidentKind, Initiator, PartyKind, PlaceKind, TimePrecision
 from tracker.countries import country_code
 from tracker.importers.events import FIGURES_REORDERED, PLACED_COARSER, ClaimSpec, Event, PartySpec, PlaceSpec
 from tracker.importers.reading import Row, RowError, labelled, parse_coordinate, parse_date, parse_int, split_list
@@ -183,7 +184,8 @@ def parse(row: Row) -> Event:
         "geo_precision": geo_precision,
         "latitude": latitude,
         "longitude": longitude,
-        "attribution": Attribution.ALLEGED if one_sided else Attribution.UNKNOWN,
+        "attribution": Attribution.ALLEGED,
+        "initiator": Initiator.PERPETRATOR if one_sided else Initiator.UNKNOWN,
         "target_description": (side_b if one_sided else " vs ".join(s for s in (side_a, side_b) if s))[:500],
         "killed_low": low if low is not None else best,
         "killed_high": high if high is not None else best,
@@ -198,7 +200,8 @@ def parse(row: Row) -> Event:
         time_precision=TimePrecision.DAY if first == last else TimePrecision.INTERVAL,
         place=place,
         fields=fields,
-        perpetrator=_party(side_a) if one_sided else None,
+        perpetrator=_party(side_a),
+        target=_party(side_b) if side_b and not one_sided else None,
         claims=claims,
         notes=notes,
         flags=flags,

@@ -2,7 +2,7 @@
 
 from tracker.models.assessments import Assessment, VerdictRules
 from tracker.models.auth import ApiToken, IdempotencyRecord
-from tracker.models.ceasefires import Ceasefire, CeasefireParty, Declaration
+from tracker.models.ceasefires import Ceasefire, CeasefireParty, CeasefireStatus, Declaration
 from tracker.models.generation import DataGeneration
 from tracker.models.incidents import Citation, Incident
 from tracker.models.parties import Party, PartyAlias
@@ -18,6 +18,7 @@ __all__ = [
     "VerdictRules",
     "Ceasefire",
     "CeasefireParty",
+    "CeasefireStatus",
     "Citation",
     "DataGeneration",
     "Declaration",

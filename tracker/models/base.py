@@ -58,25 +58,26 @@ def range_checks(prefix: str, field_low: str, field_high: str) -> list[models.Ch
     ]
 
 
-def coordinate_checks(prefix: str) -> list[models.CheckConstraint]:
+def coordinate_checks(prefix: str, lat: str = "latitude", lon: str = "longitude") -> list[models.CheckConstraint]:
     """Latitude in [-90, 90], longitude in [-180, 180], both or neither."""
     return [
         check(
-            f"{prefix}_latitude_range",
-            "latitude",
-            models.Q(latitude__gte=-90, latitude__lte=90) | models.Q(latitude__isnull=True),
+            f"{prefix}_{lat}_range",
+            lat,
+            models.Q(**{f"{lat}__gte": -90, f"{lat}__lte": 90}) | models.Q(**{f"{lat}__isnull": True}),
             "Latitude must be between -90 and 90.",
         ),
         check(
-            f"{prefix}_longitude_range",
-            "longitude",
-            models.Q(longitude__gte=-180, longitude__lte=180) | models.Q(longitude__isnull=True),
+            f"{prefix}_{lon}_range",
+            lon,
+            models.Q(**{f"{lon}__gte": -180, f"{lon}__lte": 180}) | models.Q(**{f"{lon}__isnull": True}),
             "Longitude must be between -180 and 180.",
         ),
         check(
-            f"{prefix}_coordinates_pair",
-            "longitude",
-            models.Q(latitude__isnull=True, longitude__isnull=True) | models.Q(latitude__isnull=False, longitude__isnull=False),
+            f"{prefix}_{'coordinates' if lat == 'latitude' else lat.removesuffix('_latitude') + '_coordinates'}_pair",
+            lon,
+            models.Q(**{f"{lat}__isnull": True, f"{lon}__isnull": True})
+            | models.Q(**{f"{lat}__isnull": False, f"{lon}__isnull": False}),
             "Latitude and longitude must be given together.",
         ),
     ]

@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from tracker.choices import CeasefirePurpose, CeasefireType, PartyRole
+from tracker.choices import CeasefirePurpose, CeasefireStatusKind, CeasefireType, IncidentKind, PartyRole
 from tracker.history import TrackerHistory
 from tracker.instants import validate_instant
 from tracker.models.base import FieldNamedConstraintsMixin, TrackedModel, check, unique
@@ -114,6 +114,20 @@ class CeasefireParty(FieldNamedConstraintsMixin, models.Model):
         blank=True,
         help_text="When this party's commitment ends (UTC), if before the ceasefire's end.",
     )
+    undertaking = models.TextField(blank=True, help_text="What the party undertook, in the agreement's terms.")
+    barred_kinds = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="The kinds of act it undertook to stop (incident kinds); empty: every hostile act.",
+    )
+    area = models.ForeignKey(
+        "tracker.Place",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="undertakings_in",
+        help_text="Where its undertaking applies (a corridor, a front), if narrower than the ceasefire's zone.",
+    )
 
     history = TrackerHistory()
 
@@ -139,6 +153,16 @@ class CeasefireParty(FieldNamedConstraintsMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.party} ({self.get_role_display()})"
+
+    def clean(self) -> None:
+        kinds = self.barred_kinds
+        if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
+            raise ValidationError({"barred_kinds": "A list of incident kinds."})
+        unknown = sorted(set(kinds) - set(IncidentKind.values))
+        if unknown:
+            raise ValidationError({"barred_kinds": f"Not incident kinds: {', '.join(unknown)}."})
+        if len(set(kinds)) != len(kinds):
+            raise ValidationError({"barred_kinds": "A kind is listed twice."})
 
 
 class Declaration(TrackedModel):
@@ -174,3 +198,32 @@ class Declaration(TrackedModel):
 
     def __str__(self) -> str:
         return f"{self.party}: {self.claimed_start:%Y-%m-%d %H:%M}Z" if self.claimed_start else str(self.party)
+
+
+class CeasefireStatus(TrackedModel):
+    """One dated step of a ceasefire's life as the sources tell it: in force, breaking down,
+    collapsed, replaced, expired. The first ending step (collapsed, replaced, expired) ends the
+    ceasefire for the verdicts and the compliance series, whatever `Ceasefire.ends_at` says."""
+
+    ceasefire = models.ForeignKey(Ceasefire, on_delete=models.CASCADE, related_name="lifecycle")
+    status = models.CharField(max_length=16, choices=CeasefireStatusKind.choices)
+    effective_at = models.DateTimeField(validators=[validate_instant], help_text="From when (UTC).")
+    report = models.ForeignKey("tracker.Report", null=True, blank=True, on_delete=models.SET_NULL, related_name="statuses")
+    notes = models.TextField(blank=True)
+
+    history = TrackerHistory()
+
+    class Meta:
+        ordering = ["ceasefire", "effective_at", "id"]
+        verbose_name = "ceasefire status"
+        verbose_name_plural = "ceasefire statuses"
+        constraints = [
+            unique(
+                "ceasefirestatus_unique",
+                ["ceasefire", "effective_at"],
+                "This ceasefire already has a step from this instant.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} from {self.effective_at:%Y-%m-%d %H:%M}Z"

@@ -4,7 +4,16 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
-from tracker.choices import Attribution, Confidence, GeoPrecision, IncidentKind, IncidentStatus, Stance, TimePrecision
+from tracker.choices import (
+    Attribution,
+    Confidence,
+    GeoPrecision,
+    IncidentKind,
+    IncidentStatus,
+    Initiator,
+    Stance,
+    TimePrecision,
+)
 from tracker.history import TrackerHistory
 from tracker.instants import validate_instant
 from tracker.models.base import SoftDeletable, TrackedModel, check, coordinate_checks, range_checks, unique
@@ -42,7 +51,11 @@ class Incident(CasualtyFigures, SoftDeletable, TrackedModel):
     "Friday" in Idlib is stored as that Friday's 00:00 Asia/Damascus. With precision `interval`,
     [occurred_at, occurred_until) is an explicit window ("on the eve of the ceasefire").
     Where: a `place`, optionally an exact point, and how precise the location is.
-    Who: the alleged perpetrator and how firmly it is attributed.
+    Who: the alleged perpetrator and how firmly it is attributed; to whom: the target party,
+    when it is one, and who opened fire (`initiator`). An act in answer to another incident
+    links it (`responds_to`).
+    From where: for fire across a line (rockets, artillery), the origin — a place and/or a point
+    with its precision; the verdicts test the zone on the origin as well as the impact.
     """
 
     title = models.CharField(max_length=300)
@@ -60,6 +73,44 @@ class Incident(CasualtyFigures, SoftDeletable, TrackedModel):
     perpetrator = models.ForeignKey("tracker.Party", null=True, blank=True, on_delete=models.PROTECT, related_name="incidents")
     attribution = models.CharField(max_length=16, choices=Attribution.choices, default=Attribution.UNKNOWN)
     target_description = models.CharField(max_length=500, blank=True)
+    target_party = models.ForeignKey(
+        "tracker.Party",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="incidents_targeting",
+        help_text="The party attacked, when it is one (ACLED actor2, UCDP side_b); civilians are described, not a party.",
+    )
+    initiator = models.CharField(
+        max_length=16,
+        choices=Initiator.choices,
+        default=Initiator.PERPETRATOR,
+        help_text="Who opened fire: the perpetrator, the target party (a response) or unknown (a clash).",
+    )
+    responds_to = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="responses",
+        help_text="The incident this act answered, when the sources say so.",
+    )
+    origin_place = models.ForeignKey(
+        "tracker.Place",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="incidents_fired_from",
+        help_text="Where the fire came from (rockets, artillery), when it is not where it landed.",
+    )
+    origin_latitude = models.FloatField(null=True, blank=True, help_text="Origin point, when known.")
+    origin_longitude = models.FloatField(null=True, blank=True, help_text="Origin point, when known.")
+    origin_geo_precision = models.CharField(
+        max_length=16,
+        choices=GeoPrecision.choices,
+        default=GeoPrecision.TOWN,
+        help_text="How precisely the origin is known.",
+    )
     status = models.CharField(max_length=16, choices=IncidentStatus.choices, default=IncidentStatus.DRAFT, db_index=True)
     confidence = models.CharField(max_length=16, choices=Confidence.choices, default=Confidence.UNASSESSED)
     external_source = models.CharField(
@@ -122,6 +173,25 @@ class Incident(CasualtyFigures, SoftDeletable, TrackedModel):
         ]
         constraints = [
             *coordinate_checks("incident"),
+            *coordinate_checks("incident", "origin_latitude", "origin_longitude"),
+            check(
+                "incident_origin_exact_needs_point",
+                "origin_geo_precision",
+                ~models.Q(origin_geo_precision=GeoPrecision.EXACT) | models.Q(origin_latitude__isnull=False),
+                "An exact origin needs its latitude and longitude.",
+            ),
+            check(
+                "incident_target_initiator_needs_target",
+                "initiator",
+                ~models.Q(initiator=Initiator.TARGET) | models.Q(target_party__isnull=False),
+                "The target party can open fire only when one is named: name it, or set the initiator to 'unknown'.",
+            ),
+            check(
+                "incident_not_responding_to_itself",
+                "responds_to",
+                ~models.Q(responds_to=models.F("id")),
+                "An incident cannot respond to itself.",
+            ),
             *_casualty_checks("incident"),
             check(
                 "incident_interval_has_end",
@@ -177,8 +247,22 @@ class Incident(CasualtyFigures, SoftDeletable, TrackedModel):
             errors["attribution"] = "Name a perpetrator, or set attribution to 'unknown'."
         if self.perpetrator_id is not None and self.attribution == Attribution.UNKNOWN:
             errors["attribution"] = "A named perpetrator needs an attribution level (alleged, claimed, confirmed)."
+        if (self.origin_latitude is None) != (self.origin_longitude is None):
+            errors["origin_longitude"] = "Latitude and longitude must be given together."
+        if self.responds_to_id is not None and self.pk is not None and self.responds_to_id == self.pk:
+            errors["responds_to"] = "An incident cannot respond to itself."
         if errors:
             raise ValidationError(errors)
+
+    @property
+    def origin_point(self) -> tuple[float, float] | None:
+        """(lat, lon) of the origin: its own point, else its place's point, else None."""
+        if self.origin_latitude is not None:
+            return (self.origin_latitude, self.origin_longitude)
+        place = self.origin_place if self.origin_place_id else None
+        if place is not None and place.latitude is not None:
+            return (place.latitude, place.longitude)
+        return None
 
     @property
     def point(self) -> tuple[float, float] | None:

@@ -11,13 +11,24 @@ from tracker.validators import validate_country_code
 
 class Source(TrackedModel):
     """An outlet or organisation that reports or claims things: a wire agency, a newspaper, a
-    monitoring group, rescuers, a ministry. `affiliated_party` marks a party's own voice."""
+    monitoring group, rescuers, a ministry. `affiliated_party` marks a party's own voice;
+    `aligned_party` a partial alignment (it works with that side), which also costs it its
+    independence from that side."""
 
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=32, choices=SourceKind.choices)
     reliability = models.CharField(max_length=1, choices=Reliability.choices, default=Reliability.F)
     country_code = models.CharField(max_length=2, blank=True, validators=[validate_country_code])
     affiliated_party = models.ForeignKey("tracker.Party", null=True, blank=True, on_delete=models.PROTECT, related_name="voices")
+    aligned_party = models.ForeignKey(
+        "tracker.Party",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="aligned_sources",
+        help_text="A side it works with without speaking for it (an activist network, embedded media): "
+        "it is not independent of that side.",
+    )
     website = models.URLField(blank=True)
     description = models.TextField(blank=True)
 

@@ -109,6 +109,12 @@ def compliance(ceasefire: Ceasefire, *, days: int, basis: Basis, statuses: Itera
     margin = max(ceasefire.starts_at - range_start, range_end - ceasefire.starts_at) + timedelta(days=1)
 
     ctx = ceasefire_context(ceasefire)
+    # The series stops where the lifecycle ends the ceasefire (collapsed, replaced, expired):
+    # acts after it are not violations of it, and the time after it is no exposure.
+    stops_at = ctx.ended[0] if ctx.ended and ctx.ended[0] < range_end else None
+    if stops_at is not None:
+        range_end = max(stops_at, basis.starts_at)
+        day_bounds = [(day, lo, min(hi, range_end)) for day, lo, hi in day_bounds if lo < range_end]
     overrides = {}
     if basis.declaration is None:
         overrides = dict(
@@ -151,7 +157,8 @@ def compliance(ceasefire: Ceasefire, *, days: int, basis: Basis, statuses: Itera
         # Only the days the window touches (a year's series is 730 days; most windows are one).
         touched = range(
             max((window[0].astimezone(tz).date() - first).days, 0),
-            min((max(window[1] - timedelta(microseconds=1), window[0]).astimezone(tz).date() - first).days, 2 * days - 1) + 1,
+            min((max(window[1] - timedelta(microseconds=1), window[0]).astimezone(tz).date() - first).days, len(day_bounds) - 1)
+            + 1,
         )
         for day, day_start, day_end in (day_bounds[i] for i in touched):
             share = _fraction(window, day_start, day_end)
@@ -173,7 +180,7 @@ def compliance(ceasefire: Ceasefire, *, days: int, basis: Basis, statuses: Itera
         _add(perpetrator["by_verdict"], verdict, weight)
 
     series = []
-    for offset in range(-days, days):
+    for offset in range(-days, -days + len(day_bounds)):
         day = start_day + timedelta(days=offset)
         bucket = per_day.get(day, {"total": 0.0, "by_verdict": _empty_verdicts(), "by_kind": {}})
         by_kind = {kind: bucket["by_kind"][kind] for kind in IncidentKind.values if bucket["by_kind"].get(kind)}
@@ -199,7 +206,8 @@ def compliance(ceasefire: Ceasefire, *, days: int, basis: Basis, statuses: Itera
         "before": (basis.starts_at - range_start) / timedelta(days=1),
         "after": (range_end - basis.starts_at) / timedelta(days=1),
     }
-    rate_before, rate_after = totals["before"] / exposure["before"], totals["after"] / exposure["after"]
+    rate_before = totals["before"] / exposure["before"]
+    rate_after = totals["after"] / exposure["after"] if exposure["after"] else 0.0
     declaration = basis.declaration
     return {
         "ceasefire": {"id": ceasefire.pk, "name": ceasefire.name},
@@ -208,6 +216,7 @@ def compliance(ceasefire: Ceasefire, *, days: int, basis: Basis, statuses: Itera
         "starts_at": basis.starts_at,
         "timezone": ceasefire.timezone,
         "days": days,
+        "stops_at": stops_at,
         "series": series,
         "totals": _rounded(totals),
         "exposure_days": _rounded(exposure),

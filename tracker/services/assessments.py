@@ -33,8 +33,19 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from tracker import bulk_insert
-from tracker.choices import FAILING_REASONS, CommitmentBasis, Confidence, IncidentStatus, Reason, Verdict
-from tracker.commitments import Commitment, commitments
+from tracker.choices import (
+    FAILING_REASONS,
+    CeasefireStatusKind,
+    CommitmentBasis,
+    Confidence,
+    GeoPrecision,
+    IncidentStatus,
+    Initiator,
+    PartyRole,
+    Reason,
+    Verdict,
+)
+from tracker.commitments import Commitment, commitments, effective_end, lifecycle_end
 from tracker.geo import ZoneShape, expand_bounds, geometry_bounds
 from tracker.history import bulk_defaults
 from tracker.models import Assessment, Ceasefire, Incident, Party, Place, VerdictRules
@@ -96,6 +107,18 @@ class Evaluation:
 
 
 @dataclass
+class Area:
+    """A place verdicts measure locations against: the ceasefire's zone, or the area of a
+    party's undertaking. With a polygon, by shares of discs and regions inside it; without one,
+    by the hierarchy (the place and everything below it)."""
+
+    shape: ZoneShape | None
+    place_ids: frozenset[int]
+    above: frozenset[int] = frozenset()  # strict ancestors of the area's place: a location there is unresolved
+    shares: dict[int, float] = field(default_factory=dict)  # region polygon shares, by place id
+
+
+@dataclass
 class CeasefireContext:
     """What evaluating incidents against one ceasefire needs, loaded once."""
 
@@ -109,10 +132,34 @@ class CeasefireContext:
     # From the earliest commitment's start to the latest one's end (None: open): the interval in
     # which an incident can be inside some commitment.
     span: tuple[datetime, datetime | None] | None = None
+    scope_ancestor_ids: frozenset[int] = frozenset()  # places above the scope (a country-level event)
+    exempt_ids: frozenset[int] = frozenset()  # parties the terms exclude, and their units
+    ended: tuple[datetime, str] | None = None  # the lifecycle's first ending step
+    areas: dict[int, Area] = field(default_factory=dict)  # undertakings' areas by place id
+    places: dict[int, Place] = field(default_factory=dict)  # origin places read so far
 
     @property
     def bound_party_ids(self) -> frozenset[int]:
         return frozenset(self.bound)
+
+    @property
+    def zone(self) -> Area:
+        if not hasattr(self, "_zone"):
+            self._zone = Area(self.zone_shape, self.scope_place_ids, self.scope_ancestor_ids)
+        return self._zone
+
+
+# What building a context reads of a ceasefire besides its own row.
+CONTEXT_PREFETCH = ("party_roles", "declarations", "lifecycle")
+
+
+def _exempt_roots(ceasefire: Ceasefire) -> set[int]:
+    return {role.party_id for role in ceasefire.party_roles.all() if role.role == PartyRole.EXEMPT}
+
+
+def context_ceasefires():
+    """Ceasefires with everything `ceasefire_context` and `incident_context` read."""
+    return Ceasefire.objects.select_related("scope", "zone").prefetch_related(*CONTEXT_PREFETCH)
 
 
 def _subtree_set(model, root_ids: Iterable[int]) -> frozenset[int]:
@@ -146,8 +193,14 @@ def place_timezones() -> dict[int, str]:
 def _span(ceasefire: Ceasefire, held: Iterable[Commitment]) -> tuple[datetime, datetime | None]:
     held = list(held)
     start = min([ceasefire.starts_at, *(c.starts_at for c in held)])
-    ends = [ceasefire.ends_at, *(c.ends_at for c in held)]
+    end = effective_end(ceasefire)
+    ends = [end, *(c.ends_at for c in held)]
     return start, (None if None in ends else max(ends))
+
+
+def _area_shape(place: Place) -> ZoneShape | None:
+    geometry = place.geometry
+    return ZoneShape(geometry) if geometry and geometry.get("type") in AREA_TYPES else None
 
 
 def _zone_geometry(ceasefire: Ceasefire) -> dict | None:
@@ -155,7 +208,21 @@ def _zone_geometry(ceasefire: Ceasefire) -> dict | None:
     return zone.geometry if zone.geometry and zone.geometry.get("type") in AREA_TYPES else None
 
 
-def _context(ceasefire: Ceasefire, scope_place_ids, bound, timezones, held) -> CeasefireContext:
+def _areas(held: Iterable[Commitment], members=None) -> dict[int, Area]:
+    """The undertakings' areas. `members(area id)`, when given, narrows an area without a
+    polygon to the places asked about (one incident's) instead of reading its whole subtree."""
+    area_ids = {c.area_id for c in held if c.area_id is not None}
+    areas = {}
+    for place in Place.objects.filter(pk__in=area_ids):
+        shape = _area_shape(place)
+        if shape is not None:
+            areas[place.pk] = Area(shape, frozenset())
+        else:
+            areas[place.pk] = Area(None, _subtree_set(Place, [place.pk]) if members is None else members(place.pk))
+    return areas
+
+
+def _context(ceasefire: Ceasefire, *, scope_place_ids, bound, timezones, held, ancestors, exempt, areas) -> CeasefireContext:
     geometry = _zone_geometry(ceasefire)
     margin = _setting("TRACKER_ASSESSMENT_MARGIN_KM", 50.0)
     return CeasefireContext(
@@ -167,12 +234,20 @@ def _context(ceasefire: Ceasefire, scope_place_ids, bound, timezones, held) -> C
         bounds=expand_bounds(geometry_bounds(geometry), margin) if geometry else None,
         timezones=timezones,
         span=_span(ceasefire, held),
+        scope_ancestor_ids=ancestors,
+        exempt_ids=exempt,
+        ended=lifecycle_end(ceasefire),
+        areas=areas,
     )
+
+
+def _scope_ancestors(ceasefire: Ceasefire) -> frozenset[int]:
+    return frozenset(pk for (pk,) in chain_rows(Place, ceasefire.scope_id)[1:])
 
 
 def ceasefire_context(ceasefire: Ceasefire, timezones: dict[int, str] | None = None) -> CeasefireContext:
     """Load the ceasefire's zone, scope subtree and bound parties with each one's commitment (to
-    evaluate many incidents). Expects `party_roles` and `declarations` prefetched."""
+    evaluate many incidents). Expects CONTEXT_PREFETCH prefetched (`context_ceasefires`)."""
     held = commitments(ceasefire)
     units = {party_id: _subtree_set(Party, [party_id]) for party_id in held}
     bound: dict[int, Commitment] = {}
@@ -186,18 +261,24 @@ def ceasefire_context(ceasefire: Ceasefire, timezones: dict[int, str] | None = N
         bound=bound,
         timezones=timezones if timezones is not None else place_timezones(),
         held=held.values(),
+        ancestors=_scope_ancestors(ceasefire),
+        exempt=_subtree_set(Party, _exempt_roots(ceasefire)),
+        areas=_areas(held.values()),
     )
 
 
 @dataclass(frozen=True)
 class IncidentChains:
-    """An incident's place and perpetrator with their ancestors, and its place's zone: what
-    evaluating it against any ceasefire needs of the hierarchies (read once per incident)."""
+    """An incident's place, perpetrator and target with their ancestors, and its place's zone:
+    what evaluating it against any ceasefire needs of the hierarchies (read once per incident)."""
 
     place_id: int
     place_ids: frozenset[int]  # its place and that place's ancestors (empty if the place is trashed)
     party_chain: tuple[int, ...]  # its perpetrator and the perpetrator's ancestors, nearest first
     timezone: str
+    target_chain: tuple[int, ...] = ()  # its target party and that party's ancestors
+    origin_place_id: int | None = None
+    origin_ids: frozenset[int] = frozenset()  # its origin place and that place's ancestors
 
     @classmethod
     def of(cls, incident: Incident) -> "IncidentChains":
@@ -205,70 +286,177 @@ class IncidentChains:
         zone = next((tz for _, tz in places if tz), "UTC")
         live = incident.place.deleted_at is None  # a trashed place is in no ceasefire's scope
         parties = chain_rows(Party, incident.perpetrator_id) if incident.perpetrator_id else []
+        targets = chain_rows(Party, incident.target_party_id) if incident.target_party_id else []
+        origins = chain_rows(Place, incident.origin_place_id) if incident.origin_place_id else []
         return cls(
             place_id=incident.place_id,
             place_ids=frozenset(pk for pk, _ in places) if live else frozenset(),
             party_chain=tuple(pk for (pk,) in parties),
             timezone=zone,
+            target_chain=tuple(pk for (pk,) in targets),
+            origin_place_id=incident.origin_place_id,
+            origin_ids=frozenset(pk for (pk,) in origins),
         )
 
 
 def incident_context(ceasefire: Ceasefire, chains: IncidentChains) -> CeasefireContext:
-    """The ceasefire's context narrowed to one incident: its scope and bound parties are known
-    only as far as that incident's place and perpetrator go, so evaluating one incident reads
-    two short chains instead of every place and party below the ceasefire's."""
-    scope = frozenset([chains.place_id]) if ceasefire.scope_id in chains.place_ids else frozenset()
+    """The ceasefire's context narrowed to one incident: its scope, bound and exempt parties are
+    known only as far as that incident's places and parties go, so evaluating one incident reads
+    a few short chains instead of every place and party below the ceasefire's."""
+
+    def members(top: int) -> frozenset[int]:
+        """The incident's places (impact, origin) at or below `top`."""
+        located = ((chains.place_id, chains.place_ids), (chains.origin_place_id, chains.origin_ids))
+        return frozenset(pk for pk, chain in located if pk is not None and top in chain)
+
     held = commitments(ceasefire)
     nearest = next((held[pk] for pk in chains.party_chain if pk in held), None)
+    target_nearest = next((held[pk] for pk in chains.target_chain if pk in held), None)
+    bound = {chains.party_chain[0]: nearest} if nearest else {}
+    if target_nearest:
+        bound[chains.target_chain[0]] = target_nearest
+    exempt = frozenset(chains.target_chain[:1]) if _exempt_roots(ceasefire).intersection(chains.target_chain) else frozenset()
+    ancestors = _scope_ancestors(ceasefire) if chains.place_ids else frozenset()
     return _context(
         ceasefire,
-        scope_place_ids=scope,
-        bound={chains.party_chain[0]: nearest} if nearest else {},
+        scope_place_ids=members(ceasefire.scope_id),
+        bound=bound,
         timezones={chains.place_id: chains.timezone},
         held=held.values(),
+        ancestors=ancestors & {chains.place_id},
+        exempt=exempt,
+        areas=_areas([c for c in (nearest, target_nearest) if c], members),
     )
 
 
+def _fraction_in(area: Area, *, place: Place, point, own_point: bool, precision: str) -> tuple[float, bool]:
+    """Fraction of a location inside an area, and whether the location is unresolved (a place
+    above the area's: somewhere in Syria, for an Idlib ceasefire). The rules, in order:
+
+    1. a location with its own point: the disc of its precision's radius (0 for exact);
+    2. district- or region-precision in a place with a polygon: the share of that polygon;
+    3. a place above the area: the share of its polygon if it has one, else 0 — unresolved;
+    4. the place's point: the disc of its precision's radius;
+    5. no geometry to measure against: the hierarchy decides (the area's place and below)."""
+    above = place.pk in area.above
+    if area.shape is not None:
+        if own_point:
+            radius = 0.0 if precision == GeoPrecision.EXACT else geo_radius_km(precision)
+            return area.shape.fraction_inside(point[0], point[1], radius), False
+        polygon = place.geometry if place.geometry and place.geometry.get("type") in AREA_TYPES else None
+        if polygon is not None and (above or precision in (GeoPrecision.DISTRICT, GeoPrecision.REGION)):
+            if place.pk not in area.shares:
+                area.shares[place.pk] = area.shape.fraction_of_area(polygon)
+            return area.shares[place.pk], above
+        if above:
+            return 0.0, True
+        if point is not None:
+            return area.shape.fraction_inside(point[0], point[1], geo_radius_km(precision)), False
+    if above:
+        return 0.0, True
+    return (1.0 if place.pk in area.place_ids else 0.0), False
+
+
+def _origin_place(incident: Incident, ctx: CeasefireContext) -> Place | None:
+    if incident.origin_place_id is None:
+        return None
+    if incident.origin_place_id not in ctx.places:
+        ctx.places[incident.origin_place_id] = Place.all_objects.get(pk=incident.origin_place_id)
+    return ctx.places[incident.origin_place_id]
+
+
+def _location_in(incident: Incident, area: Area, ctx: CeasefireContext) -> tuple[float, bool, bool]:
+    """(fraction, unresolved, by origin) of the incident inside an area: where it landed, or where
+    the fire came from when that lies further inside (fire across a line is the firer's act
+    where it fires from as well as where it lands)."""
+    impact, unresolved = _fraction_in(
+        area,
+        place=incident.place,
+        point=incident.point,
+        own_point=incident.latitude is not None,
+        precision=incident.geo_precision,
+    )
+    origin = _origin_place(incident, ctx)
+    if origin is None and incident.origin_latitude is None:
+        return impact, unresolved, False
+    fired_from, origin_unresolved = _fraction_in(
+        area,
+        place=origin if origin is not None else incident.place,
+        point=incident.origin_point,
+        own_point=incident.origin_latitude is not None,
+        precision=incident.origin_geo_precision,
+    )
+    if fired_from > impact:
+        return fired_from, origin_unresolved, True
+    return impact, unresolved, False
+
+
 def place_overlap(incident: Incident, ctx: CeasefireContext) -> float:
-    """Fraction of the incident's location uncertainty inside the ceasefire's zone."""
-    point = incident.point
-    if ctx.geometry is not None and point is not None:
-        radius = (
-            0.0 if incident.latitude is not None and incident.geo_precision == "exact" else geo_radius_km(incident.geo_precision)
-        )
-        return ctx.zone_shape.fraction_inside(point[0], point[1], radius)
-    # No geometry to measure against: the hierarchy decides (the scope place and below).
-    return 1.0 if incident.place_id in ctx.scope_place_ids else 0.0
+    """Fraction of the incident's location (impact or origin) inside the ceasefire's zone."""
+    return _location_in(incident, ctx.zone, ctx)[0]
 
 
-def evaluate(incident: Incident, ctx: CeasefireContext, *, starts_at: datetime | None = None) -> Evaluation:
-    """Apply the rules. `starts_at` evaluates against another start (a party's declaration)."""
+def evaluate(
+    incident: Incident, ctx: CeasefireContext, *, starts_at: datetime | None = None, answered: frozenset[int] = frozenset()
+) -> Evaluation:
+    """Apply the rules (docs/VERDICTS.md). `starts_at` evaluates against another start (a
+    party's declaration); `answered` holds the incidents assessed violations of this ceasefire
+    that this one may respond to."""
     ceasefire = ctx.ceasefire
     commitment = ctx.bound.get(incident.perpetrator_id) if incident.perpetrator_id is not None else None
+    if commitment is None and incident.initiator == Initiator.UNKNOWN and incident.target_party_id is not None:
+        # An exchange nobody is known to have started: if the other side is bound, it may be
+        # the violator, measured against its own commitment.
+        commitment = ctx.bound.get(incident.target_party_id)
     start = starts_at or (commitment.starts_at if commitment else ceasefire.starts_at)
-    end = commitment.ends_at if commitment else ceasefire.ends_at
+    end = commitment.ends_at if commitment else effective_end(ceasefire)
     threshold = overlap_threshold()
     window = incident_window(
         incident.occurred_at, incident.time_precision, incident.occurred_until, ctx.timezones.get(incident.place_id, "UTC")
     )
     reasons: list[str] = []
+    notes: list[str] = []
 
     t = overlap_fraction(window, start, end)
     if t == 0:
-        reasons.append(Reason.BEFORE_START if window[0] < start else Reason.AFTER_END)
+        if window[0] < start:
+            reasons.append(Reason.BEFORE_START)
+        elif ctx.ended and ctx.ended[1] == CeasefireStatusKind.COLLAPSED and window[0] >= ctx.ended[0]:
+            reasons.append(Reason.AFTER_COLLAPSE)
+        else:
+            reasons.append(Reason.AFTER_END)
     elif t < threshold:
         reasons.append(Reason.TIME_UNCERTAIN)
 
-    p = place_overlap(incident, ctx)
-    if p == 0:
+    p, unresolved, by_origin = _location_in(incident, ctx.zone, ctx)
+    area = ctx.areas.get(commitment.area_id) if commitment and commitment.area_id else None
+    if p > 0 and area is not None:
+        # The perpetrator undertook to hold fire only in an area (a corridor): there it counts.
+        p, unresolved, by_origin = _location_in(incident, area, ctx)
+        if p == 0 and not unresolved:
+            reasons.append(Reason.ACT_NOT_BARRED)
+    if p == 0 and not unresolved and Reason.ACT_NOT_BARRED not in reasons:
         reasons.append(Reason.OUTSIDE_ZONE)
-    elif p < threshold:
+    elif unresolved or 0 < p < threshold:
         reasons.append(Reason.PLACE_UNCERTAIN)
+    if by_origin and p > 0:
+        notes.append(Reason.BY_ORIGIN)
 
     if incident.perpetrator_id is None:
         reasons.append(Reason.PERPETRATOR_UNKNOWN)
     elif commitment is None:
         reasons.append(Reason.PERPETRATOR_NOT_BOUND)
+    else:
+        if not commitment.bars(incident.kind) and Reason.ACT_NOT_BARRED not in reasons:
+            reasons.append(Reason.ACT_NOT_BARRED)
+        if incident.initiator == Initiator.UNKNOWN:
+            reasons.append(Reason.INITIATOR_UNKNOWN)
+        elif incident.initiator == Initiator.TARGET:
+            notes.append(Reason.RESPONSE)
+    if incident.target_party_id is not None and incident.target_party_id in ctx.exempt_ids:
+        reasons.append(Reason.TARGET_EXEMPT)
+    if incident.responds_to_id is not None and incident.responds_to_id in answered:
+        notes.append(Reason.RESPONDS_TO_VIOLATION)
 
     # A curator's judgement that the incident is not established (a fabricated or misdated
     # report): it stays on record, assessed, but is no violation.
@@ -283,7 +471,7 @@ def evaluate(incident: Incident, ctx: CeasefireContext, *, starts_at: datetime |
         verdict = Verdict.VIOLATION
     return Evaluation(
         verdict=str(verdict),
-        reasons=[str(r) for r in reasons],
+        reasons=[str(r) for r in (*reasons, *notes)],
         time_overlap=round(t, 6),
         place_overlap=round(p, 6),
         commitment=commitment,
@@ -295,9 +483,17 @@ def _margin() -> timedelta:
     return timedelta(days=_setting("TRACKER_ASSESSMENT_MARGIN_DAYS", 30))
 
 
+def _near(point, ctx: CeasefireContext) -> bool:
+    if ctx.bounds is None or point is None:
+        return False
+    min_lon, min_lat, max_lon, max_lat = ctx.bounds
+    return min_lat <= point[0] <= max_lat and min_lon <= point[1] <= max_lon
+
+
 def concerns(incident: Incident, ctx: CeasefireContext, *, margin: timedelta | None = None) -> bool:
     """Whether the ceasefire could concern the incident: near it in time (within the margin of
-    its interval) and in space (near the zone's box, or inside its scope place)."""
+    its interval) and in space (its impact or origin near the zone's box or inside its scope
+    place, or its place above the scope: a country-level event)."""
     margin = margin or _margin()
     window = incident_window(
         incident.occurred_at, incident.time_precision, incident.occurred_until, ctx.timezones.get(incident.place_id, "UTC")
@@ -307,13 +503,20 @@ def concerns(incident: Incident, ctx: CeasefireContext, *, margin: timedelta | N
         return False
     if last is not None and window[0] >= last + margin:
         return False
-    if incident.place_id in ctx.scope_place_ids:
+    if incident.place_id in ctx.scope_place_ids or incident.place_id in ctx.scope_ancestor_ids:
         return True
-    point = incident.point
-    if ctx.bounds is None or point is None:
-        return False
-    min_lon, min_lat, max_lon, max_lat = ctx.bounds
-    return min_lat <= point[0] <= max_lat and min_lon <= point[1] <= max_lon
+    if incident.origin_place_id is not None and incident.origin_place_id in ctx.scope_place_ids:
+        return True
+    if _near(incident.point, ctx):
+        return True
+    return (incident.origin_place_id is not None or incident.origin_latitude is not None) and _near(
+        incident.origin_point if incident.origin_latitude is not None else _origin_point(incident, ctx), ctx
+    )
+
+
+def _origin_point(incident: Incident, ctx: CeasefireContext):
+    place = _origin_place(incident, ctx)
+    return (place.latitude, place.longitude) if place is not None and place.latitude is not None else None
 
 
 def candidate_incidents(ctx: CeasefireContext, *, margin: timedelta | None = None):
@@ -330,7 +533,7 @@ def candidate_incidents(ctx: CeasefireContext, *, margin: timedelta | None = Non
     )
     if last is not None:
         qs = qs.filter(occurred_at__lt=last + margin)
-    spatial = Q(place_id__in=ctx.scope_place_ids)
+    spatial = Q(place_id__in=ctx.scope_place_ids | ctx.scope_ancestor_ids) | Q(origin_place_id__in=ctx.scope_place_ids)
     if ctx.bounds is not None:
         min_lon, min_lat, max_lon, max_lat = ctx.bounds
         spatial |= Q(latitude__gte=min_lat, latitude__lte=max_lat, longitude__gte=min_lon, longitude__lte=max_lon)
@@ -341,7 +544,30 @@ def candidate_incidents(ctx: CeasefireContext, *, margin: timedelta | None = Non
             place__longitude__gte=min_lon,
             place__longitude__lte=max_lon,
         )
+        spatial |= Q(
+            origin_latitude__gte=min_lat,
+            origin_latitude__lte=max_lat,
+            origin_longitude__gte=min_lon,
+            origin_longitude__lte=max_lon,
+        )
+        spatial |= Q(
+            origin_latitude__isnull=True,
+            origin_place__latitude__gte=min_lat,
+            origin_place__latitude__lte=max_lat,
+            origin_place__longitude__gte=min_lon,
+            origin_place__longitude__lte=max_lon,
+        )
     return qs.filter(spatial).select_related("place")
+
+
+def answered_violations(incidents: Iterable[Incident], ctx: CeasefireContext) -> frozenset[int]:
+    """Of the incidents these respond to, those assessed violations of the context's ceasefire
+    (read in one query, only when some incident responds to another)."""
+    linked = {i.responds_to_id for i in incidents if i.responds_to_id is not None}
+    if not linked:
+        return frozenset()
+    found = Incident.objects.exclude(status=IncidentStatus.REJECTED).filter(pk__in=linked).select_related("place")
+    return frozenset(i.pk for i in found if concerns(i, ctx) and evaluate(i, ctx).verdict == Verdict.VIOLATION)
 
 
 def _apply(assessment: Assessment, result: Evaluation, now: datetime, rules: VerdictRules) -> bool:
@@ -456,11 +682,47 @@ def assess_incident(incident: Incident) -> Counts:
     pairs = []
     if incident.status != IncidentStatus.REJECTED:
         chains = IncidentChains.of(incident)
-        for ceasefire in Ceasefire.objects.prefetch_related("party_roles", "declarations").select_related("scope", "zone"):
+        answered = _answered_chains(incident)
+        for ceasefire in context_ceasefires():
             ctx = incident_context(ceasefire, chains)
             if concerns(incident, ctx):
-                pairs.append((incident, ceasefire, evaluate(incident, ctx)))
+                pairs.append((incident, ceasefire, evaluate(incident, ctx, answered=answered(ceasefire))))
     return _store(pairs, existing)
+
+
+def _answered_chains(incident: Incident):
+    """For one incident: a function of a ceasefire giving {the incident it responds to} when
+    that one is a violation of the ceasefire, else nothing."""
+    linked = (
+        Incident.objects.exclude(status=IncidentStatus.REJECTED)
+        .select_related("place")
+        .filter(pk=incident.responds_to_id)
+        .first()
+        if incident.responds_to_id
+        else None
+    )
+    if linked is None:
+        return lambda ceasefire: frozenset()
+    chains = IncidentChains.of(linked)
+
+    def answered(ceasefire: Ceasefire) -> frozenset[int]:
+        ctx = incident_context(ceasefire, chains)
+        return (
+            frozenset([linked.pk])
+            if concerns(linked, ctx) and evaluate(linked, ctx).verdict == Verdict.VIOLATION
+            else frozenset()
+        )
+
+    return answered
+
+
+def reassess_responses(incident: Incident) -> Counts:
+    """An incident changed: the incidents responding to it may gain or lose the note that they
+    answer a violation."""
+    counts = Counts()
+    for response in Incident.objects.filter(responds_to=incident).only("pk"):
+        counts += assess_incident(response)
+    return counts
 
 
 @transaction.atomic
@@ -474,18 +736,18 @@ def assess_incidents(incidents: list[Incident], timezones: dict[int, str]) -> Co
     existing = {(a.incident_id, a.ceasefire_id): a for a in Assessment.objects.filter(incident__in=[i.pk for i in incidents])}
     live = [i for i in incidents if i.status != IncidentStatus.REJECTED and i.place.deleted_at is None]
     pairs = []
-    for ceasefire in Ceasefire.objects.prefetch_related("party_roles", "declarations").select_related("scope", "zone"):
+    for ceasefire in context_ceasefires():
         ctx = ceasefire_context(ceasefire, timezones)
-        pairs += [(i, ceasefire, evaluate(i, ctx)) for i in live if concerns(i, ctx)]
+        concerned = [i for i in live if concerns(i, ctx)]
+        answered = answered_violations(concerned, ctx)
+        pairs += [(i, ceasefire, evaluate(i, ctx, answered=answered)) for i in concerned]
     return _store(pairs, existing)
 
 
 @transaction.atomic
 def assess_ceasefire(ceasefire: Ceasefire, *, chunk_size: int = 2000, timezones: dict[int, str] | None = None) -> Counts:
     """(Re)compute every assessment of one ceasefire, streaming candidates in chunks."""
-    ceasefire = (
-        Ceasefire.objects.select_related("scope", "zone").prefetch_related("party_roles", "declarations").get(pk=ceasefire.pk)
-    )
+    ceasefire = context_ceasefires().get(pk=ceasefire.pk)
     ctx = ceasefire_context(ceasefire, timezones)
     counts = Counts()
     chunk: list[Incident] = []
@@ -493,7 +755,9 @@ def assess_ceasefire(ceasefire: Ceasefire, *, chunk_size: int = 2000, timezones:
 
     def flush():
         existing = {a.incident_id: a for a in Assessment.objects.filter(ceasefire=ceasefire, incident__in=[i.pk for i in chunk])}
-        pairs = [(i, ceasefire, evaluate(i, ctx)) for i in chunk if concerns(i, ctx)]
+        concerned = [i for i in chunk if concerns(i, ctx)]
+        answered = answered_violations(concerned, ctx)
+        pairs = [(i, ceasefire, evaluate(i, ctx, answered=answered)) for i in concerned]
         kept.update(i.pk for i, _, _ in pairs)
         # Candidates that no longer concern the ceasefire lose their assessments (see _store).
         counts.__iadd__(_store(pairs, {(pk, ceasefire.pk): a for pk, a in existing.items()}))

@@ -11,10 +11,14 @@ from tracker.services.assessments import assess_ceasefire
 
 
 @transaction.atomic
-def ceasefire_create(*, data: Mapping[str, Any], parties: Iterable[Mapping[str, Any]] = (), user) -> Ceasefire:
-    """Create a ceasefire with its parties' roles (dicts of party, role)."""
+def ceasefire_create(
+    *, data: Mapping[str, Any], parties: Iterable[Mapping[str, Any]] = (), lifecycle: Iterable[Mapping[str, Any]] = (), user
+) -> Ceasefire:
+    """Create a ceasefire with its parties' roles (dicts of party, role...) and its lifecycle
+    (dicts of status, effective_at, report, notes)."""
     ceasefire = common.create(Ceasefire, data=data, user=user)
     common.sync_children(ceasefire, "party_roles", parties, key="party", user=user)
+    common.sync_children(ceasefire, "lifecycle", lifecycle, key="effective_at", user=user)
     assess_ceasefire(ceasefire)
     return ceasefire
 
@@ -25,13 +29,17 @@ def ceasefire_update(
     ceasefire: Ceasefire,
     data: Mapping[str, Any],
     parties: Iterable[Mapping[str, Any]] | None = None,
+    lifecycle: Iterable[Mapping[str, Any]] | None = None,
     user,
     expected_version=None,
 ) -> Ceasefire:
-    """Update a ceasefire; `parties`, when given, replaces every party's role."""
+    """Update a ceasefire; `parties`, when given, replaces every party's role, and `lifecycle`
+    its whole status timeline."""
     ceasefire = common.update(ceasefire, data=data, user=user, expected_version=expected_version)
     if parties is not None:
         common.sync_children(ceasefire, "party_roles", parties, key="party", user=user)
+    if lifecycle is not None:
+        common.sync_children(ceasefire, "lifecycle", lifecycle, key="effective_at", user=user)
     assess_ceasefire(ceasefire)
     return ceasefire
 

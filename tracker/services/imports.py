@@ -217,7 +217,7 @@ class Lookups:
         place = self.places.get(self._path_key(spec))
         if place is None or place.pk not in self.timezones:
             return False
-        return event.perpetrator is None or normalize_name(event.perpetrator.name) in self.parties
+        return all(spec is None or normalize_name(spec.name) in self.parties for spec in (event.perpetrator, event.target))
 
     def country(self, spec: PlaceSpec) -> Place:
         key = ("country", spec.country_code or normalize_name(spec.country))
@@ -423,6 +423,9 @@ def resolve_event(event: Event, lookups: Lookups) -> tuple[Place, Party | None, 
     spec = event.place
     place = lookups.place(spec) if spec.country or spec.country_code else lookups.named_place(spec)
     perpetrator = lookups.party(event.perpetrator) if event.perpetrator else None
+    # The target party is one more of the incident's fields; it is found (or created) here
+    # with the perpetrator, so the importers' fields carry it from now on.
+    event.fields["target_party"] = lookups.party(event.target) if event.target else None
     return place, perpetrator, lookups.timezone(place)
 
 

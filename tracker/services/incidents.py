@@ -12,7 +12,7 @@ from tracker.history import history_context
 from tracker.models import Citation, Incident
 from tracker.models.visibility import PUBLIC_STATUSES
 from tracker.services import common
-from tracker.services.assessments import assess_incident
+from tracker.services.assessments import assess_incident, reassess_responses
 
 REVIEW_PERMISSION = "tracker.review_incident"
 
@@ -47,6 +47,7 @@ def incident_update(*, incident: Incident, data: Mapping[str, Any], user, expect
             data = {**data, "withdrawn_at": timezone.now()}
     incident = common.update(incident, data=data, user=user, expected_version=expected_version)
     assess_incident(incident)
+    reassess_responses(incident)
     return incident
 
 
@@ -102,10 +103,12 @@ def incident_set_status(*, incident: Incident, status: str, user) -> Incident:
     return incident_update(incident=incident, data={"status": status}, user=user)
 
 
+@transaction.atomic
 def incident_delete(*, incident: Incident, user, expected_version=None) -> None:
     """Move an incident and its citations to the trash. Its assessments are kept as they were
     (hidden with it), so a restore gives back the reviewers' overrides too."""
     common.delete(incident, user=user, expected_version=expected_version)
+    reassess_responses(incident)
 
 
 @transaction.atomic
@@ -120,6 +123,7 @@ def incident_restore(incident: Incident, *, user, expected_version=None) -> Inci
         )
     incident = common.restore(incident, user=user, expected_version=expected_version)
     assess_incident(incident)
+    reassess_responses(incident)
     return incident
 
 

@@ -69,7 +69,7 @@ def claim_of(citation: Citation) -> Claim:
         citation_id=citation.pk,
         report_id=citation.report_id,
         original_report_id=original.pk if original else None,
-        claimant=Claimant(source.pk, source.name, source.affiliated_party_id),
+        claimant=Claimant(source.pk, source.name, source.affiliated_party_id, source.aligned_party_id, source.reliability),
         basis=basis,
         named_perpetrator_id=citation.named_perpetrator_id,
         stance=citation.stance,
