@@ -44,14 +44,15 @@ def test_curated_basis(reader, january):
     assert body["exposure_days"] == {"before": round(before_days, 4), "after": round(after_days, 4)}
     # Taftanaz: 18 Dec 22:00Z – 10 Jan 22:00Z, 552 hours, 24 of them on each of 8, 9, 10 Jan.
     taftanaz_day = 24 / 552
-    # The artillery: 11 Jan 21:01Z – 12 Jan 22:00Z, 1,499 minutes, 59 of them on 11 January.
+    # The artillery and the rockets on Aleppo (fired from the zone: counted by their origin):
+    # 11 Jan 21:01Z – 12 Jan 22:00Z, 1,499 minutes each, 59 of them on 11 January.
     artillery_11 = 59 / 1499
     expected = [
         ("2020-01-08", -3, taftanaz_day),
         ("2020-01-09", -2, taftanaz_day),
         ("2020-01-10", -1, 2 + taftanaz_day),  # the Maaret al-Numan strikes, the clashes
-        ("2020-01-11", 0, 1 + artillery_11),  # the eve bombing (23 hours, all before the start)
-        ("2020-01-12", 1, 1 - artillery_11),
+        ("2020-01-11", 0, 1 + 2 * artillery_11),  # the eve bombing (23 hours, all before the start)
+        ("2020-01-12", 1, 2 * (1 - artillery_11)),
         ("2020-01-13", 2, 0),
     ]
     assert [(d["date"], d["day"], d["total"]) for d in body["series"]] == [
@@ -59,10 +60,17 @@ def test_curated_basis(reader, january):
     ]
     assert body["series"][2]["by_kind"] == {"airstrike": round(1 + taftanaz_day, 4), "armed_clash": 1.0}
     # Each party measured from its own commitment: the eve bombing is a violation of Russia's side.
-    assert body["series"][3]["by_verdict"] == {"violation": round(1 + artillery_11, 4), "possible": 0.0, "not_violation": 0.0}
-    before, after = 3 + 3 * taftanaz_day, 1.0
+    assert body["series"][3]["by_verdict"] == {
+        "violation": round(1 + 2 * artillery_11, 4),
+        "possible": 0.0,
+        "not_violation": 0.0,
+    }
+    before, after = 3 + 3 * taftanaz_day, 2.0
     assert body["totals"]["before"] == round(before, 4) and body["totals"]["after"] == after
-    assert body["totals"]["by_verdict"] == {"violation": 3.0, "possible": round(3 * taftanaz_day, 4), "not_violation": 1.0}
+    # The clashes of 10 January: the government's side was bound from Russia's start, and
+    # nobody is known to have started them: possible.
+    assert body["totals"]["by_verdict"] == {"violation": 4.0, "possible": round(1 + 3 * taftanaz_day, 4), "not_violation": 0.0}
+    assert body["totals"]["deaths"]["after"] == {"low": 2.0, "high": 2.0, "incidents_with_figures": 1.0}  # the rockets
     assert (body["daily_rate_before"], body["daily_rate_after"], body["rate_ratio"]) == (
         round(before / before_days, 4),
         round(after / after_days, 4),
@@ -71,8 +79,8 @@ def test_curated_basis(reader, january):
     by_party = {(row["party"] or {}).get("name"): (row["before"], row["after"]) for row in body["by_perpetrator"]}
     assert by_party == {
         "Russian Aerospace Forces": (1.0, 0.0),
-        None: (1.0, 0.0),
-        "Syrian government": (1.0, 0.0),
+        "Syrian government": (2.0, 0.0),  # the eve bombing, the clashes
+        "Syrian armed opposition": (0.0, 1.0),
         "Syrian Arab Army": (0.0, 1.0),
         "Syrian Arab Air Force": (round(3 * taftanaz_day, 4), 0.0),
     }
@@ -90,13 +98,14 @@ def test_russias_declared_start(reader, january):
     )
     assert body["exposure_days"] == {"before": round(3 + 13 / 24, 4), "after": round(2 + 11 / 24, 4)}
     # Taftanaz: 85 of its 552 hours in the series fall before Russia's start, 35 after; the
-    # artillery only its first 59 minutes (of 1,499) in the series, after.
+    # artillery and the rockets only their first 59 minutes (of 1,499) in the series, after.
     before = 85 / 552
-    after = 1 + 1 + 35 / 552 + 1 + 59 / 1499  # Maaret al-Numan, the clashes, Taftanaz, the eve bombing, the artillery
+    # Maaret al-Numan, the clashes, Taftanaz, the eve bombing, the artillery, the rockets
+    after = 1 + 1 + 35 / 552 + 1 + 2 * 59 / 1499
     assert (body["totals"]["before"], body["totals"]["after"]) == (round(before, 4), round(after, 4))
     assert body["totals"]["by_verdict"] == {
-        "violation": round(1 + 1 + 59 / 1499, 4),  # Maaret al-Numan, the eve bombing, the artillery
-        "possible": round(1 + 120 / 552, 4),  # the clashes (no perpetrator), Taftanaz (mostly before)
+        "violation": round(1 + 1 + 2 * 59 / 1499, 4),  # Maaret al-Numan, the eve bombing, the artillery, the rockets
+        "possible": round(1 + 120 / 552, 4),  # the clashes (initiator unknown), Taftanaz (mostly before)
         "not_violation": 0.0,
     }
     assert body["rate_ratio"] == round((after / (2 + 11 / 24)) / (before / (3 + 13 / 24)), 4)
@@ -114,9 +123,9 @@ def test_overrides_count_on_the_curated_basis_only(reader, january, client_for):
         **if_match(artillery),
     )
     assert get(reader, january, "days=3")["totals"]["by_verdict"] == {
-        "violation": 2.0,
-        "possible": round(1 + 72 / 552, 4),
-        "not_violation": 1.0,
+        "violation": 3.0,  # the eve bombing, Maaret al-Numan, the rockets
+        "possible": round(2 + 72 / 552, 4),  # the artillery (overridden), the clashes, Taftanaz
+        "not_violation": 0.0,
     }
 
 

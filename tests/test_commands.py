@@ -46,7 +46,7 @@ def test_bootstrap_twice_loads_once(monkeypatch, settings):
     monkeypatch.delenv("DJANGO_SUPERUSER_USERNAME", raising=False)
     monkeypatch.delenv("DJANGO_SUPERUSER_PASSWORD", raising=False)
     first = run("bootstrap")
-    assert "Installed 181 object(s)" in first and "username 'curator', password 'idlib-2020-demo'" in first
+    assert "Installed 185 object(s)" in first and "username 'curator', password 'idlib-2020-demo'" in first
     counts = (Incident.objects.count(), Place.objects.count())
     second = run("bootstrap")
     assert "Data already present: fixture not loaded again." in second

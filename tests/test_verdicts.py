@@ -310,20 +310,23 @@ def test_fixture_verdicts(assessed):
     assert verdicts() == {
         # 10 January (local day) by Russia's air force: after Russia's side stopped.
         (jan, "Airstrikes on Maaret al-Numa"): ("violation", [], "Russia", "role", RUSSIA_SIDE),
+        # Government forces and the opposition clashed on the 10th; nobody is named as starting it,
+        # and the government's side was bound from Russia's start: possible.
         (jan, "Clashes between government f"): (
-            "not_violation",
-            ["before_start", "perpetrator_unknown"],
-            None,
-            "agreed",
-            TURKEY_SIDE,
+            "possible",
+            ["initiator_unknown"],
+            "Syrian government",
+            "role",
+            RUSSIA_SIDE,
         ),
         # 19 December – 10 January: 35 of its 552 hours fall after Russia's start.
         (jan, "Bombing of Taftanaz by a gov"): ("possible", ["time_uncertain"], "Syrian government", "role", RUSSIA_SIDE),
         (jan, "Bombing of four towns in Idl"): ("violation", [], "Syrian government", "role", RUSSIA_SIDE),
-        # Aleppo city is outside the Idlib zone.
+        # Aleppo city is outside the Idlib zone, but the rockets were fired from the insurgent-held
+        # zone (their origin): a violation by the opposition, from Turkey's start.
         (jan, "Insurgent rockets on residen"): (
-            "not_violation",
-            ["outside_zone"],
+            "violation",
+            ["by_origin"],
             "Syrian armed opposition",
             "role",
             TURKEY_SIDE,

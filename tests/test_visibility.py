@@ -54,12 +54,13 @@ def test_public_compliance_counts_only_public_incidents(assessed, client_for):
         "by_verdict": {"violation": 3.0, "possible": 0.0, "not_violation": 0.0},
         "deaths": {"before": eve, "after": no_deaths},
     }
-    # 72 of the Taftanaz bombing's 552 hours fall in the series: it counts 0.1304.
+    # 72 of the Taftanaz bombing's 552 hours fall in the series: it counts 0.1304. The rockets on
+    # Aleppo (in review) count after the start, with their two dead.
     assert client_for("curator").get(url).json()["totals"] == {
         "before": 3.1304,
-        "after": 1.0,
-        "by_verdict": {"violation": 3.0, "possible": 0.1304, "not_violation": 1.0},
-        "deaths": {"before": eve, "after": no_deaths},
+        "after": 2.0,
+        "by_verdict": {"violation": 4.0, "possible": 1.1304, "not_violation": 0.0},
+        "deaths": {"before": eve, "after": {"low": 2.0, "high": 2.0, "incidents_with_figures": 1.0}},
     }
 
 
