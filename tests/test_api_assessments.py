@@ -65,7 +65,7 @@ def test_incident_detail_carries_its_verdicts(assessed, reader):
                 "basis": "role",
             },
             "rules": {
-                "version": "2026-11-30",
+                "version": "2026-11-30.2",
                 "parameters": {
                     "overlap_threshold": 0.9,
                     "geo_radius_km": {

@@ -121,7 +121,8 @@ def test_acled_columns_map_to_incidents(idlib):
         "unknown",
         "alleged",
     )
-    assert (clash.time_precision, clash.geo_precision) == ("week", "near")  # the week around the 20th
+    # The week around the 20th; geo_precision 2 (near a town) is a 25 km disc, as GED's where_prec 2.
+    assert (clash.time_precision, clash.geo_precision) == ("week", "within_25km")
     assert clash.occurred_at == datetime(2020, 1, 16, 22, tzinfo=UTC)
     assert clash.target_description == "Military Forces of Syria (2000-) vs Hayat Tahrir al Sham"
 

@@ -149,7 +149,7 @@ class GeoPrecision(models.TextChoices):
 
     EXACT = "exact", "Exact point"
     NEAR = "near", "Near the place"
-    WITHIN_25KM = "within_25km", "Within 25 km of the place (UCDP GED where_prec 2)"
+    WITHIN_25KM = "within_25km", "Within 25 km of the place (UCDP GED where_prec 2, ACLED geo_precision 2)"
     TOWN = "town", "Somewhere in the town"
     DISTRICT = "district", "Somewhere in the district"
     REGION = "region", "Somewhere in the governorate / region"

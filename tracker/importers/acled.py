@@ -76,7 +76,11 @@ ACTOR_KINDS = {
 }
 
 TIME_PRECISIONS = {"1": TimePrecision.DAY, "2": TimePrecision.WEEK, "3": TimePrecision.MONTH}
-GEO_PRECISIONS = {"1": GeoPrecision.TOWN, "2": GeoPrecision.NEAR, "3": GeoPrecision.REGION}
+# ACLED's geo_precision gives no distance: 1 is the named town itself; 2 a nearby town or a
+# small part of a district, coded at that town's point — what UCDP GED's where_prec 2 ("within
+# 25 km of the point") says in numbers, so both get the 25 km disc; 3 a larger region, coded at
+# its capital or centroid — the region (its polygon where the gazetteer has one).
+GEO_PRECISIONS = {"1": GeoPrecision.TOWN, "2": GeoPrecision.WITHIN_25KM, "3": GeoPrecision.REGION}
 
 
 def _kind(sub_event_type: str, notes: str) -> tuple[str, list[str]]:

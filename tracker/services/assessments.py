@@ -64,7 +64,8 @@ def overlap_threshold() -> float:
 
 
 def geo_radii_km() -> dict[str, float]:
-    # within_25km is UCDP GED's where_prec 2, which the codebook defines as within 25 km.
+    # within_25km is UCDP GED's where_prec 2, which its codebook defines as within 25 km (and
+    # ACLED's geo_precision 2, a nearby town: tracker/importers/acled.py).
     radii = {"exact": 0.0, "near": 5.0, "within_25km": 25.0, "town": 3.0, "district": 15.0, "region": 30.0}
     radii.update(_setting("TRACKER_GEO_RADIUS_KM", {}))
     return radii
@@ -76,7 +77,7 @@ def geo_radius_km(precision: str) -> float:
 
 # The version of the rules, moved with every change to what a verdict means; docs/VERDICTS.md
 # lists each version and what it changed.
-RULES_VERSION = "2026-11-30"
+RULES_VERSION = "2026-11-30.2"
 
 
 def rule_parameters() -> dict:
