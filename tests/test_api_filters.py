@@ -73,6 +73,8 @@ def test_no_filter_returns_everything(api_idlib):
         ("attribution=confirmed", {"soleimani"}),
         ("attribution=unknown&attribution=claimed", {"wednesday"}),
         ("attribution=alleged&kind=armed_clash", {"clash"}),  # the government's side, named by the sources
+        ("initiator=unknown", {"clash"}),
+        ("initiator=perpetrator&initiator=target", set(T) - {"clash"}),
     ],
 )
 def test_incident_filters(api_idlib, query, expected):
@@ -123,6 +125,8 @@ def test_perpetrator_includes_sub_units(api_idlib):
     }
     assert incidents(api_idlib, f"perpetrator={pk(Party, name='Syrian Arab Army')}") == {"artillery"}
     assert incidents(api_idlib, f"perpetrator={pk(Party, name='Turkey')}") == set()
+    assert incidents(api_idlib, f"target_party={pk(Party, name='Syrian armed opposition')}") == {"clash"}
+    assert incidents(api_idlib, f"target_party={pk(Party, name='Russia')}") == set()
 
 
 def test_source_and_report(api_idlib):

@@ -24,7 +24,17 @@ from tracker.api.filter_fields import (
     StrictBooleanFilter,
     existing,
 )
-from tracker.choices import Attribution, Confidence, IncidentKind, IncidentStatus, PartyKind, PlaceKind, SourceKind, Verdict
+from tracker.choices import (
+    Attribution,
+    Confidence,
+    IncidentKind,
+    IncidentStatus,
+    Initiator,
+    PartyKind,
+    PlaceKind,
+    SourceKind,
+    Verdict,
+)
 from tracker.geo import bbox_around, haversine_expression
 from tracker.models import Assessment, Ceasefire, Citation, Incident, Party, Place, PlaceName, Report, Source
 from tracker.models.assessments import effective_verdict_in
@@ -166,6 +176,12 @@ class IncidentFilterSet(TrackerFilterSet):
         field_name="place__country_code", lookup_expr="exact", help_text="ISO 3166-1 alpha-2 code of the place's country."
     )
     perpetrator = existing(Party, method="filter_perpetrator", help_text="Party id; includes its sub-units.")
+    target_party = existing(Party, method="filter_target_party", help_text="Party id of the target; includes its sub-units.")
+    initiator = ChoicesFilter(
+        field_name="initiator",
+        choices=Initiator.choices,
+        help_text="Repeatable. Who opened fire: perpetrator, target (the act is a response) or unknown (an exchange).",
+    )
     source = existing(
         Source, method="filter_source", help_text="Source id: incidents cited by its reports or attributed to it as claimant."
     )
@@ -258,6 +274,9 @@ class IncidentFilterSet(TrackerFilterSet):
 
     def filter_perpetrator(self, qs, name, value):
         return qs.filter(perpetrator_id__in=subtree_of(Party, value.pk))
+
+    def filter_target_party(self, qs, name, value):
+        return qs.filter(target_party_id__in=subtree_of(Party, value.pk))
 
     def filter_source(self, qs, name, value):
         cited = Citation.objects.filter(Q(report__source=value) | Q(claimant=value)).values("incident_id")
