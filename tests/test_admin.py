@@ -219,3 +219,42 @@ def test_ceasefire_page_shows_compliance_chart_and_declared_starts(curator, asse
     assert "Under each party&#x27;s declared start" in page or "Under each party's declared start" in page
     # Russia's 9 January start turns three strikes into violations (plus the artillery).
     assert "<td>Russia</td><td>2020-01-09 11:00</td>" in page
+
+
+def test_ceasefire_lifecycle_and_undertakings_saved_inline_recompute_its_verdicts(reviewer, assessed):
+    """The roles and lifecycle are edited inline on the ceasefire page; saving them recomputes
+    the verdicts (they decide them)."""
+    from tests.helpers import admin_form_data
+    from tracker.models import Assessment, CeasefireStatus
+
+    january = Ceasefire.objects.get(name="Idlib ceasefire (January 2020)")
+    page = reviewer.get(url(Ceasefire, "change", january.pk))
+    data = admin_form_data(page)
+    # A collapse on 1 March (a test's assumption, not the articles'), added as a new inline row.
+    first_new = int(data["lifecycle-TOTAL_FORMS"])
+    data["lifecycle-TOTAL_FORMS"] = str(first_new + 1)
+    data.update(
+        {
+            f"lifecycle-{first_new}-status": "collapsed",
+            f"lifecycle-{first_new}-effective_at_0": "2020-03-01",
+            f"lifecycle-{first_new}-effective_at_1": "00:00:00",
+            f"lifecycle-{first_new}-notes": "<script>alert(1)</script>",
+        }
+    )
+    # The opposition's role (Turkey's side) undertakes to stop artillery only.
+    role_rows = [k for k, v in data.items() if k.startswith("party_roles-") and k.endswith("-party")]
+    opposition = Party.objects.get(name="Syrian armed opposition")
+    row = next(k for k in role_rows if str(data[k]) in (str(opposition.pk), f"['{opposition.pk}']")).rsplit("-", 1)[0]
+    data[f"{row}-barred_kinds"] = ["artillery_shelling"]
+    data["change_reason"] = "Lifecycle and undertakings"
+    response = reviewer.post(url(Ceasefire, "change", january.pk), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    step = CeasefireStatus.objects.get(ceasefire=january, status="collapsed")
+    assert step.history.get().history_user.username == "reviewer"
+    verdict = {a.incident.title[:19]: (a.verdict, a.reasons) for a in Assessment.objects.filter(ceasefire=january)}
+    # 3-5 March: after the collapse now.
+    assert verdict["Russian airstrike o"] == ("not_violation", ["after_collapse"])
+    # The rockets are not artillery: not an act the opposition undertook to stop.
+    assert verdict["Insurgent rockets o"] == ("not_violation", ["act_not_barred", "by_origin"])
+    shown = reviewer.get(url(Ceasefire, "change", january.pk)).content.decode()
+    assert "<script>alert(1)</script>" not in shown and "&lt;script&gt;alert(1)&lt;/script&gt;" in shown

@@ -1,7 +1,7 @@
 """The role groups and the permissions each grants. `manage.py setup_roles` applies them."""
 
 CURATED = ["incident", "citation", "report", "source", "place", "placename", "party", "partyalias"]
-CEASEFIRE = ["ceasefire", "ceasefireparty", "declaration"]
+CEASEFIRE = ["ceasefire", "ceasefireparty", "ceasefirestatus", "declaration"]
 # Deleting these moves them to the trash (recoverable); their name lists are edited in place.
 TRASHABLE = ["incident", "citation", "report", "place"]
 ALL_MODELS = CURATED + CEASEFIRE + ["assessment"]
