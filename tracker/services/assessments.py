@@ -520,6 +520,11 @@ def _origin_point(incident: Incident, ctx: CeasefireContext):
     return (place.latitude, place.longitude) if place is not None and place.latitude is not None else None
 
 
+def _in_box(lat: str, lon: str, bounds: tuple[float, float, float, float]) -> Q:
+    min_lon, min_lat, max_lon, max_lat = bounds
+    return Q(**{f"{lat}__gte": min_lat, f"{lat}__lte": max_lat, f"{lon}__gte": min_lon, f"{lon}__lte": max_lon})
+
+
 def candidate_incidents(ctx: CeasefireContext, *, margin: timedelta | None = None):
     """SQL prefilter by time and bounding box (or scope place): a superset of the incidents the
     ceasefire could concern, which `concerns` then settles exactly."""
@@ -536,28 +541,10 @@ def candidate_incidents(ctx: CeasefireContext, *, margin: timedelta | None = Non
         qs = qs.filter(occurred_at__lt=last + margin)
     spatial = Q(place_id__in=ctx.scope_place_ids | ctx.scope_ancestor_ids) | Q(origin_place_id__in=ctx.scope_place_ids)
     if ctx.bounds is not None:
-        min_lon, min_lat, max_lon, max_lat = ctx.bounds
-        spatial |= Q(latitude__gte=min_lat, latitude__lte=max_lat, longitude__gte=min_lon, longitude__lte=max_lon)
-        spatial |= Q(
-            latitude__isnull=True,
-            place__latitude__gte=min_lat,
-            place__latitude__lte=max_lat,
-            place__longitude__gte=min_lon,
-            place__longitude__lte=max_lon,
-        )
-        spatial |= Q(
-            origin_latitude__gte=min_lat,
-            origin_latitude__lte=max_lat,
-            origin_longitude__gte=min_lon,
-            origin_longitude__lte=max_lon,
-        )
-        spatial |= Q(
-            origin_latitude__isnull=True,
-            origin_place__latitude__gte=min_lat,
-            origin_place__latitude__lte=max_lat,
-            origin_place__longitude__gte=min_lon,
-            origin_place__longitude__lte=max_lon,
-        )
+        # The impact and the origin, each by its own point, else by its place's point.
+        for own, place in (("", "place__"), ("origin_", "origin_place__")):
+            spatial |= _in_box(f"{own}latitude", f"{own}longitude", ctx.bounds)
+            spatial |= Q(**{f"{own}latitude__isnull": True}) & _in_box(f"{place}latitude", f"{place}longitude", ctx.bounds)
     return qs.filter(spatial).select_related("place")
 
 
