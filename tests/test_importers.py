@@ -480,12 +480,31 @@ def test_tracker_csv_round_trip_into_an_empty_database(roles, client_for, tmp_pa
         description="Two days of shelling.\nHomes hit.",
         confidence="fair",
         status="draft",
+        origin_latitude=35.7,
+        origin_longitude=36.7,
+        origin_geo_precision="near",
     )
     IncidentFactory(
-        title="Point", place=other, latitude=35.87, longitude=36.81, geo_precision="exact", target_description="A bakery"
+        title="Point",
+        place=other,
+        latitude=35.87,
+        longitude=36.81,
+        geo_precision="exact",
+        target_description="A bakery",
+        origin_place=town,
+        origin_geo_precision="town",
     )
     IncidentFactory(
-        title="From ACLED", place=other, external_source="acled", external_id="SYR1", kind="armed_clash", status="disputed"
+        title="From ACLED",
+        place=other,
+        external_source="acled",
+        external_id="SYR1",
+        kind="armed_clash",
+        status="disputed",
+        perpetrator=forces,
+        attribution="alleged",
+        target_party=PartyFactory(name="Hayat Tahrir al Sham"),
+        initiator="unknown",
     )
     # Text a spreadsheet would run: the export neutralises it ('=...), the import reads it back.
     IncidentFactory(
@@ -517,11 +536,19 @@ def test_tracker_csv_round_trip_into_an_empty_database(roles, client_for, tmp_pa
         "external_source",
         "external_id",
     }
+    parties = {"place", "perpetrator", "target_party", "origin_place", "origin_latitude", "origin_longitude"}
     for item in reviewer.get("/api/v1/incidents/").json()["results"]:
         before = originals[item["title"]]
-        assert {k: v for k, v in item.items() if k not in ignored | {"place", "perpetrator"}} == {
-            k: v for k, v in before.items() if k not in ignored | {"place", "perpetrator"}
+        assert {k: v for k, v in item.items() if k not in ignored | parties} == {
+            k: v for k, v in before.items() if k not in ignored | parties
         }
+        assert (item["target_party"] or {}).get("name") == (before["target_party"] or {}).get("name")
+        # An origin comes back as its point: its own, else its place's.
+        origin = before["origin_place"] or {}
+        assert (item["origin_latitude"], item["origin_longitude"]) == (
+            before["origin_latitude"] or origin.get("latitude"),
+            before["origin_longitude"] or origin.get("longitude"),
+        )
         assert {k: item["place"][k] for k in ("name", "latitude", "longitude")} == {
             k: before["place"][k] for k in ("name", "latitude", "longitude")
         }
@@ -529,6 +556,7 @@ def test_tracker_csv_round_trip_into_an_empty_database(roles, client_for, tmp_pa
         expected = (before["external_source"], before["external_id"]) if before["external_id"] else ("csv", str(before["id"]))
         assert (item["external_source"], item["external_id"]) == expected
     assert Place.objects.count() == 3  # both incidents at Saraqib share one place
+    assert Incident.objects.get(title="From ACLED").initiator == "unknown"
     assert run("csv", path)[0] == "4 rows: 0 created, 0 updated, 4 unchanged, 0 skipped, 0 failed"
 
 

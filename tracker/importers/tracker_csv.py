@@ -4,9 +4,11 @@ incidents.
 
 Incidents keep their `external_source`/`external_id` when they have one; otherwise the file's
 `id` becomes `csv`/<id>, so a re-import updates rather than duplicates. Places are found by
-name (any spelling) nearest the row's place point, else created there; perpetrators by name
-or alias, else created. Citations, verdicts and grades are not in the file: verdicts and grades
-are recomputed, citations come with their reports through the API.
+name (any spelling) nearest the row's place point, else created there; perpetrators and target
+parties by name or alias, else created. An origin is imported as its point: the row's own
+origin point, else its origin place's (the place itself is not looked up). Citations, verdicts
+and grades are not in the file: verdicts and grades are recomputed, citations come with their
+reports through the API.
 """
 
 from datetime import UTC, datetime
@@ -27,6 +29,8 @@ TEXT_FIELDS = (
     "geo_precision",
     "attribution",
     "target_description",
+    "initiator",
+    "origin_geo_precision",
     "confidence",
 )
 FIGURES = tuple(f"{name}_{end}" for name in CASUALTY_FIELDS for end in ("low", "high"))
@@ -58,6 +62,9 @@ def parse(row: Row) -> Event:
     fields |= {name: parse_int(row.get(name), name) for name in FIGURES}
     fields["latitude"] = parse_coordinate(row.get("latitude"), "latitude", 90)
     fields["longitude"] = parse_coordinate(row.get("longitude"), "longitude", 180)
+    for end, bound in (("latitude", 90), ("longitude", 180)):
+        own, of_place = f"origin_{end}", f"origin_place.{end}"
+        fields[own] = parse_coordinate(row.get(own) or row.get(of_place), own if row.get(own) else of_place, bound)
     status = row.get("status") or IncidentStatus.DRAFT
     if status not in IncidentStatus.values:
         raise RowError("status", f"'{status}' is not one of {', '.join(IncidentStatus.values)}.")
@@ -73,6 +80,7 @@ def parse(row: Row) -> Event:
     if not (source and external_id):
         source, external_id = NAME, row.get("id")
     perpetrator = PartySpec(row.get("perpetrator.name"), PartyKind.OTHER) if row.get("perpetrator.name") else None
+    target = PartySpec(row.get("target_party.name"), PartyKind.OTHER) if row.get("target_party.name") else None
     flags = split_list(row.get("import_flags"))
     unknown = sorted(set(flags) - set(FLAG_NOTES))
     if unknown:
@@ -87,6 +95,7 @@ def parse(row: Row) -> Event:
         place=place,
         fields=fields,
         perpetrator=perpetrator,
+        target=target,
         instants=(occurred_at, occurred_until),
         flags=flags,
     )
