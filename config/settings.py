@@ -5,13 +5,14 @@ a throw-away secret key). With ``DJANGO_DEBUG=false`` nothing secret has a defau
 ``DJANGO_SECRET_KEY`` must be set or the process refuses to start.
 """
 
-import tempfile
 from datetime import timedelta
 from pathlib import Path
 
 import environ
 from corsheaders.defaults import default_headers as cors_default_headers
 from django.core.exceptions import ImproperlyConfigured
+
+from tracker.conf import from_environment as tracker_settings_from
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -141,8 +142,9 @@ for _n, _url in enumerate(env.list("DATABASE_REPLICA_URLS", default=[]), start=1
     }
 TRACKER_REPLICAS = [alias for alias in DATABASES if alias.startswith("replica")]
 DATABASE_ROUTERS = ["tracker.replicas.ReplicaRouter"]
-TRACKER_REPLICA_PIN_SECONDS = env.int("TRACKER_REPLICA_PIN_SECONDS", default=10)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# `manage.py loaddata idlib_2020` finds the founding fixture by name, as Django users expect.
+FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
 # The shared cache holds API throttle counters: use Redis (CACHE_URL=redis://host:6379/1) in
 # production so limits hold across worker processes; the default is per process.
@@ -155,10 +157,6 @@ CACHES = {
 }
 if CACHES["responses"]["BACKEND"].endswith("LocMemCache"):
     CACHES["responses"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", 500)  # pages of ≤ ~100 KB
-# How long a cached answer lives at most (writes outside Django do not move the generation);
-# 0 turns the response cache off.
-TRACKER_RESPONSE_CACHE_SECONDS = env.int("TRACKER_RESPONSE_CACHE_SECONDS", default=60)
-TRACKER_RESPONSE_CACHE_MAX_BYTES = env.int("TRACKER_RESPONSE_CACHE_MAX_BYTES", default=2 * 1_048_576)
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -257,15 +255,10 @@ SPECTACULAR_SETTINGS = {
 # History: change reasons can be longer than a line.
 SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
-# Tracker behaviour.
-# Anonymous clients may read the public API while this is true.
-# Admin maps (Leaflet, served from our static files): the tile server's URL template and its
-# attribution. Empty: no background (markers only), e.g. on a closed network.
-TRACKER_MAP_TILES_URL = env.str("TRACKER_MAP_TILES_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
-TRACKER_MAP_TILES_ATTRIBUTION = env.str(
-    "TRACKER_MAP_TILES_ATTRIBUTION",
-    default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
-)
+# Tracker behaviour: every TRACKER_* setting, its default and its meaning are in tracker/conf.py;
+# each can be set by the environment variable of the same name.
+_tracker = tracker_settings_from(env)
+globals().update(_tracker)
 
 # Content-Security-Policy on every page (django-csp): scripts only from our own static files —
 # no inline script anywhere (the admin's data goes in json_script blocks, Swagger UI loads its
@@ -288,36 +281,7 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
-TRACKER_MAP_CENTER = (35.9, 36.6)  # Idlib: where the founding data is
-TRACKER_MAP_ZOOM = 8
-TRACKER_PUBLIC_READ = env.bool("TRACKER_PUBLIC_READ", default=True)
-# A report whose text shares at least this share of its 5-word shingles with an earlier one is
-# linked to it as a near-copy (tracker.syndication). Edited wire copies share 0.38-0.54 in the
-# founding articles; independent stories on the same event 0.00-0.03.
-TRACKER_SYNDICATION_THRESHOLD = env.float("TRACKER_SYNDICATION_THRESHOLD", default=0.3)
-# ...or share this many sentences nearly word for word (a wire story re-using its background).
-TRACKER_SYNDICATION_MIN_SHARED_SENTENCES = env.int("TRACKER_SYNDICATION_MIN_SHARED_SENTENCES", default=2)
-# A sentence key more original reports than this share is too common to find copies by.
-TRACKER_SYNDICATION_MAX_KEY_REPORTS = env.int("TRACKER_SYNDICATION_MAX_KEY_REPORTS", default=10)
-# Incidents of compatible kinds whose time windows overlap and whose locations lie within this
-# many km of each other are listed as possible duplicates.
-TRACKER_DUPLICATE_RADIUS_KM = env.float("TRACKER_DUPLICATE_RADIUS_KM", default=5.0)
-# Limits, each answered with a 4xx naming it (README: "Limits").
-TRACKER_MAX_PAGE_SIZE = 1000
-TRACKER_MAX_BODY_BYTES = env.int("TRACKER_MAX_BODY_BYTES", default=1_048_576)  # API request bodies: 413 above
-# The change feed (updated_since / cursor) serves changes at least this old: a write's timestamp
-# is taken before its transaction commits (an import commits every 500 rows, within seconds).
-TRACKER_FEED_SETTLE_SECONDS = env.float("TRACKER_FEED_SETTLE_SECONDS", default=30.0)
-TRACKER_BULK_MAX_ITEMS = env.int("TRACKER_BULK_MAX_ITEMS", default=1000)  # items per bulk request: 400 above
-TRACKER_BULK_MAX_BODY_BYTES = env.int("TRACKER_BULK_MAX_BODY_BYTES", default=16 * 1_048_576)  # bulk bodies: 413 above
-TRACKER_IDEMPOTENCY_HOURS = env.float("TRACKER_IDEMPOTENCY_HOURS", default=24.0)  # how long an Idempotency-Key holds
-TRACKER_EXPORT_MAX_ROWS = env.int("TRACKER_EXPORT_MAX_ROWS", default=1_000_000)  # rows per export: 400 above
-TRACKER_MAX_FILTER_VALUES = env.int("TRACKER_MAX_FILTER_VALUES", default=50)  # values per query parameter
-DATA_UPLOAD_MAX_MEMORY_SIZE = TRACKER_MAX_BODY_BYTES
-# Files uploaded for import in the admin: the largest accepted, and where they wait between the
-# preview and the confirmation (deleted once imported or after a day).
-TRACKER_IMPORT_MAX_BYTES = env.int("TRACKER_IMPORT_MAX_BYTES", default=200 * 1024 * 1024)
-TRACKER_IMPORT_DIR = env.str("TRACKER_IMPORT_DIR", default=str(Path(tempfile.gettempdir()) / "tracker-imports"))
+DATA_UPLOAD_MAX_MEMORY_SIZE = _tracker["TRACKER_MAX_BODY_BYTES"]
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 200
 
 # Admin login brute-force protection: 5 failures for a username from one address lock that
@@ -329,7 +293,6 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # Reverse proxies in front of the app servers: who the client is for throttles, lockouts and
 # logs (tracker.proxies). 0: X-Forwarded-For is ignored.
-TRACKER_PROXY_COUNT = env.int("TRACKER_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "tracker.proxies.client_address"
 
 # Browsers of other services' sites may call the API only from these origins (none by default).

@@ -96,3 +96,10 @@ def test_swagger_ui_is_served_offline(client):
     page = client.get("/api/docs/").content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in page
     assert "cdn" not in page.lower()
+
+
+@pytest.mark.django_db
+def test_the_founding_fixture_loads_by_name():
+    out = run("loaddata", "idlib_2020")
+    assert "Installed 185 object(s) from 1 fixture(s)" in out
+    assert Incident.objects.count() == 9

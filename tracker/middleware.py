@@ -1,9 +1,9 @@
 """Request middleware of the tracker."""
 
 from csp.middleware import CSPMiddleware
-from django.conf import settings
 from django.http import JsonResponse
 
+from tracker import conf
 from tracker.history import Channel, history_context
 
 
@@ -21,7 +21,7 @@ class RequestLimitsMiddleware:
             except ValueError:
                 return JsonResponse({"detail": "Content-Length must be a whole number of bytes."}, status=400)
             # Bulk ingest carries up to TRACKER_BULK_MAX_ITEMS records in one body.
-            limit = settings.TRACKER_BULK_MAX_BODY_BYTES if request.path.endswith("/bulk/") else settings.TRACKER_MAX_BODY_BYTES
+            limit = conf.BULK_MAX_BODY_BYTES if request.path.endswith("/bulk/") else conf.MAX_BODY_BYTES
             if length > limit:
                 return JsonResponse({"detail": f"The request body is {length} bytes; the limit is {limit} bytes."}, status=413)
         return self.get_response(request)
@@ -54,7 +54,7 @@ class ContentSecurityPolicyMiddleware(CSPMiddleware):
 
     def get_policy_parts(self, request, response, report_only=False):
         parts = super().get_policy_parts(request, response, report_only)
-        origin = tile_origin(settings.TRACKER_MAP_TILES_URL)
+        origin = tile_origin(conf.MAP_TILES_URL)
         if origin and not report_only:
             parts.update = {**(parts.update or {}), "img-src": [origin]}
         return parts

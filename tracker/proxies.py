@@ -10,11 +10,11 @@ DRF keys anonymous throttles on the raw header unless told how many proxies ther
 
 import logging
 
-from django.conf import settings
+from tracker import conf
 
 
 def proxy_count() -> int:
-    return max(0, int(getattr(settings, "TRACKER_PROXY_COUNT", 0)))
+    return max(0, int(conf.PROXY_COUNT))
 
 
 def client_address(request) -> str:

@@ -19,8 +19,9 @@ and none of this does anything. The rules:
 import random
 from contextvars import ContextVar
 
-from django.conf import settings
 from django.core.cache import cache
+
+from tracker import conf
 
 PIN_COOKIE = "tracker_primary"
 PRIMARY_APPS = frozenset({"auth", "sessions", "axes", "contenttypes", "admin"})
@@ -29,11 +30,11 @@ _pinned: ContextVar[bool] = ContextVar("tracker_pinned_to_primary", default=Fals
 
 def replicas() -> list[str]:
     """The replicas' database aliases (settings: one per DATABASE_REPLICA_URLS entry)."""
-    return settings.TRACKER_REPLICAS
+    return conf.REPLICAS
 
 
 def pin_seconds() -> int:
-    return int(getattr(settings, "TRACKER_REPLICA_PIN_SECONDS", 10))
+    return int(conf.REPLICA_PIN_SECONDS)
 
 
 def pin_to_primary() -> None:

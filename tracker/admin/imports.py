@@ -6,12 +6,12 @@ import time
 from pathlib import Path
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from tracker import conf
 from tracker.importers import FORMATS
 from tracker.services.imports import ImportFileError, import_file
 
@@ -28,14 +28,14 @@ class ImportForm(forms.Form):
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        limit = settings.TRACKER_IMPORT_MAX_BYTES
+        limit = conf.IMPORT_MAX_BYTES
         if upload.size > limit:
             raise forms.ValidationError(f"The file is {upload.size} bytes; the limit is {limit} bytes.")
         return upload
 
 
 def _folder() -> Path:
-    folder = Path(settings.TRACKER_IMPORT_DIR)
+    folder = Path(conf.IMPORT_DIR)
     folder.mkdir(parents=True, exist_ok=True)
     # Uploads previewed and never confirmed are dropped after a day.
     for stale in folder.glob("*.csv"):
@@ -98,7 +98,7 @@ class ImportEventsMixin:
         self._check_import_permission(request)
         token = request.POST.get("token", "") if request.method == "POST" else ""
         pending = request.session.get(SESSION_KEY, {}).get(token)
-        stored = Path(settings.TRACKER_IMPORT_DIR) / f"{token}.csv"
+        stored = Path(conf.IMPORT_DIR) / f"{token}.csv"
         if not pending or not token.isalnum() or not stored.is_file() or pending["format"] not in FORMATS:
             self.message_user(request, "That upload is no longer waiting to be imported: upload it again.", messages.ERROR)
             return self._render(request, form=ImportForm())

@@ -6,8 +6,8 @@ server is a setting (TRACKER_MAP_TILES_URL, empty for no background), and the ma
 it: markers on a blank background."""
 
 from django import forms
-from django.conf import settings
 
+from tracker import conf
 from tracker.choices import Verdict
 
 LEAFLET = "tracker/vendor/leaflet/"
@@ -22,10 +22,10 @@ VERDICT_RANK = [Verdict.VIOLATION, Verdict.POSSIBLE, Verdict.NOT_VIOLATION]
 def map_config() -> dict:
     """What maps.js needs from the settings (in the page as JSON, id tracker-map-config)."""
     return {
-        "tiles_url": settings.TRACKER_MAP_TILES_URL,
-        "tiles_attribution": settings.TRACKER_MAP_TILES_ATTRIBUTION,
-        "center": list(settings.TRACKER_MAP_CENTER),
-        "zoom": settings.TRACKER_MAP_ZOOM,
+        "tiles_url": conf.MAP_TILES_URL,
+        "tiles_attribution": conf.MAP_TILES_ATTRIBUTION,
+        "center": list(conf.MAP_CENTER),
+        "zoom": conf.MAP_ZOOM,
     }
 
 

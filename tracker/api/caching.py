@@ -17,11 +17,10 @@ and the removals feed, which hold back their last seconds).
 
 import hashlib
 
-from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpResponse, StreamingHttpResponse
 
-from tracker import generation
+from tracker import conf, generation
 from tracker.api.pagination import FEED_PARAMS
 
 CACHE_ALIAS = "responses"
@@ -29,7 +28,7 @@ CACHE_HEADER = "X-Cache"  # HIT or MISS, for clients and benchmarks to tell them
 
 
 def cache_seconds() -> int:
-    return int(getattr(settings, "TRACKER_RESPONSE_CACHE_SECONDS", 0))
+    return int(conf.RESPONSE_CACHE_SECONDS)
 
 
 class CachedReadsMixin:
@@ -83,7 +82,7 @@ class CachedReadsMixin:
         if response.status_code != 200 or isinstance(response, StreamingHttpResponse):
             return response
         response.render()
-        if len(response.content) <= settings.TRACKER_RESPONSE_CACHE_MAX_BYTES:
+        if len(response.content) <= conf.RESPONSE_CACHE_MAX_BYTES:
             headers = {name: value for name, value in response.items() if name != CACHE_HEADER}
             caches[CACHE_ALIAS].set(key, (response.content, headers), cache_seconds())
             response[CACHE_HEADER] = "MISS"

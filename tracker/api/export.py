@@ -3,10 +3,10 @@ serialized a chunk at a time), capped at TRACKER_EXPORT_MAX_ROWS."""
 
 from collections.abc import Callable, Iterator
 
-from django.conf import settings
 from django.http import StreamingHttpResponse
 from rest_framework.exceptions import ValidationError
 
+from tracker import conf
 from tracker.api import formats
 
 CHUNK_ROWS = 500  # rows read, prefetched and serialized together: ~60 MiB less peak memory than 2,000, and no slower
@@ -15,7 +15,7 @@ MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "geojson": "application/geo+jso
 
 
 def max_rows() -> int:
-    return int(getattr(settings, "TRACKER_EXPORT_MAX_ROWS", 1_000_000))
+    return int(conf.EXPORT_MAX_ROWS)
 
 
 def _chunks(queryset, build: Callable[[list], list[dict]]) -> Iterator[list[dict]]:

@@ -1,8 +1,9 @@
 """Filtering that never silently ignores what a client asked for."""
 
-from django.conf import settings
 from django_filters.rest_framework import DjangoFilterBackend
 from rest_framework.exceptions import ValidationError
+
+from tracker import conf
 
 # Query parameters every list endpoint accepts besides its filters; an export (unpaginated)
 # takes only `format`, so a page parameter sent to it is refused rather than ignored.
@@ -23,7 +24,7 @@ class StrictFilterBackend(DjangoFilterBackend):
                 # Range-style filters accept suffixed names (e.g. `near` + its own widget parts).
                 known |= set(getattr(f, "extra_param_names", ()))
         errors = {}
-        limit = settings.TRACKER_MAX_FILTER_VALUES
+        limit = conf.MAX_FILTER_VALUES
         for name, values in request.query_params.lists():
             if "\x00" in name or any("\x00" in v for v in values):
                 errors[name.replace("\x00", "\\x00")] = ["Null characters are not allowed."]

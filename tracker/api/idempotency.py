@@ -7,7 +7,6 @@ import hashlib
 import json
 from datetime import timedelta
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from rest_framework import status
@@ -15,6 +14,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.encoders import JSONEncoder
 
+from tracker import conf
 from tracker.models import IdempotencyRecord
 
 HEADER = "Idempotency-Key"
@@ -25,7 +25,7 @@ TRANSIENT = frozenset({408, 409, 412, 423, 425, 429})
 
 
 def _hours() -> float:
-    return float(getattr(settings, "TRACKER_IDEMPOTENCY_HOURS", 24))
+    return float(conf.IDEMPOTENCY_HOURS)
 
 
 def _fingerprint(request) -> str:

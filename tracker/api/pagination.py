@@ -5,7 +5,6 @@ import base64
 import binascii
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 from rest_framework import pagination
@@ -13,7 +12,7 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
-from tracker import instants
+from tracker import conf, instants
 
 
 def _positive_int(request, name: str) -> int | None:
@@ -52,9 +51,12 @@ class StrictPageNumberPagination(pagination.PageNumberPagination):
     itself), and the services that poll lists all day need `next`, not the total."""
 
     page_size_query_param = "page_size"
-    max_page_size = settings.TRACKER_MAX_PAGE_SIZE
     count_query_param = "count"
     display_page_controls = False  # the browsable API's page links need a total; `next` is in the body
+
+    @property
+    def max_page_size(self) -> int:
+        return conf.MAX_PAGE_SIZE  # read per request, so a settings override reaches it
 
     def get_page_size(self, request):
         size = _positive_int(request, self.page_size_query_param)
@@ -126,7 +128,7 @@ class StrictPageNumberPagination(pagination.PageNumberPagination):
 
 
 def feed_settle_seconds() -> float:
-    return float(getattr(settings, "TRACKER_FEED_SETTLE_SECONDS", 30))
+    return float(conf.FEED_SETTLE_SECONDS)
 
 
 def encode_cursor(instant: datetime, pk: int) -> str:

@@ -1,8 +1,8 @@
 """Who may do what through the API: Django model permissions, plus public read."""
 
-from django.conf import settings
 from rest_framework import permissions
 
+from tracker import conf
 from tracker.models.auth import ApiToken
 
 # Actions whose permission is not the one their HTTP method implies.
@@ -48,6 +48,6 @@ class TrackerModelPermissions(permissions.DjangoModelPermissions):
             model = self._queryset(view).model
             kwargs = {"app_label": model._meta.app_label, "model_name": model._meta.model_name}
             return request.user.has_perms([perm % kwargs for perm in ACTION_PERMS[action]])
-        if safe and settings.TRACKER_PUBLIC_READ:
+        if safe and conf.PUBLIC_READ:
             return True
         return super().has_permission(request, view)

@@ -3,7 +3,6 @@ writes. Nothing here knows a business rule."""
 
 from datetime import timedelta
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError
@@ -21,6 +20,7 @@ from rest_framework.serializers import as_serializer_error
 from rest_framework.settings import api_settings
 from rest_framework.utils.urls import replace_query_param
 
+from tracker import conf
 from tracker.api import filtersets, incident_rows, serializers
 from tracker.api.caching import CachedReadsMixin
 from tracker.api.exceptions import Merged
@@ -333,7 +333,7 @@ class IncidentViewSet(IncidentRowsListMixin, TrashMixin, ServiceModelViewSet):
         items = request.data
         if not isinstance(items, list):
             raise ValidationError({"non_field_errors": ["Expected a JSON list of incidents."]})
-        limit = settings.TRACKER_BULK_MAX_ITEMS
+        limit = conf.BULK_MAX_ITEMS
         if len(items) > limit:
             raise ValidationError(
                 {"non_field_errors": [f"At most {limit} items per request (TRACKER_BULK_MAX_ITEMS); got {len(items)}."]}

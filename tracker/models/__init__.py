@@ -1,4 +1,4 @@
-"""Domain models, one module per entity family (see DESIGN.md)."""
+"""Domain models, one module per entity family (incidents, ceasefires, places, parties, sources...)."""
 
 from tracker.models.assessments import Assessment, VerdictRules
 from tracker.models.auth import ApiToken, IdempotencyRecord

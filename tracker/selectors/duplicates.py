@@ -11,8 +11,7 @@ or they are at the same place when either has no point.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.conf import settings
-
+from tracker import conf
 from tracker.choices import IncidentKind as K
 from tracker.geo import haversine_km
 from tracker.models import Incident
@@ -39,7 +38,7 @@ def compatible_kinds(kind: str) -> set[str]:
 
 
 def radius_km() -> float:
-    return float(getattr(settings, "TRACKER_DUPLICATE_RADIUS_KM", 5.0))
+    return float(conf.DUPLICATE_RADIUS_KM)
 
 
 @dataclass(frozen=True)

@@ -26,13 +26,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
-from tracker import bulk_insert
+from tracker import bulk_insert, conf
 from tracker.choices import (
     FAILING_REASONS,
     CeasefireStatusKind,
@@ -55,19 +54,15 @@ from tracker.timewindows import incident_window, overlap_fraction
 AREA_TYPES = {"Polygon", "MultiPolygon"}
 
 
-def _setting(name: str, default):
-    return getattr(settings, name, default)
-
-
 def overlap_threshold() -> float:
-    return _setting("TRACKER_OVERLAP_THRESHOLD", 0.9)
+    return conf.OVERLAP_THRESHOLD
 
 
 def geo_radii_km() -> dict[str, float]:
     # within_25km is UCDP GED's where_prec 2, which its codebook defines as within 25 km (and
     # ACLED's geo_precision 2, a nearby town: tracker/importers/acled.py).
     radii = {"exact": 0.0, "near": 5.0, "within_25km": 25.0, "town": 3.0, "district": 15.0, "region": 30.0}
-    radii.update(_setting("TRACKER_GEO_RADIUS_KM", {}))
+    radii.update(conf.GEO_RADIUS_KM)
     return radii
 
 
@@ -225,7 +220,7 @@ def _areas(held: Iterable[Commitment], members=None) -> dict[int, Area]:
 
 def _context(ceasefire: Ceasefire, *, scope_place_ids, bound, timezones, held, ancestors, exempt, areas) -> CeasefireContext:
     geometry = _zone_geometry(ceasefire)
-    margin = _setting("TRACKER_ASSESSMENT_MARGIN_KM", 50.0)
+    margin = conf.ASSESSMENT_MARGIN_KM
     return CeasefireContext(
         ceasefire=ceasefire,
         geometry=geometry,
@@ -481,7 +476,7 @@ def evaluate(
 
 
 def _margin() -> timedelta:
-    return timedelta(days=_setting("TRACKER_ASSESSMENT_MARGIN_DAYS", 30))
+    return timedelta(days=conf.ASSESSMENT_MARGIN_DAYS)
 
 
 def _near(point, ctx: CeasefireContext) -> bool:

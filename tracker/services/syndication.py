@@ -9,9 +9,9 @@ curator's decision (`confirmed`, `detached`) is never overridden.
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import connection, transaction
 
+from tracker import conf
 from tracker.models import Report, ReportBand
 from tracker.services import common
 from tracker.syndication import MIN_COMMON_PHRASES, Fingerprint, Similarity, compare, fingerprint
@@ -19,13 +19,13 @@ from tracker.syndication import MIN_COMMON_PHRASES, Fingerprint, Similarity, com
 
 def threshold() -> float:
     """Overlap from which a report counts as a copy (setting TRACKER_SYNDICATION_THRESHOLD)."""
-    return float(getattr(settings, "TRACKER_SYNDICATION_THRESHOLD", 0.3))
+    return float(conf.SYNDICATION_THRESHOLD)
 
 
 def min_shared_sentences() -> int:
     """Sentences two texts must share, whatever their overlap, to count as one wire story's
     (setting TRACKER_SYNDICATION_MIN_SHARED_SENTENCES)."""
-    return int(getattr(settings, "TRACKER_SYNDICATION_MIN_SHARED_SENTENCES", 2))
+    return int(conf.SYNDICATION_MIN_SHARED_SENTENCES)
 
 
 def _order(report: Report) -> tuple:
@@ -92,7 +92,7 @@ def max_key_reports() -> int:
     searches (setting TRACKER_SYNDICATION_MAX_KEY_REPORTS): a sentence made of the commonest
     words collides with many unrelated texts, while a re-used sentence is held by one cluster
     (its copies do not count: a wire story run by fifty outlets is one original)."""
-    return int(getattr(settings, "TRACKER_SYNDICATION_MAX_KEY_REPORTS", 10))
+    return int(conf.SYNDICATION_MAX_KEY_REPORTS)
 
 
 # Keys held by more reports than this many times the limit are popular whatever the clusters.
