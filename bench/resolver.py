@@ -36,8 +36,8 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.db.models import Q  # noqa: E402
 
+from tracker.domain.names import normalize_name, transliteration_key  # noqa: E402
 from tracker.models import Place, PlaceName  # noqa: E402
-from tracker.names import normalize_name, transliteration_key  # noqa: E402
 from tracker.selectors.places import resolve  # noqa: E402
 
 PREFIXES = ["Kafr", "Tell", "Deir", "Maarat", "Khan", "Jisr", "Ain", "Ras", "Tal", "Bab", "Jabal", "Qasr", "Beit", "Umm", ""]

@@ -1,4 +1,4 @@
-"""Each party's own commitment (tracker.commitments): who a ceasefire binds, from when to when,
+"""Each party's own commitment (tracker.domain.commitments): who a ceasefire binds, from when to when,
 and which commitment a verdict was measured against."""
 
 from datetime import UTC, datetime
@@ -13,8 +13,10 @@ from tests.factories import (
     PartyFactory,
     PlaceFactory,
 )
-from tracker.commitments import commitments
+from tracker.domain import verdicts as verdict_rules
+from tracker.domain.commitments import commitments
 from tracker.models import Assessment, Ceasefire
+from tracker.selectors import verdicts as verdict_context
 from tracker.services import assessments, ceasefires
 
 pytestmark = pytest.mark.django_db
@@ -134,10 +136,10 @@ def test_a_unit_is_held_to_the_nearest_bound_party_above_it(truce):
     assessed = assess(truce, squadron, utc(2020, 1, 15))  # after the agreed start, before the air force's
     assert summary(assessed) == ("not_violation", ["before_start"], "Air force", utc(2020, 1, 20), "role")
     # The bulk path (a ceasefire's whole context) agrees with the one-incident path.
-    ctx = assessments.ceasefire_context(
+    ctx = verdict_context.ceasefire_context(
         Ceasefire.objects.prefetch_related("party_roles", "declarations").get(pk=truce["ceasefire"].pk)
     )
-    result = assessments.evaluate(assessed.incident, ctx)
+    result = verdict_rules.evaluate(assessed.incident, ctx)
     assert (result.verdict, result.commitment.party_id, result.starts_at) == ("not_violation", air_force.pk, utc(2020, 1, 20))
 
 

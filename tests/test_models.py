@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from tests.factories import CeasefireFactory, CitationFactory, IncidentFactory, PartyFactory, PlaceFactory, ReportFactory
-from tracker.names import normalize_name
+from tracker.domain.names import normalize_name
 
 pytestmark = pytest.mark.django_db
 

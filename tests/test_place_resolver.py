@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from tests.factories import IncidentFactory, PlaceFactory, PlaceNameFactory, UserFactory
-from tracker.names import transliteration_key
+from tracker.domain.names import transliteration_key
 from tracker.selectors.places import resolve
 
 pytestmark = pytest.mark.django_db

@@ -10,8 +10,8 @@ from django.urls import reverse
 from tests.factories import CitationFactory, IncidentFactory, PartyFactory, ReportFactory, SourceFactory, UserFactory
 from tests.helpers import if_match
 from tracker.choices import ClaimantBasis, Confidence, Stance
+from tracker.domain.provenance import Claim, Claimant, Range, consensus, grade
 from tracker.models import Incident, IncidentProvenance
-from tracker.provenance import Claim, Claimant, Range, consensus, grade
 from tracker.services import incidents, provenance, sources
 
 # Parties for the pure rules: 1 = Russia > 2 = its air force; 6 = Syrian government > 7 = its army;

@@ -14,9 +14,9 @@ from django.core.management import call_command
 
 from tests.factories import ReportFactory, SourceFactory, UserFactory
 from tests.helpers import if_match
+from tracker.domain.syndication import compare, fingerprint
 from tracker.models import Report
 from tracker.services import sources
-from tracker.syndication import compare, fingerprint
 
 pytestmark = pytest.mark.django_db
 
@@ -293,9 +293,9 @@ def test_sentence_keys_shared_by_too_many_reports_are_not_searched(cluster, sett
 def test_a_candidate_shares_a_text_band_or_three_phrase_keys(roles):
     """Two phrases in common ("idlib province", "russian jets") are a story's vocabulary, not a
     passage: a candidate shares as many phrases as `compare` needs to look at sentences."""
+    from tracker.domain.syndication import MIN_COMMON_PHRASES
     from tracker.models import ReportBand
     from tracker.services.syndication import MIN_SENTENCE_KEY_HITS, candidates
-    from tracker.syndication import MIN_COMMON_PHRASES
 
     assert MIN_SENTENCE_KEY_HITS == MIN_COMMON_PHRASES == 3
     follow_up = fingerprint(text(FOLLOW_UP))

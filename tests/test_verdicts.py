@@ -8,10 +8,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
 from tests.factories import CeasefireFactory, CeasefirePartyFactory, IncidentFactory, PartyFactory, PlaceFactory, UserFactory
-from tracker.geo import disc_fraction_inside
+from tracker.domain import verdicts as verdict_rules
+from tracker.domain.geo import disc_fraction_inside
+from tracker.domain.timewindows import incident_window, overlap_fraction
 from tracker.models import Assessment, Ceasefire, Declaration, Incident
+from tracker.selectors import verdicts as verdict_context
 from tracker.services import assessments, ceasefires, gazetteer, incidents
-from tracker.timewindows import incident_window, overlap_fraction
 
 pytestmark = pytest.mark.django_db
 
@@ -355,15 +357,15 @@ def test_fixture_under_the_agreed_start_alone(assessed):
     january = Ceasefire.objects.prefetch_related("party_roles", "declarations").get(name="Idlib ceasefire (January 2020)")
     russia = Declaration.objects.get(ceasefire=january, party__name="Russia", report__source__name="Duvar English")
     assert russia.claimed_start == RUSSIA_SIDE
-    ctx = assessments.ceasefire_context(january)
+    ctx = verdict_context.ceasefire_context(january)
     for title in (
         "Bombing of four towns in Idlib on the eve",
         "Airstrikes on Maaret al-Numan",
         "Artillery shelling of at least a dozen towns",
     ):
         incident = Incident.objects.get(title__startswith=title)
-        assert assessments.evaluate(incident, ctx).verdict == "violation", title
-        under_agreed = assessments.evaluate(incident, ctx, starts_at=january.starts_at).verdict
+        assert verdict_rules.evaluate(incident, ctx).verdict == "violation", title
+        under_agreed = verdict_rules.evaluate(incident, ctx, starts_at=january.starts_at).verdict
         assert under_agreed == ("violation" if title.startswith("Artillery") else "not_violation"), title
 
 

@@ -178,7 +178,7 @@ REVIEWER_STATUSES = frozenset({IncidentStatus.VERIFIED, IncidentStatus.DISPUTED,
 
 class Confidence(models.TextChoices):
     """How well an incident is established, on the grading conflict monitors use. The tracker
-    suggests one of the first four from the claims (tracker.provenance); the curator's grade
+    suggests one of the first four from the claims (tracker.domain.provenance); the curator's grade
     may be any, and only a curator discounts."""
 
     CONFIRMED = "confirmed", "Confirmed (the responsible party concedes it)"

@@ -8,6 +8,7 @@ from rest_framework.validators import UniqueValidator
 from tracker.api.fields import BriefRelatedField, OffsetDateTimeField
 from tracker.choices import Attribution, ClaimantBasis, CommitmentBasis, Confidence, IncidentKind, Stance, Verdict
 from tracker.countries import ISO_3166_ALPHA2
+from tracker.domain.provenance import consensus
 from tracker.history import Channel
 from tracker.models import (
     Assessment,
@@ -25,7 +26,6 @@ from tracker.models import (
     Source,
     VerdictRules,
 )
-from tracker.provenance import consensus
 from tracker.selectors.history import HISTORY_TYPES
 from tracker.services.provenance import claim_of
 
@@ -297,7 +297,7 @@ class OverrideSerializer(serializers.Serializer):
 
 
 class CommitmentSerializer(serializers.Serializer):
-    """The commitment an incident was measured against (tracker.commitments)."""
+    """The commitment an incident was measured against (tracker.domain.commitments)."""
 
     party = PartyBriefSerializer(
         source="bound_as",

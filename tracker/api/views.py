@@ -31,9 +31,9 @@ from tracker.api.pagination import decode_cursor, encode_cursor, feed_settle_sec
 from tracker.api.renderers import CSVRenderer, GeoJSONRenderer, NDJSONRenderer
 from tracker.api.versioning import IF_MATCH
 from tracker.choices import Verdict
+from tracker.domain.names import transliteration_key
 from tracker.models import Assessment, Ceasefire, Citation, Declaration, Incident, Party, Place, Report, Source
 from tracker.models.assessments import effective_verdict_in
-from tracker.names import transliteration_key
 from tracker.selectors.changes import removed_incidents
 from tracker.selectors.compliance import compliance, parse_basis
 from tracker.selectors.duplicates import duplicates_of, merged_target

@@ -13,8 +13,8 @@ from datetime import UTC, datetime, timedelta
 import factory
 
 from tracker import choices
+from tracker.domain.names import normalize_name, transliteration_key
 from tracker.models import Ceasefire, Party, Place, Source
-from tracker.names import normalize_name, transliteration_key
 
 SYLLABLES = [
     "ma",

@@ -16,9 +16,9 @@ from datetime import timedelta
 
 from tracker.choices import Attribution, GeoPrecision, IncidentKind, Initiator, PartyKind, PlaceKind, TimePrecision
 from tracker.countries import country_code
+from tracker.domain.names import normalize_name
 from tracker.importers.events import PLACED_COARSER, ClaimSpec, Event, PartySpec, PlaceSpec, Skip
 from tracker.importers.reading import Row, RowError, labelled, parse_coordinate, parse_date, parse_int, split_list
-from tracker.names import normalize_name
 
 NAME = "acled"
 # Columns a file must have (a row may leave event_id_cnty or country empty: see parse).

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 def index_sentences(apps, schema_editor):
     """Existing reports get their sentences' LSH keys (links are left to detect_syndication)."""
-    from tracker.syndication import fingerprint
+    from tracker.domain.syndication import fingerprint
 
     Report = apps.get_model("tracker", "Report")
     ReportBand = apps.get_model("tracker", "ReportBand")

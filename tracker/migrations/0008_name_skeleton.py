@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 
 def fill_skeletons(apps, schema_editor):
-    from tracker.names import transliteration_key
+    from tracker.domain.names import transliteration_key
 
     for name in ("Party", "PartyAlias", "Place", "PlaceName"):
         model = apps.get_model("tracker", name)

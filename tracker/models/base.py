@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 from django.db import models, router
 
-from tracker.names import normalize_name, transliteration_key
+from tracker.domain.names import normalize_name, transliteration_key
 
 # constraint name -> (field the API reports it on, human message). Filled by `check()` and
 # `unique()` at import time so that an IntegrityError that slips past `full_clean()` (a race
@@ -284,7 +284,7 @@ def _unique_checked(constraint: models.UniqueConstraint, instance: models.Model,
 
 class NameKeyMixin(models.Model):
     """Keeps `name_key`, the spelling-tolerant matching key of `name`, and `name_skeleton`, the
-    transliteration-tolerant one (see tracker.names)."""
+    transliteration-tolerant one (see tracker.domain.names)."""
 
     name_key = models.CharField(max_length=200, editable=False, db_index=True)
     name_skeleton = models.CharField(max_length=200, editable=False, db_index=True, default="")

@@ -89,7 +89,7 @@ class CeasefireParty(FieldNamedConstraintsMixin, models.Model):
     A party is held to a ceasefire from its own commitment, not only from the agreed start:
     Russia declared its side's ceasefire in Idlib from 9 January 2020, 11:00 UTC, days before
     the agreed start. Without a curated start, the commitment starts at the committing party's
-    declared start (`tracker.commitments`), else at the agreed one."""
+    declared start (`tracker.domain.commitments`), else at the agreed one."""
 
     ceasefire = models.ForeignKey(Ceasefire, on_delete=models.CASCADE, related_name="party_roles")
     party = models.ForeignKey("tracker.Party", on_delete=models.PROTECT, related_name="ceasefire_roles")

@@ -1,4 +1,4 @@
-"""What the tracker derives from an incident's citations (tracker.provenance)."""
+"""What the tracker derives from an incident's citations (tracker.domain.provenance)."""
 
 from django.db import models
 

@@ -107,7 +107,7 @@ class Report(SoftDeletable, TrackedModel):
 
 
 class ReportBand(models.Model):
-    """LSH band keys of a report's text (tracker.syndication): derived data, rebuilt whenever
+    """LSH band keys of a report's text (tracker.domain.syndication): derived data, rebuilt whenever
     the text changes, so that near-copies are found with one indexed lookup."""
 
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="bands")

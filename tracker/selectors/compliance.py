@@ -15,9 +15,10 @@ from datetime import date, datetime, timedelta
 from django.core.exceptions import ValidationError
 
 from tracker.choices import IncidentKind, Verdict
+from tracker.domain.timewindows import incident_window
+from tracker.domain.verdicts import concerns, evaluate
 from tracker.models import Assessment, Ceasefire, Declaration, Party
-from tracker.services.assessments import candidate_incidents, ceasefire_context, concerns, evaluate
-from tracker.timewindows import incident_window
+from tracker.selectors.verdicts import candidate_incidents, ceasefire_context
 
 MAX_DAYS = 365
 

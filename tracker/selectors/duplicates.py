@@ -13,10 +13,10 @@ from datetime import datetime, timedelta
 
 from tracker import conf
 from tracker.choices import IncidentKind as K
-from tracker.geo import haversine_km
+from tracker.domain.geo import haversine_km
+from tracker.domain.timewindows import incident_window
 from tracker.models import Incident
-from tracker.services.assessments import place_timezones
-from tracker.timewindows import incident_window
+from tracker.selectors.verdicts import place_timezones
 
 CONFUSED_KINDS = [
     {K.AIRSTRIKE, K.DRONE_STRIKE, K.MISSILE_STRIKE, K.BARREL_BOMB},

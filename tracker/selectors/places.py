@@ -22,8 +22,8 @@ from django.core.cache import cache
 from django.db.models import Q
 from rapidfuzz import fuzz, process
 
+from tracker.domain.names import normalize_name, transliteration_key
 from tracker.models import Place, PlaceName
-from tracker.names import normalize_name, transliteration_key
 
 RESOLVED = 0.9  # scores from here up are key matches
 SIMILAR_CUTOFF = 75  # rapidfuzz similarity (0-100) of keys for a "similar" suggestion

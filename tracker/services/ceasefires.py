@@ -52,7 +52,7 @@ def ceasefire_delete(*, ceasefire: Ceasefire, user, expected_version=None) -> No
 @transaction.atomic
 def declaration_create(*, data: Mapping[str, Any], user) -> Declaration:
     """Record a party's claim about a ceasefire. A declared start can be the start of the
-    party's commitment (tracker.commitments): the ceasefire's verdicts are recomputed."""
+    party's commitment (tracker.domain.commitments): the ceasefire's verdicts are recomputed."""
     declaration = common.create(Declaration, data=data, user=user)
     assess_ceasefire(declaration.ceasefire)
     return declaration

@@ -26,8 +26,8 @@ def baseline_history(reason: str) -> int:
 def derive_name_keys() -> int:
     """Recompute every name's matching keys (`NameKeyMixin`): loaddata saves raw rows, so keys
     are whatever the fixture holds, possibly none or from an older key function."""
+    from tracker.domain.names import normalize_name, transliteration_key
     from tracker.models.base import NameKeyMixin
-    from tracker.names import normalize_name, transliteration_key
 
     changed = 0
     for model in apps.get_app_config("tracker").get_models():

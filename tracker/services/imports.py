@@ -23,13 +23,13 @@ from django.db.models import Case, When
 
 from tracker.choices import IncidentStatus, PartyKind, PlaceKind, SourceKind, Stance
 from tracker.countries import country_code, country_timezone
+from tracker.domain.names import normalize_name
 from tracker.history import Channel, history_context
 from tracker.importers import FORMATS
 from tracker.importers.events import FLAG_NOTES, ClaimSpec, Event, PartySpec, PlaceSpec, Skip
 from tracker.importers.reading import CountingLines, NotText, Row, RowError, read_rows
 from tracker.models import Citation, Incident, Party, Place, PlaceName, Source
 from tracker.models.hierarchy import chain_rows
-from tracker.names import normalize_name
 from tracker.selectors.places import MIN_SKELETON, key_match_q, keys, resolve
 from tracker.services import gazetteer, incidents, provenance, sources
 

@@ -1,5 +1,5 @@
 """Keeping each incident's provenance (claimants, conflicts, suggested confidence) in step with
-the records it is derived from. See tracker.provenance for the rules.
+the records it is derived from. See tracker.domain.provenance for the rules.
 
 `refresh` runs inside the write that changes an incident, a citation, a report (its source or
 syndication link), a source (its party affiliation) or a party (its place in a hierarchy): the
@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from tracker import bulk_insert
 from tracker.choices import ClaimantBasis
+from tracker.domain.provenance import FIGURES, Claim, Claimant, Grade, grade
 from tracker.models import Citation, Incident, IncidentProvenance, Party, Report, Source
 from tracker.models.hierarchy import subtree_of
-from tracker.provenance import FIGURES, Claim, Claimant, Grade, grade
 from tracker.services.common import after_write
 
 # What a claim needs, in one query with its citation.

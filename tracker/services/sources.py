@@ -6,9 +6,9 @@ from typing import Any
 from django.db import transaction
 
 from tracker.choices import SourceKind, SyndicationDecision
+from tracker.domain.syndication import byline_names, fingerprint
 from tracker.models import Report, Source
 from tracker.services import common, syndication
-from tracker.syndication import byline_names, fingerprint
 
 
 def source_create(*, data: Mapping[str, Any], user) -> Source:

@@ -1,5 +1,5 @@
 """Linking reports that are near-copies of each other (a wire story run by several outlets) to
-the earliest report of their cluster. See tracker.syndication for the text comparison.
+the earliest report of their cluster. See tracker.domain.syndication for the text comparison.
 
 Detection runs inside the report's own write (one history row: the link is part of the saved
 report) and may re-point later copies at a newly entered earlier original (one row each). A
@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 
 from tracker import conf
+from tracker.domain.syndication import MIN_COMMON_PHRASES, Fingerprint, Similarity, compare, fingerprint
 from tracker.models import Report, ReportBand
 from tracker.services import common
-from tracker.syndication import MIN_COMMON_PHRASES, Fingerprint, Similarity, compare, fingerprint
 
 
 def threshold() -> float:
