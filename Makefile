@@ -31,9 +31,10 @@ run: $(VENV)/.runtime
 test: $(VENV)/.dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-## lint: ruff.
+## lint: ruff, and the import contracts of docs/ARCHITECTURE.md (import-linter).
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-cache
 
 ## check: Django's checks, migrations in sync, and the OpenAPI schema without warnings.
 check: $(VENV)/.dev

@@ -35,11 +35,12 @@ from tracker.choices import (
     SourceKind,
     Verdict,
 )
-from tracker.domain.geo import bbox_around, haversine_expression
+from tracker.domain.geo import bbox_around
 from tracker.domain.names import normalize_name
 from tracker.models import Assessment, Ceasefire, Citation, Incident, Party, Place, PlaceName, Report, Source
 from tracker.models.assessments import effective_verdict_in
 from tracker.models.hierarchy import subtree_id_list, subtree_ids, subtree_of
+from tracker.selectors.distances import haversine_expression
 from tracker.selectors.places import MIN_SKELETON
 from tracker.selectors.places import keys as place_keys
 from tracker.selectors.provenance import graded_by_curator

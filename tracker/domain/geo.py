@@ -1,10 +1,7 @@
-"""Geometry helpers: distances and boxes on the sphere, as SQL expressions and in Python."""
+"""Geometry: distances and boxes on the sphere, and location discs and areas against zones
+(shapely). The same distance in SQL is tracker.selectors.distances."""
 
 import math
-
-from django.db.models import F, FloatField, Func, Value
-from django.db.models.expressions import CombinedExpression
-from django.db.models.functions import ASin, Cos, Least, Power, Radians, Sin, Sqrt
 
 EARTH_RADIUS_KM = 6371.0088
 
@@ -24,15 +21,6 @@ def bbox_around(lat: float, lon: float, radius_km: float) -> tuple[float, float,
     coslat = math.cos(math.radians(lat))
     dlon = 180.0 if coslat < 1e-9 else min(180.0, math.degrees(radius_km / (EARTH_RADIUS_KM * coslat)))
     return (max(-180.0, lon - dlon), max(-90.0, lat - dlat), min(180.0, lon + dlon), min(90.0, lat + dlat))
-
-
-def haversine_expression(lat_field: str, lon_field: str, lat: float, lon: float) -> Func | CombinedExpression:
-    """SQL expression for the distance in km from (lat, lon) to the row's point; portable
-    across SQLite (Django registers the math functions) and PostgreSQL."""
-    dlat = Radians(F(lat_field) - Value(lat)) / Value(2.0)
-    dlon = Radians(F(lon_field) - Value(lon)) / Value(2.0)
-    a = Power(Sin(dlat), 2) + Cos(Radians(Value(lat))) * Cos(Radians(F(lat_field))) * Power(Sin(dlon), 2)
-    return Value(2 * EARTH_RADIUS_KM) * ASin(Least(Value(1.0), Sqrt(a), output_field=FloatField()))
 
 
 def _local_projection(lat0: float, lon0: float):
