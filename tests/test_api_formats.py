@@ -185,7 +185,7 @@ def streamed(response) -> str:
 
 
 def test_export_streams_every_matching_incident_unpaginated(roles, client_for, monkeypatch):
-    from tracker.api import export
+    from tracker.representation import export
 
     monkeypatch.setattr(export, "CHUNK_ROWS", 50)  # 120 rows: two full chunks and a partial one
     place = PlaceFactory()

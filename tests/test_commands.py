@@ -82,7 +82,7 @@ def test_openapi_schema_is_valid_without_warnings():
 
 
 def test_list_endpoints_document_the_rows_they_serve():
-    """Incident lists serve the list rows (tracker.api.incident_rows): the violations of a
+    """Incident lists serve the list rows (tracker.representation.incident_rows): the violations of a
     ceasefire too, not the detail representation with claims."""
     import json
 

@@ -1,4 +1,4 @@
-"""The lean incident list (tracker.api.incident_rows) must serve exactly what the serializer
+"""The lean incident list (tracker.representation.incident_rows) must serve exactly what the serializer
 would: the same keys, values and bytes, over incidents that exercise every branch."""
 
 import json
@@ -17,10 +17,10 @@ from tests.factories import (
     ReportFactory,
     UserFactory,
 )
-from tracker.api import incident_rows
-from tracker.api.encoding import dumps
-from tracker.api.serializers import IncidentSerializer
 from tracker.models import Incident, IncidentProvenance
+from tracker.representation import incident_rows
+from tracker.representation.encoding import dumps
+from tracker.representation.serializers import IncidentSerializer
 from tracker.services import provenance
 from tracker.services.common import delete
 

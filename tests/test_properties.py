@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from tests.api_cases import RESOURCES
 from tests.helpers import if_match
-from tracker.api import serializers
+from tracker.representation import serializers
 
 pytestmark = pytest.mark.django_db
 

@@ -18,12 +18,12 @@ from tracker.admin.assessments import AssessmentInline, save_override
 from tracker.admin.base import ServiceAdmin, TransliterationSearchMixin
 from tracker.admin.imports import ImportEventsMixin
 from tracker.admin.maps import MapFormMixin, incident_points, map_config
-from tracker.api.export import export_response
-from tracker.api.serializers import IncidentSerializer
 from tracker.choices import Confidence, IncidentStatus
 from tracker.domain.provenance import consensus
 from tracker.importers.events import FLAG_NOTES
 from tracker.models import Assessment, Citation, Incident, IncidentProvenance
+from tracker.representation.export import export_response
+from tracker.representation.serializers import IncidentSerializer
 from tracker.selectors.duplicates import duplicate_pairs, duplicates_of, radius_km
 from tracker.selectors.provenance import graded_by_curator
 from tracker.services import incidents

@@ -9,9 +9,9 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from tracker import history
-from tracker.api import serializers
 from tracker.api.schema import ConflictSerializer
 from tracker.api.versioning import IF_MATCH, etag, parse_if_match
+from tracker.representation import serializers
 from tracker.selectors.history import history_of, with_changes
 from tracker.selectors.visibility import visible_statuses
 from tracker.services import common

@@ -4,11 +4,11 @@ API for people. `?format=csv|geojson` picks one (or the Accept header)."""
 from rest_framework.renderers import BaseRenderer, BrowsableAPIRenderer, JSONRenderer
 from rest_framework.utils.serializer_helpers import ReturnDict
 
-from tracker.api import encoding, formats
+from tracker.representation import encoding, formats
 
 
 class FastJSONRenderer(JSONRenderer):
-    """DRF's JSON, written by orjson (tracker.api.encoding): the same bytes, in a fraction of
+    """DRF's JSON, written by orjson (tracker.representation.encoding): the same bytes, in a fraction of
     the time on long lists. `Accept: application/json; indent=2` still indents (DRF's own)."""
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
@@ -66,7 +66,7 @@ class PageRenderer(BaseRenderer):
 
 
 class CSVRenderer(PageRenderer):
-    """One row per item, flat columns (tracker.api.formats), a stable header per endpoint.
+    """One row per item, flat columns (tracker.representation.formats), a stable header per endpoint.
     (Errors are answered in JSON: tracker.api.exceptions.)"""
 
     media_type = "text/csv"

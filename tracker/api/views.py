@@ -21,10 +21,9 @@ from rest_framework.settings import api_settings
 from rest_framework.utils.urls import replace_query_param
 
 from tracker import conf
-from tracker.api import filtersets, incident_rows, serializers
+from tracker.api import filtersets
 from tracker.api.caching import CachedReadsMixin
 from tracker.api.exceptions import Merged
-from tracker.api.export import export_response
 from tracker.api.idempotency import IdempotentCreateMixin, idempotent
 from tracker.api.mixins import HistoryMixin, TrashMixin, VersionedWritesMixin
 from tracker.api.pagination import decode_cursor, encode_cursor, feed_settle_seconds
@@ -34,6 +33,8 @@ from tracker.choices import Verdict
 from tracker.domain.names import transliteration_key
 from tracker.models import Assessment, Ceasefire, Citation, Declaration, Incident, Party, Place, Report, Source
 from tracker.models.assessments import effective_verdict_in
+from tracker.representation import incident_rows, serializers
+from tracker.representation.export import export_response
 from tracker.selectors.changes import removed_incidents
 from tracker.selectors.compliance import compliance, parse_basis
 from tracker.selectors.duplicates import duplicates_of, merged_target
@@ -230,7 +231,7 @@ class ReportViewSet(TrashMixin, ServiceModelViewSet):
 
 class IncidentRowsListMixin:
     """Incident lists as value rows, not instances through the serializer: the same body for a
-    fraction of the CPU (tracker.api.incident_rows)."""
+    fraction of the CPU (tracker.representation.incident_rows)."""
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())

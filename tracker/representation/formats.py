@@ -12,9 +12,9 @@ from collections.abc import Iterable
 
 from rest_framework import serializers
 
-from tracker.api.encoding import dumps_text as dumps
-from tracker.api.fields import BriefRelatedField
 from tracker.csv_cells import neutralise
+from tracker.representation.encoding import dumps_text as dumps
+from tracker.representation.fields import BriefRelatedField
 
 
 def columns(serializer: serializers.Serializer) -> list[tuple[str, tuple[str, ...]]]:

@@ -15,8 +15,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from tracker.api.serializers import CASUALTY_FIELDS
 from tracker.models import Assessment, Citation, IncidentProvenance
+from tracker.representation.serializers import CASUALTY_FIELDS
 
 # The columns read, in the serializer's field order; `_row` nests place and perpetrator.
 _OWN = ("id", "title", "kind", "description", "occurred_at", "occurred_until", "time_precision")

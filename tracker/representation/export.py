@@ -7,7 +7,7 @@ from django.http import StreamingHttpResponse
 from rest_framework.exceptions import ValidationError
 
 from tracker import conf
-from tracker.api import formats
+from tracker.representation import formats
 
 CHUNK_ROWS = 500  # rows read, prefetched and serialized together: ~60 MiB less peak memory than 2,000, and no slower
 
