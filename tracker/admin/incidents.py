@@ -330,9 +330,8 @@ class IncidentAdmin(MapFormMixin, ImportEventsMixin, TransliterationSearchMixin,
         if ceasefire.isdigit():
             assessments = assessments.filter(ceasefire_id=int(ceasefire))
         verdicts: dict[int, list[str]] = {}
-        # Value rows, one query: Assessment.effective_verdict's rule (the override, else the verdict).
-        for incident_id, verdict, override in assessments.values_list("incident_id", "verdict", "override_verdict"):
-            verdicts.setdefault(incident_id, []).append(override or verdict)
+        for incident_id, effective in assessments.with_effective_verdict().values_list("incident_id", "effective"):
+            verdicts.setdefault(incident_id, []).append(effective)
         return incident_points(incidents, verdicts, lambda i: reverse("admin:tracker_incident_change", args=[i.pk]))
 
     def get_urls(self):

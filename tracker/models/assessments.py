@@ -3,11 +3,12 @@ override of it."""
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Coalesce, NullIf
 
 from tracker.choices import CommitmentBasis, Verdict
 from tracker.history import TrackerHistory
 from tracker.models.base import TrackedModel, check, unique
-from tracker.models.visibility import VisibleManager
+from tracker.models.visibility import VisibleQuerySet
 
 
 def effective_verdict_in(verdicts, prefix: str = "") -> models.Q:
@@ -16,6 +17,15 @@ def effective_verdict_in(verdicts, prefix: str = "") -> models.Q:
     return models.Q(**{f"{prefix}override_verdict__in": verdicts}) | models.Q(
         **{f"{prefix}override_verdict": "", f"{prefix}verdict__in": verdicts}
     )
+
+
+class AssessmentQuerySet(VisibleQuerySet):
+    def with_effective_verdict(self) -> "AssessmentQuerySet":
+        """Annotate `effective` — `Assessment.effective_verdict`'s rule (the override, else the
+        computed verdict) in SQL, so value rows and filters need not repeat it."""
+        return self.annotate(
+            effective=Coalesce(NullIf("override_verdict", models.Value("")), "verdict", output_field=models.CharField())
+        )
 
 
 class VerdictRules(models.Model):
@@ -96,7 +106,7 @@ class Assessment(TrackedModel):
         return f"{who}, from {start}"
 
     commitment_summary.short_description = "measured against"
-    objects = VisibleManager()
+    objects = models.Manager.from_queryset(AssessmentQuerySet)()
 
     class Meta:
         ordering = ["ceasefire", "incident"]

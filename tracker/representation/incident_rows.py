@@ -77,6 +77,7 @@ _ASSESSMENT_COLUMNS = (
     "override_at",
     "override_stale",
     "computed_at",
+    "effective",
 )
 
 
@@ -105,10 +106,15 @@ def _citations_of(ids: list[int]) -> dict[int, list[tuple[int, int]]]:
 
 def _assessments_of(ids: list[int]) -> dict[int, list[dict]]:
     found = defaultdict(list)
-    rows = Assessment.objects.filter(incident_id__in=ids).order_by("ceasefire_id", "id").values_list(*_ASSESSMENT_COLUMNS)
+    rows = (
+        Assessment.objects.filter(incident_id__in=ids)
+        .with_effective_verdict()
+        .order_by("ceasefire_id", "id")
+        .values_list(*_ASSESSMENT_COLUMNS)
+    )
     for (
         incident_id, pk, ceasefire_id, ceasefire_name, verdict, reasons, time_overlap, place_overlap,
-        bound_as_id, bound_as_name, commitment_start, commitment_basis, rules_version, rules_parameters, override_verdict, override_reason, override_by, override_at, override_stale, computed_at,
+        bound_as_id, bound_as_name, commitment_start, commitment_basis, rules_version, rules_parameters, override_verdict, override_reason, override_by, override_at, override_stale, computed_at, effective,
     ) in rows:  # fmt: skip
         override = None
         if override_verdict:
@@ -134,7 +140,7 @@ def _assessments_of(ids: list[int]) -> dict[int, list[dict]]:
                 },
                 "rules": {"version": rules_version, "parameters": rules_parameters} if rules_version else None,
                 "override": override,
-                "effective_verdict": override_verdict or verdict,
+                "effective_verdict": effective,
                 "computed_at": iso(computed_at),
             }
         )
