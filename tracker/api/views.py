@@ -3,9 +3,6 @@ writes. Nothing here knows a business rule."""
 
 from datetime import timedelta
 
-from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import IntegrityError
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -42,15 +39,8 @@ from tracker.selectors.places import resolve
 from tracker.selectors.visibility import visible_statuses
 from tracker.services import assessments, gazetteer, incidents, sources
 from tracker.services import ceasefires as ceasefire_services
-from tracker.services.common import VersionConflict
+from tracker.services.incident_bulk import incident_bulk_upsert
 from tracker.services.provenance import CLAIM_RELATED
-
-BULK_OUTCOMES = ("created", "updated", "unchanged", "error")
-
-
-class _CreatedMeanwhile(Exception):
-    """A bulk item's external id was created by a concurrent request after we looked it up."""
-
 
 # Actions that serve many incidents: light serializer and citations, strict filters.
 LIST_ACTIONS = ("list", "trash", "export")
@@ -339,65 +329,12 @@ class IncidentViewSet(IncidentRowsListMixin, TrashMixin, ServiceModelViewSet):
             raise ValidationError(
                 {"non_field_errors": [f"At most {limit} items per request (TRACKER_BULK_MAX_ITEMS); got {len(items)}."]}
             )
-        results = [self._bulk_item(index, item) for index, item in enumerate(items)]
-        counts = {outcome: sum(r["status"] == outcome for r in results) for outcome in BULK_OUTCOMES}
-        return Response({"results": results, "counts": counts})
 
-    #: Attempts per bulk item when a concurrent request wrote the same external id in between.
-    BULK_ATTEMPTS = 5
+        def validate(item, live):
+            serializer = self.get_serializer(instance=live, data=item)
+            return (serializer.validated_data, {}) if serializer.is_valid() else (None, serializer.errors)
 
-    def _bulk_item(self, index: int, item) -> dict:
-        if not isinstance(item, dict):
-            return {"index": index, "status": "error", "id": None, "errors": {"non_field_errors": ["Expected an object."]}}
-        missing = {
-            name: ["Required to match the incident in a bulk upsert."]
-            for name in ("external_source", "external_id")
-            if not item.get(name)
-        }
-        if missing:
-            return {"index": index, "status": "error", "id": None, "errors": missing}
-        # Each item is its own transaction. A concurrent request may create the same external id
-        # after we looked it up (our insert then violates the unique index) or change it after we
-        # read it (our version claim fails): look again and redo the item, so each item still
-        # gets its own created / updated / unchanged / error, never a whole-request failure.
-        for attempt in range(self.BULK_ATTEMPTS):
-            try:
-                return self._bulk_attempt(index, item)
-            except (IntegrityError, VersionConflict, _CreatedMeanwhile):
-                if attempt == self.BULK_ATTEMPTS - 1:
-                    raise
-        raise AssertionError("unreachable")
-
-    @staticmethod
-    def _check_created_meanwhile(existing, item: dict, errors: dict) -> None:
-        """A uniqueness error on an external id that was free when we looked: another request
-        created it since, so this item is an update — raise to redo it."""
-        source, external_id = str(item["external_source"]), str(item["external_id"])
-        if existing is None and "external_id" in errors and incidents.find_external(source, external_id) is not None:
-            raise _CreatedMeanwhile
-
-    def _bulk_attempt(self, index: int, item: dict) -> dict:
-        existing = incidents.find_external(str(item["external_source"]), str(item["external_id"]))
-        live = existing if existing is not None and existing.deleted_at is None else None
-        serializer = self.get_serializer(instance=live, data=item)
-        if not serializer.is_valid():
-            self._check_created_meanwhile(existing, item, serializer.errors)
-            return {"index": index, "status": "error", "id": existing.pk if existing else None, "errors": serializer.errors}
-        error = None
-        try:
-            incident, outcome = incidents.incident_upsert(
-                data=serializer.validated_data, user=self.request.user, existing=existing
-            )
-        except incidents.Removed as removed:
-            error = {"external_id": [str(removed)]}
-        except DjangoPermissionDenied as denied:
-            error = {"status": [str(denied)]}
-        except DjangoValidationError as invalid:
-            error = as_serializer_error(invalid)
-            self._check_created_meanwhile(existing, item, error)
-        if error is not None:
-            return {"index": index, "status": "error", "id": existing.pk if existing else None, "errors": error}
-        return {"index": index, "status": outcome, "id": incident.pk, "errors": None}
+        return Response(incident_bulk_upsert(items, user=request.user, validate=validate, as_errors=as_serializer_error))
 
     @extend_schema(
         summary="Incidents removed since an instant (to mirror deletions)",
