@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "axes",
     "corsheaders",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "tracker",
 ]
 
@@ -259,6 +261,15 @@ SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 # each can be set by the environment variable of the same name.
 _tracker = tracker_settings_from(env)
 globals().update(_tracker)
+# Django's Tasks API (django-tasks): heavy derived work runs in the request by default, or is
+# queued in the database for `manage.py db_worker` processes (docs/ARCHITECTURE.md).
+_TASK_BACKENDS = {
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+    "database": "django_tasks_db.DatabaseBackend",
+}
+if _tracker["TRACKER_TASKS_BACKEND"] not in _TASK_BACKENDS:
+    raise ImproperlyConfigured(f"TRACKER_TASKS_BACKEND must be one of {', '.join(_TASK_BACKENDS)}.")
+TASKS = {"default": {"BACKEND": _TASK_BACKENDS[_tracker["TRACKER_TASKS_BACKEND"]]}}
 
 # Content-Security-Policy on every page (django-csp): scripts only from our own static files —
 # no inline script anywhere (the admin's data goes in json_script blocks, Swagger UI loads its
@@ -298,7 +309,7 @@ AXES_CLIENT_IP_CALLABLE = "tracker.proxies.client_address"
 # Browsers of other services' sites may call the API only from these origins (none by default).
 CORS_ALLOWED_ORIGINS = env.list("TRACKER_CORS_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
-CORS_EXPOSE_HEADERS = ["ETag", "Retry-After"]
+CORS_EXPOSE_HEADERS = ["ETag", "Retry-After", "Verdicts-Pending-Since"]
 CORS_ALLOW_HEADERS = [*cors_default_headers, "if-match", "x-change-reason"]
 
 if not DEBUG:

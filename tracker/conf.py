@@ -39,6 +39,12 @@ SETTINGS: dict[str, Setting] = {
     ),
     "SYNDICATION_MIN_SHARED_SENTENCES": Setting(2, "...or sentences shared nearly word for word.", "int"),
     "SYNDICATION_MAX_KEY_REPORTS": Setting(10, "A sentence key more original reports share is too common to use.", "int"),
+    # Derived work.
+    "TASKS_BACKEND": Setting(
+        "immediate",
+        "Where heavy derived work (a ceasefire's verdicts after an edit) runs: immediate (in the request; nothing "
+        "to run beside the app) or database (queued in the database, run by `manage.py db_worker` on any machine).",
+    ),
     # Reading.
     "PUBLIC_READ": Setting(True, "Anonymous clients may read the public API.", "bool"),
     "RESPONSE_CACHE_SECONDS": Setting(60, "Longest life of a cached anonymous answer; 0 turns the cache off.", "int"),

@@ -1,7 +1,7 @@
 """Admin for ceasefires, with their parties' roles and declarations inline."""
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.urls import reverse
 
 from tracker.admin.base import LabelledTabularInline, ServiceAdmin
@@ -10,7 +10,7 @@ from tracker.choices import IncidentKind
 from tracker.models import Ceasefire, CeasefireParty, CeasefireStatus, Declaration
 from tracker.selectors.compliance import Basis, compliance
 from tracker.services import ceasefires
-from tracker.services.assessments import assess_ceasefire
+from tracker.services.recompute import request_ceasefire_verdicts
 
 # The window the ceasefire page charts around the start.
 COMPLIANCE_DAYS = 14
@@ -68,12 +68,24 @@ class CeasefireAdmin(ServiceAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # The roles, undertakings and lifecycle just saved inline decide the verdicts.
-        assess_ceasefire(form.instance)
+        request_ceasefire_verdicts(form.instance)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        ceasefire = Ceasefire.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+        ceasefire = (
+            Ceasefire.objects.select_related("verdict_recompute").filter(pk=object_id).first()
+            if str(object_id).isdigit()
+            else None
+        )
         if ceasefire is not None:
             extra_context = {**(extra_context or {}), **self._compliance_context(ceasefire)}
+            pending = extra_context["compliance"]["verdicts_pending_since"]
+            if pending is not None and request.method == "GET":
+                self.message_user(
+                    request,
+                    f"Its verdicts are being recomputed after a change (since {pending:%Y-%m-%d %H:%M:%S} UTC): "
+                    "the verdicts and the chart below are those from before it.",
+                    messages.WARNING,
+                )
         return super().change_view(request, object_id, form_url, extra_context)
 
     @staticmethod

@@ -32,6 +32,7 @@ from tracker.models import Assessment, Ceasefire, Citation, Declaration, Inciden
 from tracker.models.assessments import effective_verdict_in
 from tracker.representation import incident_rows, serializers
 from tracker.representation.export import export_response
+from tracker.representation.incident_rows import iso
 from tracker.selectors.changes import removed_incidents
 from tracker.selectors.compliance import compliance, parse_basis
 from tracker.selectors.duplicates import duplicates_of, merged_target
@@ -41,6 +42,9 @@ from tracker.services import assessments, gazetteer, incidents, sources
 from tracker.services import ceasefires as ceasefire_services
 from tracker.services.incident_bulk import incident_bulk_upsert
 from tracker.services.provenance import CLAIM_RELATED
+
+# Set on answers that rest on a ceasefire's verdicts while those are being recomputed.
+PENDING_HEADER = "Verdicts-Pending-Since"
 
 # Actions that serve many incidents: light serializer and citations, strict filters.
 LIST_ACTIONS = ("list", "trash", "export")
@@ -160,7 +164,7 @@ class PlaceViewSet(TrashMixin, ServiceModelViewSet):
 class CeasefireViewSet(ServiceModelViewSet):
     """Ceasefires with the parties they concern and each party's declared start."""
 
-    queryset = Ceasefire.objects.select_related("scope", "zone").prefetch_related(
+    queryset = Ceasefire.objects.select_related("scope", "zone", "verdict_recompute").prefetch_related(
         Prefetch("party_roles", queryset=Ceasefire.parties.through.objects.select_related("party", "committed_by", "area")),
         Prefetch("declarations", queryset=Declaration.objects.select_related("party")),
         "lifecycle",
@@ -187,7 +191,10 @@ class CeasefireViewSet(ServiceModelViewSet):
         ceasefire = self.get_object()
         basis = parse_basis(ceasefire, query["basis"])
         data = compliance(ceasefire, days=query["days"], basis=basis, statuses=visible_statuses(request.user))
-        return Response(serializers.ComplianceSerializer(data).data)
+        response = Response(serializers.ComplianceSerializer(data).data)
+        if data["verdicts_pending_since"] is not None:
+            response[PENDING_HEADER] = iso(data["verdicts_pending_since"])
+        return response
 
 
 @extend_schema_view(list=extend_schema(summary="List sources"), retrieve=extend_schema(summary="Get a source"))
@@ -466,7 +473,15 @@ class AssessmentViewSet(
     description="Incidents whose effective verdict against this ceasefire is `violation` or `possible`; the same filters, ordering and pagination as `/api/v1/incidents/`.",
 )
 class CeasefireViolationsView(CachedReadsMixin, IncidentRowsListMixin, generics.ListAPIView):
-    """Incidents that violate, or possibly violate, one ceasefire."""
+    """Incidents that violate, or possibly violate, one ceasefire. While its verdicts are being
+    recomputed after a change, the `Verdicts-Pending-Since` header says since when."""
+
+    def list(self, request, *args, **kwargs):
+        response = super().list(request, *args, **kwargs)
+        state = getattr(getattr(self, "ceasefire", None), "verdict_recompute", None)
+        if state is not None and state.pending_since is not None:
+            response[PENDING_HEADER] = iso(state.pending_since)
+        return response
 
     action = "list"  # the strict filter backend checks list parameters
     renderer_classes = WITH_GEOJSON
@@ -477,6 +492,7 @@ class CeasefireViolationsView(CachedReadsMixin, IncidentRowsListMixin, generics.
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return self.queryset
-        ceasefire = get_object_or_404(Ceasefire, pk=self.kwargs["pk"])
+        ceasefire = get_object_or_404(Ceasefire.objects.select_related("verdict_recompute"), pk=self.kwargs["pk"])
+        self.ceasefire = ceasefire
         violating = Assessment.objects.filter(effective_verdict_in([Verdict.VIOLATION, Verdict.POSSIBLE]), ceasefire=ceasefire)
         return IncidentViewSet.queryset.filter(pk__in=violating.values("incident_id")).visible_to(self.request.user)

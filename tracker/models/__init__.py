@@ -1,6 +1,6 @@
 """Domain models, one module per entity family (incidents, ceasefires, places, parties, sources...)."""
 
-from tracker.models.assessments import Assessment, VerdictRules
+from tracker.models.assessments import Assessment, VerdictRecompute, VerdictRules
 from tracker.models.auth import ApiToken, IdempotencyRecord
 from tracker.models.ceasefires import Ceasefire, CeasefireParty, CeasefireStatus, Declaration
 from tracker.models.generation import DataGeneration
@@ -15,6 +15,7 @@ __all__ = [
     "ApiToken",
     "IdempotencyRecord",
     "Assessment",
+    "VerdictRecompute",
     "VerdictRules",
     "Ceasefire",
     "CeasefireParty",

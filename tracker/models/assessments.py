@@ -142,3 +142,25 @@ class Assessment(TrackedModel):
     def effective_verdict(self) -> str:
         """The override when there is one, else the computed verdict."""
         return self.override_verdict or self.verdict
+
+
+class VerdictRecompute(models.Model):
+    """Whether a ceasefire's verdicts are current: the recompute a change to it asked for
+    (queued on the task queue, or run in the request), and how the last one went. Derived
+    state, written by the task queue's bookkeeping only, so it has no history of its own."""
+
+    ceasefire = models.OneToOneField("tracker.Ceasefire", on_delete=models.CASCADE, related_name="verdict_recompute")
+    pending_since = models.DateTimeField(null=True, blank=True, help_text="The earliest change not yet reflected.")
+    requested_at = models.DateTimeField(null=True, blank=True, help_text="The latest change that asked for a recompute.")
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    failed = models.TextField(blank=True, help_text="The last run's error, if it failed.")
+
+    class Meta:
+        verbose_name = "verdict recompute"
+        verbose_name_plural = "verdict recomputes"
+
+    def __str__(self) -> str:
+        return (
+            f"{self.ceasefire_id}: pending since {self.pending_since}" if self.pending_since else f"{self.ceasefire_id}: current"
+        )

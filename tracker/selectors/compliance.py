@@ -82,6 +82,11 @@ def _deaths() -> dict[str, float]:
     return {"low": 0.0, "high": 0.0, "incidents_with_figures": 0.0}
 
 
+def _pending_since(ceasefire: Ceasefire):
+    state = getattr(ceasefire, "verdict_recompute", None)  # none: never recomputed on request
+    return state.pending_since if state is not None else None
+
+
 def compliance(ceasefire: Ceasefire, *, days: int, basis: Basis, statuses: Iterable[str] | None = None) -> dict:
     """The compliance summary as plain data (the API serialises it as is). `statuses` limits
     the incidents counted (the public sees verified and disputed ones only).
@@ -218,6 +223,7 @@ def compliance(ceasefire: Ceasefire, *, days: int, basis: Basis, statuses: Itera
         "timezone": ceasefire.timezone,
         "days": days,
         "stops_at": stops_at,
+        "verdicts_pending_since": _pending_since(ceasefire),
         "series": series,
         "totals": _rounded(totals),
         "exposure_days": _rounded(exposure),

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
@@ -308,11 +307,10 @@ def assessment_override_clear(*, assessment: Assessment, user, expected_version=
     )
 
 
-def reassess_place(place: Place) -> Counts:
-    """A place's point, geometry, time zone or parent changed: redo what depends on it."""
+def reassess_incidents_at(place: Place) -> Counts:
+    """A place's point, geometry, time zone or parent changed: redo its incidents' verdicts
+    (the ceasefires it draws or scopes recompute on the task queue: tracker.services.recompute)."""
     counts = Counts()
-    for ceasefire in Ceasefire.objects.filter(Q(zone=place) | Q(scope=place)):
-        counts += assess_ceasefire(ceasefire)
     for incident in Incident.objects.filter(place=place).only("pk").iterator(chunk_size=500):
         counts += assess_incident(incident)
     return counts

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from tracker.models import Ceasefire, Declaration
 from tracker.services import common
-from tracker.services.assessments import assess_ceasefire
+from tracker.services.recompute import request_ceasefire_verdicts
 
 
 @transaction.atomic
@@ -19,7 +19,7 @@ def ceasefire_create(
     ceasefire = common.create(Ceasefire, data=data, user=user)
     common.sync_children(ceasefire, "party_roles", parties, key="party", user=user)
     common.sync_children(ceasefire, "lifecycle", lifecycle, key="effective_at", user=user)
-    assess_ceasefire(ceasefire)
+    request_ceasefire_verdicts(ceasefire)
     return ceasefire
 
 
@@ -40,7 +40,7 @@ def ceasefire_update(
         common.sync_children(ceasefire, "party_roles", parties, key="party", user=user)
     if lifecycle is not None:
         common.sync_children(ceasefire, "lifecycle", lifecycle, key="effective_at", user=user)
-    assess_ceasefire(ceasefire)
+    request_ceasefire_verdicts(ceasefire)
     return ceasefire
 
 
@@ -54,7 +54,7 @@ def declaration_create(*, data: Mapping[str, Any], user) -> Declaration:
     """Record a party's claim about a ceasefire. A declared start can be the start of the
     party's commitment (tracker.domain.commitments): the ceasefire's verdicts are recomputed."""
     declaration = common.create(Declaration, data=data, user=user)
-    assess_ceasefire(declaration.ceasefire)
+    request_ceasefire_verdicts(declaration.ceasefire)
     return declaration
 
 
@@ -64,7 +64,7 @@ def declaration_update(*, declaration: Declaration, data: Mapping[str, Any], use
     before = declaration.ceasefire_id
     declaration = common.update(declaration, data=data, user=user, expected_version=expected_version)
     for ceasefire in Ceasefire.objects.filter(pk__in={before, declaration.ceasefire_id}):
-        assess_ceasefire(ceasefire)
+        request_ceasefire_verdicts(ceasefire)
     return declaration
 
 
@@ -73,4 +73,4 @@ def declaration_delete(*, declaration: Declaration, user, expected_version=None)
     """Delete a declaration, and recompute the verdicts of its ceasefire."""
     ceasefire = declaration.ceasefire
     common.delete(declaration, user=user, expected_version=expected_version)
-    assess_ceasefire(ceasefire)
+    request_ceasefire_verdicts(ceasefire)

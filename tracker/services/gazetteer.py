@@ -8,7 +8,8 @@ from django.db import transaction
 from tracker.models import Party, Place, PlaceName
 from tracker.selectors.places import gazetteer_changed
 from tracker.services import common
-from tracker.services.assessments import reassess_place
+from tracker.services.assessments import reassess_incidents_at
+from tracker.services.recompute import request_place_verdicts
 
 # Fields whose change moves a place for the verdicts.
 LOCATING_FIELDS = ("latitude", "longitude", "geometry", "parent_id", "timezone")
@@ -36,7 +37,8 @@ def place_update(
     before = {name: getattr(place, name) for name in LOCATING_FIELDS}
     place = common.update(place, data=data, user=user, expected_version=expected_version)
     if any(getattr(place, name) != value for name, value in before.items()):
-        reassess_place(place)
+        request_place_verdicts(place)
+        reassess_incidents_at(place)
     if alternate_names is not None:
         common.sync_children(place, "alternate_names", alternate_names, key="name", user=user)
     return place

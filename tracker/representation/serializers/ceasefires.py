@@ -1,5 +1,6 @@
 """Ceasefires with their parties' roles (commitments, undertakings), lifecycle and declarations."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from tracker.choices import IncidentKind
@@ -63,6 +64,10 @@ class CeasefireSerializer(TrackerModelSerializer):
         source="party_roles", many=True, required=False, help_text="Each party's role; on write, replaces the whole list."
     )
     declarations = DeclarationSerializer(many=True, read_only=True, help_text="Each party's own claims of start and end.")
+    verdicts_pending_since = serializers.SerializerMethodField(
+        help_text="While its verdicts are being recomputed after a change (on the task queue): since when; null "
+        "when they are current. Verdicts read meanwhile are those before the change."
+    )
     lifecycle = CeasefireStatusSerializer(
         many=True,
         required=False,
@@ -74,8 +79,14 @@ class CeasefireSerializer(TrackerModelSerializer):
         model = Ceasefire
         fields = [
             "id", "name", "scope", "zone", "announced_at", "starts_at", "ends_at", "type", "purpose", "terms",
-            "monitoring", "timezone", "supersedes", "parties", "lifecycle", "declarations", *AUDIT_FIELDS,
+            "monitoring", "timezone", "supersedes", "parties", "lifecycle", "declarations", "verdicts_pending_since",
+            *AUDIT_FIELDS,
         ]  # fmt: skip
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_verdicts_pending_since(self, obj):
+        state = getattr(obj, "verdict_recompute", None) if obj.pk else None
+        return serializers.DateTimeField().to_representation(state.pending_since) if state and state.pending_since else None
 
     def validate_lifecycle(self, value):
         seen = set()

@@ -69,6 +69,11 @@ class ComplianceSerializer(serializers.Serializer):
         help_text="Where the ceasefire's lifecycle ended it (collapsed, replaced, expired) inside the series: "
         "the series, the counts and the exposure stop there. Null: the whole series.",
     )
+    verdicts_pending_since = serializers.DateTimeField(
+        allow_null=True,
+        help_text="While the ceasefire's verdicts are being recomputed after a change: since when (the figures "
+        "rest on the verdicts before it); null when they are current.",
+    )
     series = ComplianceDaySerializer(many=True)
     totals = ComplianceTotalsSerializer()
     exposure_days = ExposureSerializer(help_text="The time each side of the start covers; the rates divide by it.")
