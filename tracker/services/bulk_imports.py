@@ -41,8 +41,8 @@ from tracker.importers.reading import Row, RowError
 from tracker.models import Assessment, Citation, Incident, IncidentProvenance, Party, Place, Report
 from tracker.services import assessments, provenance
 from tracker.services.common import acting_user
+from tracker.services.import_lookups import Lookups
 from tracker.services.imports import (
-    Lookups,
     Outcome,
     Summary,
     _incident_data,
