@@ -28,6 +28,11 @@ from django.conf import settings
 from django.db import DatabaseError, connections, router
 from django.db.backends.signals import connection_created
 
+# The Django release whose private `connection.run_on_commit` layout (a list of (savepoint ids,
+# function, robust) entries) `_schedule` reads to bump once per transaction
+# (tests/test_framework_fences.py pins it).
+WRITTEN_FOR_DJANGO = (5, 2)
+
 log = logging.getLogger(__name__)
 
 TABLE = "tracker_datageneration"

@@ -5,13 +5,10 @@ Conventions: an id filter must name an existing row; hierarchical filters (`plac
 (midnight UTC) or datetimes with an offset; `q` is case-insensitive free text.
 """
 
-import copy
-
 import django_filters
 from django import forms
 from django.db.models import Q
 from django.db.models.functions import Coalesce
-from django.http import QueryDict
 
 from tracker.api.filter_fields import (
     BBoxFilter,
@@ -21,9 +18,11 @@ from tracker.api.filter_fields import (
     InstantFilter,
     IntegerFilter,
     PointFilter,
+    StableOrderingFilter,
     StrictBooleanFilter,
     existing,
 )
+from tracker.api.filterset_base import TrackerFilterSet
 from tracker.choices import (
     Attribution,
     Confidence,
@@ -53,17 +52,6 @@ def suggested_confidence_in(grades, prefix: str = "") -> Q:
     if Confidence.UNASSESSED in grades:
         return graded | Q(**{f"{prefix}provenance__isnull": True})
     return graded
-
-
-class StableOrderingFilter(django_filters.OrderingFilter):
-    """OrderingFilter that appends the primary key, so pages never overlap or skip rows."""
-
-    def filter(self, qs, value):
-        qs = super().filter(qs, value)
-        if value:
-            last = self.get_ordering_value(value[-1])
-            qs = qs.order_by(*qs.query.order_by, "-pk" if last.startswith("-") else "pk")
-        return qs
 
 
 def _names_matching(q: str) -> Q:
@@ -103,52 +91,6 @@ class IncidentFilterForm(forms.Form):
         if radius is not None and near is None and "near" not in self.errors:
             self.add_error("near", "near=lat,lon is required with radius_km.")
         return data
-
-
-class TrackerFilterSet(django_filters.FilterSet):
-    """Filters every list has: what changed since an instant (for clients keeping a copy).
-
-    Built per request more cheaply than django-filter's default, which deep-copies every filter
-    (its form field, widget, choices and queryset) and then creates a new form class: ~1,300
-    deepcopy calls, a fifth of the incident list's CPU. A filter's only per-request state is the
-    `model` and `parent` set below, so a shallow copy of each does; the form class is made once
-    per FilterSet class (its form instances still deep-copy their fields, as every Django form)."""
-
-    updated_since = InstantFilter(field_name="updated_at", lookup_expr="gte", help_text="Changed at or after this instant.")
-
-    def __init__(self, data=None, queryset=None, *, request=None, prefix=None):
-        if queryset is None:
-            queryset = self._meta.model._default_manager.all()
-        self.is_bound = data is not None
-        self.data = data or QueryDict()
-        self.queryset = queryset
-        self.request = request
-        self.form_prefix = prefix
-        self.filters = {name: copy.copy(filter_) for name, filter_ in self.base_filters.items()}
-        for filter_ in self.filters.values():
-            filter_.model = queryset.model
-            filter_.parent = self
-            if filter_.method:
-                filter_.method = filter_.method  # rebinds its FilterMethod to this copy
-
-    @property
-    def form(self):
-        if not hasattr(self, "_form"):
-            form = super().form
-            # Id filters of incidents (and what hangs off them) accept only ids the requesting
-            # user may see (tracker.models.visibility): set on this request's own form fields.
-            user = getattr(self.request, "user", None)
-            for name, filter_ in self.filters.items():
-                if getattr(filter_, "per_user", False) and name in form.fields:
-                    form.fields[name].queryset = form.fields[name].queryset.visible_to(user)
-        return self._form
-
-    def get_form_class(self):
-        form_class = type(self).__dict__.get("_form_class")
-        if form_class is None:
-            form_class = super().get_form_class()
-            type(self)._form_class = form_class
-        return form_class
 
 
 class IncidentFilterSet(TrackerFilterSet):

@@ -10,6 +10,11 @@ from django.db import models, router
 
 from tracker.domain.names import normalize_name, transliteration_key
 
+# The Django release whose constraint validation (CheckConstraint conditions evaluated in Python,
+# UniqueConstraint.validate) the helpers below stand in for on hot paths
+# (tests/test_framework_fences.py pins it).
+WRITTEN_FOR_DJANGO = (5, 2)
+
 # constraint name -> (field the API reports it on, human message). Filled by `check()` and
 # `unique()` at import time so that an IntegrityError that slips past `full_clean()` (a race
 # between two writers) still becomes a 400 that names the field.
