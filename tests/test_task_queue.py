@@ -162,3 +162,22 @@ def test_the_database_queue_with_a_real_worker(roles):
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
     assert verdict(incident) == ("not_violation", ["before_start"])
     assert VerdictRecompute.objects.get(ceasefire=ceasefire).pending_since is None
+
+
+@pytest.mark.django_db
+def test_a_bulk_recompute_can_be_queued():
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    ceasefire, incident = _truce()
+    type(ceasefire).objects.filter(pk=ceasefire.pk).update(starts_at=utc(2020, 2, 1))  # behind the services' back
+    out = StringIO()
+    with override_settings(TASKS=DUMMY):
+        call_command("recompute_assessments", "--queue", stdout=out)
+    assert out.getvalue().strip() == "queued: the verdicts of 1 ceasefire(s)"
+    assert VerdictRecompute.objects.get(ceasefire=ceasefire).pending_since is not None
+    assert verdict(incident) == ("violation", [])
+    call_command("recompute_assessments", "--queue", stdout=StringIO())  # immediate backend: runs now
+    assert verdict(incident) == ("not_violation", ["before_start"])
+    assert VerdictRecompute.objects.get(ceasefire=ceasefire).pending_since is None

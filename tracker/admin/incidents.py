@@ -1,7 +1,5 @@
 """Admin for incidents (with their citations inline), citations, and the review workflow."""
 
-from datetime import timedelta
-
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,7 +8,6 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from rest_framework.exceptions import ValidationError as DRFValidationError
 
@@ -24,7 +21,7 @@ from tracker.importers.events import FLAG_NOTES
 from tracker.models import Assessment, Citation, Incident, IncidentProvenance
 from tracker.representation.export import export_response
 from tracker.representation.serializers import IncidentSerializer
-from tracker.selectors.duplicates import duplicate_pairs, duplicates_of, radius_km
+from tracker.selectors.duplicates import duplicates_of, radius_km, recent_duplicate_pairs
 from tracker.selectors.provenance import graded_by_curator
 from tracker.services import incidents
 from tracker.services.incidents import REVIEW_PERMISSION
@@ -42,9 +39,6 @@ def disagrees(incident: Incident) -> bool:
     """The curator graded it, and not as the claims suggest."""
     suggested = provenance_of(incident).suggested_confidence
     return incident.confidence != Confidence.UNASSESSED and incident.confidence != suggested
-
-
-MAX_DUPLICATE_SCAN = 20_000
 
 
 class GradesDisagreeFilter(admin.SimpleListFilter):
@@ -378,17 +372,7 @@ class IncidentAdmin(MapFormMixin, ImportEventsMixin, TransliterationSearchMixin,
             days = max(1, min(int(request.GET.get("days", 365)), 36500))
         except ValueError:
             days = 365
-        newest = Incident.objects.order_by("-occurred_at").values_list("occurred_at", flat=True).first()
-        since = (newest or timezone.now()) - timedelta(days=days)
-        # One page compares at most the newest MAX_DUPLICATE_SCAN incidents.
-        oldest_scanned = (
-            Incident.objects.order_by("-occurred_at")
-            .values_list("occurred_at", flat=True)[MAX_DUPLICATE_SCAN - 1 : MAX_DUPLICATE_SCAN]
-            .first()
-        )
-        if oldest_scanned is not None and oldest_scanned > since:
-            since = oldest_scanned
-        pairs = duplicate_pairs(Incident.objects.filter(occurred_at__gte=since))
+        since, pairs = recent_duplicate_pairs(days)
         context = {
             **self.admin_site.each_context(request),
             "title": "Possible duplicate incidents",

@@ -11,6 +11,8 @@ or they are at the same place when either has no point.
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from django.utils import timezone
+
 from tracker import conf
 from tracker.choices import IncidentKind as K
 from tracker.domain.geo import haversine_km
@@ -112,6 +114,25 @@ def duplicate_pairs(incidents=None, *, limit: int = 500) -> list[tuple[Incident,
         open_.append(incident)
     pairs.sort(key=lambda p: (p[1].overlap_start, p[0].pk), reverse=True)
     return pairs[:limit]
+
+
+# One scan compares at most the newest this many incidents (one pass, but in memory).
+MAX_DUPLICATE_SCAN = 20_000
+
+
+def recent_duplicate_pairs(days: int) -> tuple[datetime, list[tuple[Incident, Duplicate]]]:
+    """The possible duplicates among the incidents of the `days` before the newest one (at most
+    the newest MAX_DUPLICATE_SCAN): where the scan starts, and the pairs."""
+    newest = Incident.objects.order_by("-occurred_at").values_list("occurred_at", flat=True).first()
+    since = (newest or timezone.now()) - timedelta(days=days)
+    oldest_scanned = (
+        Incident.objects.order_by("-occurred_at")
+        .values_list("occurred_at", flat=True)[MAX_DUPLICATE_SCAN - 1 : MAX_DUPLICATE_SCAN]
+        .first()
+    )
+    if oldest_scanned is not None and oldest_scanned > since:
+        since = oldest_scanned
+    return since, duplicate_pairs(Incident.objects.filter(occurred_at__gte=since))
 
 
 def merged_target(pk: int, user=None) -> int | None:
