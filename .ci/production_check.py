@@ -1,15 +1,17 @@
 """Checks a tracker deployed with DJANGO_ENV=production (.ci/production) over HTTP and in
 headless Chromium: static files hashed and served, the API and its docs, the security headers
-and cookies, and the admin working under the Content-Security-Policy with nothing blocked and
-no console error. Requests carry X-Forwarded-Proto: https, as the TLS proxy in front would.
+and cookies, the admin working under the Content-Security-Policy with nothing blocked and no
+console error, and a ceasefire edit's verdicts recomputed by the database task queue's worker. Requests carry X-Forwarded-Proto: https, as the TLS proxy in front would.
 
 usage: production_check.py BASE_URL USERNAME PASSWORD
 """
 
 import http.client
 import json
+import os
 import re
 import sys
+import time
 from http.cookies import SimpleCookie
 from urllib.parse import urlencode, urlsplit
 
@@ -128,6 +130,29 @@ def http_checks() -> None:
     check("Secure" in session and "HttpOnly" in session, "the session cookie is Secure and HttpOnly")
 
 
+def task_queue_checks() -> None:
+    """An API edit of a ceasefire answers at once with its verdicts pending; the db_worker
+    process recomputes them and the pending mark goes."""
+    auth = {"Authorization": f"Token {os.environ['PROD_TOKEN']}", "Content-Type": "application/json"}
+    status, headers, body = get("/api/v1/ceasefires/1/", auth)
+    ceasefire = json.loads(body)
+    check(status == 200 and ceasefire["verdicts_pending_since"] is None, "a ceasefire's verdicts start current")
+    edit = json.dumps({"starts_at": "2020-01-12T21:01:00Z"})  # a day later: some verdicts move
+    status, headers, body = get("/api/v1/ceasefires/1/", {**auth, "If-Match": header(headers, "ETag")}, method="PATCH", body=edit)
+    check(
+        status == 200 and json.loads(body)["verdicts_pending_since"] is not None, f"the edit answers with them pending ({status})"
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        pending = json.loads(get("/api/v1/ceasefires/1/", auth)[2])["verdicts_pending_since"]
+        if pending is None:
+            break
+        time.sleep(0.5)
+    check(pending is None, "the db_worker process recomputes them (pending cleared)")
+    status, headers, body = get("/api/v1/ceasefires/1/violations/", auth)
+    check(status == 200 and "Verdicts-Pending-Since" not in dict(headers), "violations read as current afterwards")
+
+
 def browser_checks() -> None:
     from playwright.sync_api import sync_playwright
 
@@ -180,6 +205,7 @@ def browser_checks() -> None:
 
 if __name__ == "__main__":
     http_checks()
+    task_queue_checks()
     browser_checks()
     if failures:
         print(f"\nproduction check: {len(failures)} failed")
