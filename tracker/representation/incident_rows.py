@@ -12,49 +12,65 @@ provenance joined), their citations, their assessments.
 """
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 
-from tracker.models import Assessment, Citation, IncidentProvenance
-from tracker.representation.serializers import CASUALTY_FIELDS
+from django.db import models
 
-# The columns read, in the serializer's field order; `_row` nests place and perpetrator.
-_OWN = ("id", "title", "kind", "description", "occurred_at", "occurred_until", "time_precision")
-_PLACE = ("place_id", "place__name", "place__latitude", "place__longitude")
-_WHERE = ("latitude", "longitude", "geo_precision")
-_ORIGIN = ("origin_place_id", "origin_place__name", "origin_place__latitude", "origin_place__longitude")
-_ORIGIN_WHERE = ("origin_latitude", "origin_longitude", "origin_geo_precision")
-_PERPETRATOR = ("perpetrator_id", "perpetrator__name")
-_TARGET = ("attribution", "target_description")
-_TARGET_PARTY = ("target_party_id", "target_party__name")
-_WHO = ("initiator", "responds_to_id", *CASUALTY_FIELDS, "status", "confidence")
-_PROVENANCE = (
-    "provenance__suggested_confidence",
-    "provenance__reason",
-    "provenance__independent_claimants",
-    "provenance__contested",
-)
-_EXTERNAL = ("external_source", "external_id", "import_flags")
-_AUDIT = ("version", "created_at", "updated_at")
+from tracker.models import Assessment, Citation, Incident, IncidentProvenance
+from tracker.representation.fields import BriefRelatedField
+from tracker.representation.serializers import IncidentSerializer
 
-COLUMNS = (
-    *_OWN,
-    *_PLACE,
-    *_WHERE,
-    *_ORIGIN,
-    *_ORIGIN_WHERE,
-    *_PERPETRATOR,
-    *_TARGET,
-    *_TARGET_PARTY,
-    *_WHO,
-    *_PROVENANCE,
-    *_EXTERNAL,
-    *_AUDIT,
-)
+# The fields derived from other rows than the incident's own: the grade and its reason (its
+# provenance row, joined), its citations and its verdicts (one query each per page).
+_PROVENANCE_FIELDS = {
+    "suggested_confidence": "provenance__suggested_confidence",
+    "suggested_confidence_reason": "provenance__reason",
+    "independent_claimants": "provenance__independent_claimants",
+    "contested": "provenance__contested",
+}
+_PROVENANCE = tuple(_PROVENANCE_FIELDS.values())
+_FROM_OTHER_ROWS = {"citation_ids", "report_ids", "assessments"}
+
+
+def _plan() -> tuple[tuple[str, ...], list[tuple[str, Callable[[dict], object]]]]:
+    """The value columns to read and, per field of the serializer in its order, how to build the
+    field from a value row: derived from `IncidentSerializer`, so a field added there is served
+    here too (and a kind of field this does not know fails at import, not in a response)."""
+    serializer = IncidentSerializer()
+    columns: list[str] = []
+    builders: list[tuple[str, Callable[[dict], object]]] = []
+    for name, field in serializer.fields.items():
+        if name in _PROVENANCE_FIELDS or name in _FROM_OTHER_ROWS:
+            builders.append((name, None))  # filled by _row from the joined or extra rows
+            continue
+        model_field = Incident._meta.get_field(field.source)
+        if isinstance(field, BriefRelatedField):
+            brief = list(field.brief_serializer.Meta.fields)  # id first
+            keys = [f"{name}_id", *(f"{name}__{part}" for part in brief[1:])]
+            columns += keys
+
+            def nested(row, keys=keys, brief=brief):
+                return None if row[keys[0]] is None else dict(zip(brief, (row[k] for k in keys), strict=True))
+
+            builders.append((name, nested))
+        elif model_field.is_relation:  # a plain id
+            columns.append(f"{name}_id")
+            builders.append((name, lambda row, key=f"{name}_id": row[key]))
+        elif isinstance(model_field, models.DateTimeField):
+            columns.append(name)
+            builders.append((name, lambda row, key=name: iso(row[key])))
+        else:
+            columns.append(name)
+            builders.append((name, lambda row, key=name: row[key]))
+    return (*columns, *_PROVENANCE), builders
+
 
 # An incident loaded in bulk before its first grading has no provenance row: it reads as the
 # model's defaults, as the serializer does.
 _NO_PROVENANCE = tuple(IncidentProvenance._meta.get_field(c.split("__")[1]).get_default() for c in _PROVENANCE)
+
+COLUMNS, _BUILDERS = _plan()
 
 _ASSESSMENT_COLUMNS = (
     "incident_id",
@@ -158,48 +174,13 @@ def build(rows: Iterable[dict]) -> list[dict]:
 
 def _row(row: dict, citations, assessments: list[dict]) -> dict:
     if row["provenance__suggested_confidence"] is None:  # no provenance row yet
-        suggested, reason, claimants, contested = _NO_PROVENANCE
+        graded = dict(zip(_PROVENANCE_FIELDS, _NO_PROVENANCE, strict=True))
     else:
-        suggested, reason, claimants, contested = (row[c] for c in _PROVENANCE)
-    perpetrator = row["perpetrator_id"]
-    return {
-        **{name: row[name] for name in ("id", "title", "kind", "description")},
-        "occurred_at": iso(row["occurred_at"]),
-        "occurred_until": iso(row["occurred_until"]),
-        "time_precision": row["time_precision"],
-        "place": {
-            "id": row["place_id"],
-            "name": row["place__name"],
-            "latitude": row["place__latitude"],
-            "longitude": row["place__longitude"],
-        },
-        **{name: row[name] for name in _WHERE},
-        "origin_place": None
-        if row["origin_place_id"] is None
-        else {
-            "id": row["origin_place_id"],
-            "name": row["origin_place__name"],
-            "latitude": row["origin_place__latitude"],
-            "longitude": row["origin_place__longitude"],
-        },
-        **{name: row[name] for name in _ORIGIN_WHERE},
-        "perpetrator": None if perpetrator is None else {"id": perpetrator, "name": row["perpetrator__name"]},
-        **{name: row[name] for name in _TARGET},
-        "target_party": None
-        if row["target_party_id"] is None
-        else {"id": row["target_party_id"], "name": row["target_party__name"]},
-        "initiator": row["initiator"],
-        "responds_to": row["responds_to_id"],
-        **{name: row[name] for name in _WHO[2:]},
-        "suggested_confidence": suggested,
-        "suggested_confidence_reason": reason,
-        "independent_claimants": claimants,
-        "contested": contested,
-        **{name: row[name] for name in _EXTERNAL},
+        graded = {name: row[column] for name, column in _PROVENANCE_FIELDS.items()}
+    extra = {
         "citation_ids": [c for c, _ in citations],
         "report_ids": sorted({r for _, r in citations}),
         "assessments": assessments,
-        "version": row["version"],
-        "created_at": iso(row["created_at"]),
-        "updated_at": iso(row["updated_at"]),
+        **graded,
     }
+    return {name: extra[name] if build is None else build(row) for name, build in _BUILDERS}
