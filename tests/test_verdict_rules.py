@@ -5,7 +5,7 @@ Every row builds the same small world — an Idlib-like ceasefire with two patro
 sides, a guarantor, a mediator and an exempt group — changes what the row is about (a role's
 undertaking, the ceasefire's type or lifecycle), records one incident and asserts the verdict,
 its reasons and the commitment it was measured against. Points 8 (compliance by exposure) and 9
-(grading) are worked in their own tables below the verdict table.
+(grading) are worked in tests/test_verdict_rules_series_and_grades.py, on the same world.
 """
 
 from dataclasses import dataclass, field
@@ -16,16 +16,12 @@ import pytest
 from tests.factories import (
     CeasefireFactory,
     CeasefirePartyFactory,
-    CitationFactory,
     IncidentFactory,
     PartyFactory,
     PlaceFactory,
-    ReportFactory,
-    SourceFactory,
 )
-from tracker.models import Assessment, CeasefireParty, CeasefireStatus, IncidentProvenance
-from tracker.selectors.compliance import Basis, compliance
-from tracker.services import assessments, provenance
+from tracker.models import Assessment, CeasefireParty, CeasefireStatus
+from tracker.services import assessments
 
 pytestmark = pytest.mark.django_db
 
@@ -421,91 +417,3 @@ def test_a_responded_to_incident_changing_updates_the_response(world):
     assert Assessment.objects.get(incident=answer).reasons == ["responds_to_violation"]
     incidents.incident_update(incident=first, data={"confidence": "discounted"}, user=None)
     assert Assessment.objects.get(incident=answer).reasons == []
-
-
-# --- 8. Compliance divides by exposure and stops at the collapse --------------------------------
-
-
-def test_compliance_stops_at_the_collapse_with_its_exposure(world):
-    """Worked by hand: days=3 around the agreed start (11 Jan 21:01Z, 23:01 in Damascus at
-    UTC+2) runs over local days 8–13 January, 7 Jan 22:00Z – 13 Jan 22:00Z. A collapse at
-    12 Jan 21:00Z cuts it there: "after" covers 11 Jan 21:01Z – 12 Jan 21:00Z, 23 h 59 min;
-    13 January is gone from the series, and the incident on it is not counted."""
-    ceasefire = world["ceasefire"]
-    CeasefireStatus.objects.create(ceasefire=ceasefire, status="collapsed", effective_at=utc(2020, 1, 12, 21))
-    _incident(world, {**STRIKE, "occurred_at": utc(2020, 1, 10, 8)})  # before
-    _incident(world, {**STRIKE, "occurred_at": utc(2020, 1, 12, 8)})  # after, before the collapse
-    _incident(world, {**STRIKE, "occurred_at": utc(2020, 1, 13, 8)})  # after the collapse
-    ceasefire.refresh_from_db()
-    body = compliance(ceasefire, days=3, basis=Basis(starts_at=ceasefire.starts_at))
-    before_days, after_days = 3 + (23 * 60 + 1) / 1440, (23 * 60 + 59) / 1440
-    assert body["stops_at"] == utc(2020, 1, 12, 21)
-    assert body["exposure_days"] == {"before": round(before_days, 4), "after": round(after_days, 4)}
-    assert [d["date"] for d in body["series"]] == ["2020-01-08", "2020-01-09", "2020-01-10", "2020-01-11", "2020-01-12"]
-    assert (body["totals"]["before"], body["totals"]["after"]) == (1.0, 1.0)
-    assert body["daily_rate_after"] == round(1 / after_days, 4)
-    assert body["rate_ratio"] == round((1 / after_days) / (1 / before_days), 4)
-    # Without the collapse the series runs to 13 January and counts the third strike.
-    CeasefireStatus.objects.all().delete()
-    ceasefire.refresh_from_db()
-    whole = compliance(ceasefire, days=3, basis=Basis(starts_at=ceasefire.starts_at))
-    assert (whole["stops_at"], len(whole["series"]), whole["totals"]["after"]) == (None, 6, 2.0)
-
-
-# --- 9. Grading: competing attributions, reliability, alignment ---------------------------------
-
-
-GRADING = [
-    # (claimants as (reliability, aligned side, affiliated side, stance, named), suggested, contested)
-    (
-        "a denial by the accused alone does not contest",
-        [("C", None, None, "reports", "government"), ("C", None, "government", "denies", None)],
-        "weak",
-        False,
-    ),
-    (
-        "a claim naming another party does",
-        [("C", None, None, "reports", "government"), ("C", None, None, "reports", "opposition")],
-        "contested",
-        True,
-    ),
-    (
-        "two monitors are two voices",
-        [("C", None, None, "reports", "government"), ("B", None, None, "reports", "government")],
-        "fair",
-        False,
-    ),
-    (
-        "two networks aligned with the opposition are one voice",
-        [("C", "opposition", None, "reports", "government"), ("C", "opposition", None, "reports", "government")],
-        "weak",
-        False,
-    ),
-    (
-        "an unreliable claimant is no voice",
-        [("C", None, None, "reports", "government"), ("E", None, None, "reports", "government")],
-        "weak",
-        False,
-    ),
-]
-
-
-@pytest.mark.parametrize(("name", "claims", "suggested", "contested"), GRADING, ids=[g[0] for g in GRADING])
-def test_grading_rules_through_the_service(world, name, claims, suggested, contested):
-    parties = world["parties"]
-    incident = _incident(world, STRIKE)
-    for reliability, aligned, affiliated, stance, named in claims:
-        source = SourceFactory(
-            reliability=reliability,
-            aligned_party=parties[aligned] if aligned else None,
-            affiliated_party=parties[affiliated] if affiliated else None,
-        )
-        CitationFactory(
-            incident=incident,
-            report=ReportFactory(source=source),
-            stance=stance,
-            named_perpetrator=parties[named] if named else None,
-        )
-    provenance.refresh([incident.pk])
-    graded = IncidentProvenance.objects.get(incident=incident)
-    assert (graded.suggested_confidence, graded.contested) == (suggested, contested)
