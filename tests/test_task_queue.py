@@ -181,3 +181,23 @@ def test_a_bulk_recompute_can_be_queued():
     call_command("recompute_assessments", "--queue", stdout=StringIO())  # immediate backend: runs now
     assert verdict(incident) == ("not_violation", ["before_start"])
     assert VerdictRecompute.objects.get(ceasefire=ceasefire).pending_since is None
+
+
+@pytest.mark.django_db
+def test_moving_a_party_recomputes_the_ceasefires_that_bind_it():
+    """A militia put under the bound army is bound with it: its strikes become violations."""
+    from tracker.services import gazetteer
+
+    ceasefire, incident = _truce()
+    militia = PartyFactory(name="Militia")
+    Assessment.objects.all().delete()
+    strike = IncidentFactory(
+        perpetrator=militia, attribution="alleged", place=incident.place, occurred_at=utc(2020, 1, 20, 8), time_precision="hour"
+    )
+    assessments.assess_incident(strike)
+    assert verdict(strike) == ("not_violation", ["perpetrator_not_bound"])
+    army = ceasefire.parties.get()
+    gazetteer.party_update(party=militia, data={"parent": army}, user=None)
+    assert verdict(strike) == ("violation", [])
+    gazetteer.party_update(party=militia, data={"parent": None}, user=None)
+    assert verdict(strike) == ("not_violation", ["perpetrator_not_bound"])

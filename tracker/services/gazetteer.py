@@ -9,7 +9,7 @@ from tracker.models import Party, Place, PlaceName
 from tracker.selectors.places import gazetteer_changed
 from tracker.services import common
 from tracker.services.assessments import reassess_incidents_at
-from tracker.services.recompute import request_place_verdicts
+from tracker.services.recompute import request_party_verdicts, request_place_verdicts
 
 # Fields whose change moves a place for the verdicts.
 LOCATING_FIELDS = ("latitude", "longitude", "geometry", "parent_id", "timezone")
@@ -61,8 +61,13 @@ def party_create(*, data: Mapping[str, Any], aliases: Iterable[str] = (), user) 
 def party_update(
     *, party: Party, data: Mapping[str, Any], aliases: Iterable[str] | None = None, user, expected_version=None
 ) -> Party:
-    """Update a party; `aliases`, when given, replaces the whole list."""
+    """Update a party; `aliases`, when given, replaces the whole list. A new parent changes who
+    is bound with whom: the verdicts of the ceasefires its old and new chains have roles in are
+    recomputed (on the task queue)."""
+    before = party.parent_id
     party = common.update(party, data=data, user=user, expected_version=expected_version)
+    if party.parent_id != before:
+        request_party_verdicts(party, previous_parent_id=before)
     if aliases is not None:
         common.sync_children(party, "aliases", [{"name": a} for a in aliases], key="name", user=user)
     return party

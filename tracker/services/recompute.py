@@ -20,7 +20,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
-from tracker.models import Ceasefire, Place, VerdictRecompute
+from tracker.models import Ceasefire, Party, Place, VerdictRecompute
+from tracker.models.hierarchy import chain_rows, subtree_id_list
 from tracker.services.assessments import assess_ceasefire
 
 
@@ -40,6 +41,16 @@ def request_place_verdicts(place: Place) -> None:
     """A place's point, geometry, time zone or parent changed: the ceasefires it draws or
     scopes recompute on the queue."""
     for ceasefire in Ceasefire.objects.filter(Q(zone=place) | Q(scope=place)):
+        request_ceasefire_verdicts(ceasefire)
+
+
+def request_party_verdicts(party: Party, *, previous_parent_id: int | None) -> None:
+    """A party moved in the hierarchy: a unit is bound with the party above it, so the
+    ceasefires with a role for anything above (before or after the move) or below it recompute."""
+    related = set(subtree_id_list(Party, party.pk)) | {pk for (pk,) in chain_rows(Party, party.pk)}
+    if previous_parent_id is not None:
+        related |= {pk for (pk,) in chain_rows(Party, previous_parent_id)}
+    for ceasefire in Ceasefire.objects.filter(party_roles__party_id__in=related).distinct().order_by("pk"):
         request_ceasefire_verdicts(ceasefire)
 
 
