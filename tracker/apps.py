@@ -11,7 +11,6 @@ class TrackerConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        # Registers the after-write hooks that keep incidents' provenance current.
         from tracker import generation
         from tracker.services import provenance
 

@@ -5,8 +5,7 @@ Every write of a curated record goes through `save_validated` or `delete`, so ea
 exactly one history row (tracker.history) with its user.
 """
 
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -34,26 +33,11 @@ class VersionConflict(Exception):
         )
 
 
-# Derived data kept in step with the records it is computed from (an incident's provenance):
-# model -> functions called with each record of it just written and whether the write created
-# it, inside the write's transaction.
-_AFTER_WRITE: dict[type[models.Model], list[Callable[[Any, bool], None]]] = defaultdict(list)
-
-
-def after_write(*model_classes: type[models.Model]):
-    """Register a function `f(instance, created)` to run after every write of a record of these
-    models (`created` is False for updates, deletes, restores)."""
-
-    def register(function):
-        for model in model_classes:
-            _AFTER_WRITE[model].append(function)
-        return function
-
-    return register
-
-
 def _derive(instance: models.Model, created: bool = False) -> None:
-    for function in _AFTER_WRITE.get(instance._meta.concrete_model, ()):
+    """Run what follows a write of this record (tracker.services.derived declares it)."""
+    from tracker.services.derived import AFTER_WRITE  # it names functions of services that import this module
+
+    for function in AFTER_WRITE.get(instance._meta.concrete_model, ()):
         function(instance, created)
 
 

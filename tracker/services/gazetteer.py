@@ -5,8 +5,7 @@ from typing import Any
 
 from django.db import transaction
 
-from tracker.models import Party, Place, PlaceName
-from tracker.selectors.places import gazetteer_changed
+from tracker.models import Party, Place
 from tracker.services import common
 from tracker.services.assessments import reassess_incidents_at
 from tracker.services.recompute import request_party_verdicts, request_place_verdicts
@@ -76,9 +75,3 @@ def party_update(
 def party_delete(*, party: Party, user, expected_version=None) -> None:
     """Delete a party nothing refers to."""
     common.delete(party, user=user, expected_version=expected_version)
-
-
-@common.after_write(Place, PlaceName)
-def _gazetteer_written(instance, created: bool) -> None:
-    # The resolver's in-memory index of names is rebuilt on its next use.
-    gazetteer_changed()

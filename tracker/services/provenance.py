@@ -19,7 +19,6 @@ from tracker.choices import ClaimantBasis
 from tracker.domain.provenance import FIGURES, Claim, Claimant, Grade, grade
 from tracker.models import Citation, Incident, IncidentProvenance, Party, Report, Source
 from tracker.models.hierarchy import subtree_of
-from tracker.services.common import after_write
 
 # What a claim needs, in one query with its citation.
 CLAIM_RELATED = (
@@ -174,21 +173,18 @@ def refresh_all_of(ids: Iterable[int], chunk_size: int = 2000) -> int:
     return changed + refresh(batch)
 
 
-# Hooks: which incidents a write can change the provenance of.
+# After a write (tracker.services.derived): which incidents it can change the provenance of.
 
 
-@after_write(Incident)
-def _incident_written(incident: Incident, created: bool) -> None:
+def incident_written(incident: Incident, created: bool) -> None:
     refresh([incident.pk])
 
 
-@after_write(Citation)
-def _citation_written(citation: Citation, created: bool) -> None:
+def citation_written(citation: Citation, created: bool) -> None:
     refresh([citation.incident_id])
 
 
-@after_write(Report)
-def _report_written(report: Report, created: bool) -> None:
+def report_written(report: Report, created: bool) -> None:
     if created:
         return  # nothing cites a new report yet (its later copies are relinked by their own writes)
     # Citations of the report, and of its copies (which collapse to it).
@@ -196,8 +192,7 @@ def _report_written(report: Report, created: bool) -> None:
     refresh(cited.values_list("incident_id", flat=True).distinct())
 
 
-@after_write(Source)
-def _source_written(source: Source, created: bool) -> None:
+def source_written(source: Source, created: bool) -> None:
     if created:
         return  # no report or claim names a new source yet
     cited = Citation.all_objects.filter(
@@ -210,8 +205,7 @@ def _source_written(source: Source, created: bool) -> None:
     refresh(cited.values_list("incident_id", flat=True).distinct())
 
 
-@after_write(Party)
-def _party_written(party: Party, created: bool) -> None:
+def party_written(party: Party, created: bool) -> None:
     if created:
         return  # no incident or claim names a new party yet
     # A new parent moves the whole subtree to another side.
