@@ -37,7 +37,6 @@ cluster module, over the same PostgreSQL database).
 """
 
 import argparse
-import hashlib
 import json
 import os
 import re
@@ -54,84 +53,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import mixed
+from api_config import (
+    DATABASE_URL,
+    PEERS,
+    PORTS,
+    PYTHON,
+    RESULTS,
+    ROOT,
+    SEED,
+    TRACKERS,
+    WORKERS,
+    Scenario,
+    endpoints,
+    generator_digest,
+    psql,
+    run,
+    scenarios,
+)
+from api_peers import install_peers, start_systems
+from api_report import table
 from procs import Server, named_cpu_seconds, proc_cpu_seconds
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "results"
-PEERS = ROOT / "bench" / "peers"
-PYTHON = ROOT / ".venv" / "bin" / "python"
-DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tracker_bench_api")
-SEED = 1
-PAGE = 100
-WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
-PORTS = {"tracker": 8601, "datasette": 8602, "platformatic": 8603, "tracker-cached": 8604}
-# The tracker runs twice: without its response cache (every request does the work) and with it
-# (anonymous reads answered from the cache between writes, as a polling client sees them).
-TRACKERS = ("tracker", "tracker-cached")
-SHOWN = {"tracker": "tracker", "tracker-cached": "tracker (cached)"}
-
-# Pinned peers.
-DATASETTE = ["datasette==0.65.5", "gunicorn==27.0.1", "uvicorn==0.54.0"]
-PLATFORMATIC = "@platformatic/db@2.61.0"
-
-WINDOW = ("2021-01-01T00:00:00Z", "2022-01-01T00:00:00Z")  # one year of the data's six
-
-
-@dataclass
-class Scenario:
-    name: str
-    tracker: str  # query string of /api/v1/incidents/
-    datasette: str | None = None
-    platformatic: str | None = None
-
-
-def scenarios(ids: dict) -> list[Scenario]:
-    start, end = WINDOW
-    window = f"occurred_after={start}&occurred_before={end}"
-    return [
-        Scenario(
-            "kind + date window",
-            f"kind=airstrike&{window}&ordering=-occurred_at&page_size={PAGE}",
-            datasette=f"kind=airstrike&occurred_at__gte={start}&occurred_at__lt={end}&status__in=verified,disputed"
-            f"&_sort_desc=occurred_at&_size={PAGE}&_nocount=1",
-            platformatic=f"where.kind.eq=airstrike&where.occurredAt.gte={start}&where.occurredAt.lt={end}"
-            f"&where.status.in=verified,disputed&orderby.occurredAt=desc&orderby.id=desc&limit={PAGE}",
-        ),
-        Scenario("kind + date window, with count", f"kind=airstrike&{window}&ordering=-occurred_at&page_size={PAGE}&count=true"),
-        Scenario("bbox + date window", f"bbox={ids['bbox']}&{window}&page_size={PAGE}"),
-        Scenario("ceasefire + verdict", f"ceasefire={ids['ceasefire']}&verdict=violation&page_size={PAGE}"),
-        Scenario("place with hierarchy", f"place={ids['governorate']}&page_size={PAGE}"),
-        Scenario("free text", f"q=market&page_size={PAGE}"),
-    ]
-
-
-def endpoints(ids: dict) -> dict[str, str]:
-    """The tracker's other read endpoints (no peer has them): path per name."""
-    return {
-        "incident detail": f"/api/v1/incidents/{ids['incident']}/",
-        "ceasefire violations": f"/api/v1/ceasefires/{ids['ceasefire']}/violations/?page_size={PAGE}",
-        "ceasefire compliance (14 days)": f"/api/v1/ceasefires/{ids['ceasefire']}/compliance/",
-    }
-
-
 # --- data ------------------------------------------------------------------------------------
-
-
-def run(argv: list[str], **kwargs) -> None:
-    subprocess.run(argv, check=True, **kwargs)  # nosec B603 - our own argv
-
-
-def generator_digest() -> str:
-    digest = hashlib.sha256()
-    for path in sorted((ROOT / "tracker" / "demo").glob("*.py")):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
-def psql(url: str):
-    import psycopg
-
-    return psycopg.connect(url, autocommit=True)
 
 
 def ensure_data(incidents: int) -> None:
@@ -231,105 +174,6 @@ def scenario_ids() -> dict:
 
 
 # --- peers -----------------------------------------------------------------------------------
-
-
-def install_peers() -> None:
-    venv = PEERS / "datasette"
-    marker = venv / ".installed"
-    if not marker.exists() or marker.read_text() != " ".join(DATASETTE):
-        shutil.rmtree(venv, ignore_errors=True)
-        run([sys.executable, "-m", "venv", str(venv)])
-        run([str(venv / "bin" / "pip"), "install", "--quiet", *DATASETTE])
-        marker.write_text(" ".join(DATASETTE))
-    node = PEERS / "platformatic"
-    marker = node / ".installed"
-    if not marker.exists() or marker.read_text() != PLATFORMATIC:
-        shutil.rmtree(node, ignore_errors=True)
-        node.mkdir(parents=True)
-        (node / "package.json").write_text('{"name": "bench-platformatic", "private": true, "type": "module"}\n')
-        run(["npm", "install", "--no-audit", "--no-fund", "--loglevel=error", PLATFORMATIC], cwd=node)
-        marker.write_text(PLATFORMATIC)
-
-
-DATASETTE_APP = """
-import os
-from datasette.app import Datasette
-
-# Facet suggestions run a query per column on every table page: an API server turns them off.
-app = Datasette(
-    immutables=[os.environ["BENCH_SQLITE"]],
-    settings={"default_page_size": 100, "suggest_facets": False, "allow_facet": False},
-).app()
-"""
-
-PLATFORMATIC_CLUSTER = """
-import cluster from 'node:cluster'
-
-const workers = Number(process.env.BENCH_WORKERS || 2)
-if (cluster.isPrimary) {
-  for (let i = 0; i < workers; i++) cluster.fork()
-  cluster.on('exit', (worker, code) => { if (code) process.exit(code) })
-} else {
-  const { buildServer } = await import('@platformatic/db')
-  const app = await buildServer(process.argv[2])
-  await app.start()
-}
-"""
-
-
-def start_systems(sqlite_path: Path, logs: Path) -> dict[str, Server]:
-    (PEERS / "datasette" / "bench_datasette.py").write_text(DATASETTE_APP)
-    node = PEERS / "platformatic"
-    (node / "cluster.mjs").write_text(PLATFORMATIC_CLUSTER)
-    (node / "platformatic.db.json").write_text(
-        json.dumps(
-            {
-                "server": {"hostname": "127.0.0.1", "port": PORTS["platformatic"], "logger": {"level": "warn"}},
-                "db": {"connectionString": DATABASE_URL, "graphql": False, "openapi": True},
-                "watch": False,
-            }
-        )
-    )
-    tracker_env = {
-        "DATABASE_URL": DATABASE_URL,
-        "DJANGO_DEBUG": "false",
-        "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
-        "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DJANGO_CONN_MAX_AGE": "600",
-        "TRACKER_THROTTLE_ANON": "off",
-        "TRACKER_THROTTLE_USER": "off",
-    }
-    systems = {}
-    try:
-        for name in TRACKERS:
-            systems[name] = Server(
-                name,
-                [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi", "-w", str(WORKERS), "-b", f"127.0.0.1:{PORTS[name]}",
-                 "--worker-class", "sync", "--timeout", "180", "--log-level", "warning"],
-                url=f"http://127.0.0.1:{PORTS[name]}/healthz",
-                env={**tracker_env, "TRACKER_RESPONSE_CACHE_SECONDS": "300" if name == "tracker-cached" else "0"},
-                cwd=ROOT, log=logs / f"{name}.log",
-            )  # fmt: skip
-        systems["datasette"] = Server(
-            "datasette",
-            [str(PEERS / "datasette" / "bin" / "gunicorn"), "bench_datasette:app", "-w", str(WORKERS),
-             "-k", "uvicorn.workers.UvicornWorker", "-b", f"127.0.0.1:{PORTS['datasette']}", "--log-level", "warning"],
-            url=f"http://127.0.0.1:{PORTS['datasette']}/-/versions.json",
-            env={"BENCH_SQLITE": str(sqlite_path)}, cwd=PEERS / "datasette", log=logs / "datasette.log",
-        )  # fmt: skip
-        systems["platformatic"] = Server(
-            "platformatic",
-            ["node", "cluster.mjs", "platformatic.db.json"],
-            url=f"http://127.0.0.1:{PORTS['platformatic']}/trackerIncident/?limit=1",
-            env={"BENCH_WORKERS": str(WORKERS)}, cwd=node, log=logs / "platformatic.log",
-        )  # fmt: skip
-        for system in systems.values():
-            system.wait_ready()
-    except BaseException:
-        for system in systems.values():
-            system.stop()
-        raise
-    return systems
 
 
 def url_of(system: str, scenario: Scenario) -> str | None:
@@ -560,84 +404,6 @@ def export_against_copy(formats: list[str]) -> dict:
 
 
 # --- report ----------------------------------------------------------------------------------
-
-
-def table(report: dict) -> str:
-    lines = [
-        f"Incident list, first page of {PAGE}, {report['incidents']:,} incidents on PostgreSQL, {WORKERS} workers each, "
-        f"wrk with Connection: close, median of {report['repetitions']} runs of {report['seconds']} s.",
-        "",
-        "| scenario | system | conns | req/s | p50 ms | p99 ms | CPU ms/req | errors | vs Platformatic | vs Datasette | CPU vs raw |",
-        "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-    ]
-    for name, by_system in report["scenarios"].items():
-        raw = report["raw"][name]
-        for system, loads in by_system.items():
-            for load in loads:
-                c = load["connections"]
-                peer = {
-                    s: next((x for x in by_system.get(s, []) if x["connections"] == c), None)
-                    for s in ("platformatic", "datasette")
-                }
-                vs = [
-                    f"{load['rps'] / peer[s]['rps']:.2f}×" if system in TRACKERS and peer[s] and peer[s]["rps"] else ""
-                    for s in ("platformatic", "datasette")
-                ]
-                cpu_vs_raw = f"{load['cpu_ms_per_request'] / raw['cpu_ms_per_request']:.1f}×" if system in TRACKERS else ""
-                lines.append(
-                    f"| {name} | {SHOWN.get(system, system)} | {c} | {load['rps']:,.0f} | {load['p50_ms']:.1f} | {load['p99_ms']:.1f} | "
-                    f"{load['cpu_ms_per_request']:.2f} | {load['errors']} | {vs[0]} | {vs[1]} | {cpu_vs_raw} |"
-                )
-        lines.append(
-            f"| {name} | raw SQL + orjson (in-process) | 1 | — | {raw['wall_ms']:.2f} | — | {raw['cpu_ms_per_request']:.2f} | 0 | | | 1.0× |"
-        )
-    if report.get("endpoints"):
-        lines += [
-            "",
-            "Other endpoints (the tracker only; no peer has them):",
-            "",
-            "| endpoint | system | conns | req/s | p50 ms | p99 ms | CPU ms/req | errors |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- |",
-        ]
-        for name, by_system in report["endpoints"].items():
-            for system, x in ((system, x) for system, loads in by_system.items() for x in loads):
-                lines.append(
-                    f"| {name} | {SHOWN[system]} | {x['connections']} | {x['rps']:,.0f} | {x['p50_ms']:.1f} | {x['p99_ms']:.1f} | "
-                    f"{x['cpu_ms_per_request']:.2f} | {x['errors']} |"
-                )
-    if r := report.get("recompute"):
-        lines += [
-            "",
-            f"Bulk recompute of every verdict (`manage.py recompute_assessments`, {report['incidents']:,} incidents × "
-            f"every ceasefire): {r['seconds']:,.1f} s, CPU {r['cpu_seconds']:,.1f} s, "
-            f"peak RSS {r['peak_rss_mib']} MiB ({r['outcome']}).",
-        ]
-    if e := report.get("export"):
-        copy = e["copy"]
-        lines += [
-            "",
-            f"Streaming export of every incident against COPY of the same rows ({report['incidents']:,} incidents):",
-            "",
-            "| run | rows | MiB | wall s | first byte s | CPU s | PostgreSQL CPU s | RSS before → peak MiB | wall vs COPY |",
-            "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
-        ]
-        for what, x in e.items():
-            name = "COPY ... TO STDOUT (psycopg)" if what == "copy" else f"/api/v1/incidents/export/?format={what}"
-            lines.append(
-                f"| {name} | {x['rows']:,} | {x['mib']:,} | {x['seconds']:,.1f} | {x['first_byte_seconds']:.2f} | "
-                f"{x['cpu_seconds']:,.1f} | {x['db_cpu_seconds']:,.1f} | {x['rss_before_mib']} → {x['peak_rss_mib']} | "
-                f"{x['seconds'] / max(copy['seconds'], 0.001):.1f}× |"
-            )
-    m = report.get("mixed")
-    if m:
-        lines += [
-            "",
-            f"Mixed load, {m['connections']} connections for {m['seconds']} s (90 % reads across the scenarios, 10 % PATCH "
-            f"with If-Match): {m['rps']:,.0f} req/s, p50 {m['p50_ms']} ms, p99 {m['p99_ms']} ms; "
-            f"{m['accepted_writes']} writes accepted, {m['statuses'].get('write 412', 0)} answered 412; "
-            f"**{m['errors']} errors, {m['lost_writes']} lost writes**.",
-        ]
-    return "\n".join(lines) + "\n"
 
 
 def main() -> None:
