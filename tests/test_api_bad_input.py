@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.factories import IncidentFactory, PartyFactory, PlaceFactory
+from tests.helpers import if_match
 
 pytestmark = pytest.mark.django_db
 
@@ -285,6 +286,35 @@ def write_cases():
             "external_id",
             "An incident with this external id already exists for this external source.",
         ),
+        *(
+            (
+                "incidents",
+                lambda extra=extra: {
+                    "title": "X",
+                    "kind": "airstrike",
+                    "occurred_at": "2020-01-12T10:00:00Z",
+                    "place": PlaceFactory().pk,
+                    **extra,
+                },
+                field,
+                message,
+            )
+            for extra, field, message in (
+                ({"origin_latitude": 1000, "origin_longitude": 36}, "origin_latitude", "Latitude must be between -90 and 90."),
+                ({"origin_latitude": 35.5}, "origin_longitude", "Latitude and longitude must be given together."),
+                ({"origin_geo_precision": "exact"}, "origin_geo_precision", "An exact origin needs its latitude and longitude."),
+                ({"origin_geo_precision": "galaxy"}, "origin_geo_precision", '"galaxy" is not a valid choice.'),
+                (
+                    {"initiator": "target"},
+                    "initiator",
+                    "The target party can open fire only when one is named: name it, or set the initiator to 'unknown'.",
+                ),
+                ({"initiator": "nobody"}, "initiator", '"nobody" is not a valid choice.'),
+                ({"target_party": 999999}, "target_party", 'Invalid pk "999999" - object does not exist.'),
+                ({"responds_to": 999999}, "responds_to", 'Invalid pk "999999" - object does not exist.'),
+                ({"origin_place": "<b>x</b>"}, "origin_place", "Incorrect type. Expected pk value, received str."),
+            )
+        ),
         (
             "ceasefires",
             lambda: {
@@ -452,3 +482,11 @@ def test_malformed_json_body_is_400(writer):
     response = writer.post("/api/v1/parties/", "{not json", content_type="application/json")
     assert response.status_code == 400
     assert response.json()["detail"].startswith("JSON parse error")
+
+
+def test_an_incident_cannot_respond_to_itself(writer):
+    incident = IncidentFactory()
+    response = writer.patch(
+        f"/api/v1/incidents/{incident.pk}/", {"responds_to": incident.pk}, format="json", **if_match(incident)
+    )
+    assert (response.status_code, response.json()) == (400, {"responds_to": ["An incident cannot respond to itself."]})
