@@ -14,7 +14,7 @@ from tracker.domain.commitments import Commitment, commitments, effective_end, l
 from tracker.domain.geo import ZoneShape, expand_bounds, geometry_bounds
 from tracker.domain.verdicts import AREA_TYPES, Area, CeasefireContext, concerns, default_margin, evaluate
 from tracker.models import Ceasefire, Incident, Party, Place
-from tracker.models.hierarchy import chain_rows, subtree_ids
+from tracker.models.hierarchy import chain_rows, subtree_id_list, subtree_ids
 
 # What building a context reads of a ceasefire besides its own row.
 CONTEXT_PREFETCH = ("party_roles", "declarations", "lifecycle")
@@ -147,6 +147,7 @@ class IncidentChains:
     target_chain: tuple[int, ...] = ()  # its target party and that party's ancestors
     origin_place_id: int | None = None
     origin_ids: frozenset[int] = frozenset()  # its origin place and that place's ancestors
+    below_ids: frozenset[int] = frozenset()  # its place and every place below it (empty if trashed)
 
     @classmethod
     def of(cls, incident: Incident) -> "IncidentChains":
@@ -163,6 +164,7 @@ class IncidentChains:
             timezone=zone,
             target_chain=tuple(pk for (pk,) in targets),
             origin_place_id=incident.origin_place_id,
+            below_ids=frozenset(subtree_id_list(Place, incident.place_id)) if live else frozenset(),
             origin_ids=frozenset(pk for (pk,) in origins),
         )
 
@@ -184,14 +186,16 @@ def incident_context(ceasefire: Ceasefire, chains: IncidentChains) -> CeasefireC
     if target_nearest:
         bound[chains.target_chain[0]] = target_nearest
     exempt = frozenset(chains.target_chain[:1]) if _exempt_roots(ceasefire).intersection(chains.target_chain) else frozenset()
-    ancestors = _scope_ancestors(ceasefire) if chains.place_ids else frozenset()
+    # The incident's place is above the scope when the scope lies below it (read once per
+    # incident in its chains, not once per ceasefire).
+    above = chains.place_id != ceasefire.scope_id and ceasefire.scope_id in chains.below_ids
     return _context(
         ceasefire,
         scope_place_ids=members(ceasefire.scope_id),
         bound=bound,
         timezones={chains.place_id: chains.timezone},
         held=held.values(),
-        ancestors=ancestors & {chains.place_id},
+        ancestors=frozenset([chains.place_id]) if above else frozenset(),
         exempt=exempt,
         areas=_areas([c for c in (nearest, target_nearest) if c], members),
     )
