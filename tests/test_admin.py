@@ -221,11 +221,16 @@ def test_ceasefire_page_shows_compliance_chart_and_declared_starts(curator, asse
     assert "<td>Russia</td><td>2020-01-09 11:00</td>" in page
 
 
-def test_ceasefire_lifecycle_and_undertakings_saved_inline_recompute_its_verdicts(reviewer, assessed):
+def test_ceasefire_lifecycle_and_undertakings_saved_inline_recompute_its_verdicts(reviewer, assessed, monkeypatch):
     """The roles and lifecycle are edited inline on the ceasefire page; saving them recomputes
-    the verdicts (they decide them)."""
+    the verdicts (they decide them) — once for the whole form, not once per inline row."""
     from tests.helpers import admin_form_data
     from tracker.models import Assessment, CeasefireStatus
+    from tracker.services import recompute
+
+    requested = []
+    request = recompute.request_ceasefire_verdicts
+    monkeypatch.setattr(recompute, "request_ceasefire_verdicts", lambda c: requested.append(c.pk) or request(c))
 
     january = Ceasefire.objects.get(name="Idlib ceasefire (January 2020)")
     page = reviewer.get(url(Ceasefire, "change", january.pk))
@@ -249,6 +254,7 @@ def test_ceasefire_lifecycle_and_undertakings_saved_inline_recompute_its_verdict
     data["change_reason"] = "Lifecycle and undertakings"
     response = reviewer.post(url(Ceasefire, "change", january.pk), data)
     assert response.status_code == 302, response.content.decode()[:2000]
+    assert requested == [january.pk]
     step = CeasefireStatus.objects.get(ceasefire=january, status="collapsed")
     assert step.history.get().history_user.username == "reviewer"
     verdict = {a.incident.title[:19]: (a.verdict, a.reasons) for a in Assessment.objects.filter(ceasefire=january)}

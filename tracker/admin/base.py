@@ -211,15 +211,19 @@ class ServiceAdmin(RunServiceMixin, SimpleHistoryAdmin):
         return HttpResponseRedirect(request.path)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # The record and its inlines are one service operation: what derives from them (a
+        # ceasefire's verdicts, an incident's provenance) is computed once, from the whole form.
         try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
+            with common.operation():
+                return super().changeform_view(request, object_id, form_url, extra_context)
         except VersionConflict as exc:
             return self._refuse_conflict(request, exc)
 
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         request._tracker_revert = True
         try:
-            return super().history_form_view(request, object_id, version_id, extra_context)
+            with common.operation():
+                return super().history_form_view(request, object_id, version_id, extra_context)
         except VersionConflict as exc:
             return self._refuse_conflict(request, exc)
 

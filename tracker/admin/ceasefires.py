@@ -10,7 +10,6 @@ from tracker.choices import IncidentKind
 from tracker.models import Ceasefire, CeasefireParty, CeasefireStatus, Declaration
 from tracker.selectors.compliance import Basis, compliance
 from tracker.services import ceasefires
-from tracker.services.recompute import request_ceasefire_verdicts
 
 # The window the ceasefire page charts around the start.
 COMPLIANCE_DAYS = 14
@@ -64,11 +63,6 @@ class CeasefireAdmin(ServiceAdmin):
     update_service = staticmethod(ceasefires.ceasefire_update)
     delete_service = staticmethod(ceasefires.ceasefire_delete)
     instance_kwarg = "ceasefire"
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # The roles, undertakings and lifecycle just saved inline decide the verdicts.
-        request_ceasefire_verdicts(form.instance)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         ceasefire = (

@@ -7,8 +7,8 @@ from tracker.choices import Confidence
 
 class IncidentProvenance(models.Model):
     """An incident's independent claimants, whether its claims conflict, and the confidence
-    they suggest. Derived data: recomputed inside every write of the incident, its citations,
-    or the reports, sources and parties they point to (tracker.services.provenance), and by
+    they suggest. Derived data: recomputed with every write of the incident, its citations,
+    or the reports, sources and parties they point to (a rule of tracker.services.derived), and by
     `manage.py recompute_provenance`; it has no history of its own (the records it derives from
     do)."""
 

@@ -57,7 +57,8 @@ INDEX_TTL = 60.0  # seconds; a worker without a shared cache still catches up
 
 
 def gazetteer_changed() -> None:
-    """Called after every write of a place or alternate name (tracker.services.gazetteer)."""
+    """Called after every write of a place or alternate name, and again after its commit (a
+    rule of tracker.services.derived)."""
     try:
         cache.incr(GENERATION_KEY)
     except ValueError:

@@ -39,7 +39,7 @@ from tracker.history import Channel, history_context
 from tracker.importers.events import FLAG_NOTES, Event, Skip
 from tracker.importers.reading import Row, RowError
 from tracker.models import Assessment, Citation, Incident, IncidentProvenance, Party, Place, Report
-from tracker.services import assessments, provenance
+from tracker.services import assessments, common, provenance
 from tracker.services.common import acting_user
 from tracker.services.import_lookups import Lookups
 from tracker.services.imports import (
@@ -250,7 +250,7 @@ class _Batch:
     def _write_one(self, item: _Resolved, found: Incident | None) -> None:
         """The row-by-row path for one row, in its own savepoint."""
         try:
-            with transaction.atomic(), provenance.deferred():
+            with common.operation():
                 if found is not None and (skip := removed_skip(found)):
                     outcome = skip
                 else:

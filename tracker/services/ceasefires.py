@@ -3,14 +3,11 @@
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import transaction
-
 from tracker.models import Ceasefire, Declaration
 from tracker.services import common
-from tracker.services.recompute import request_ceasefire_verdicts
 
 
-@transaction.atomic
+@common.operation()
 def ceasefire_create(
     *, data: Mapping[str, Any], parties: Iterable[Mapping[str, Any]] = (), lifecycle: Iterable[Mapping[str, Any]] = (), user
 ) -> Ceasefire:
@@ -19,11 +16,10 @@ def ceasefire_create(
     ceasefire = common.create(Ceasefire, data=data, user=user)
     common.sync_children(ceasefire, "party_roles", parties, key="party", user=user)
     common.sync_children(ceasefire, "lifecycle", lifecycle, key="effective_at", user=user)
-    request_ceasefire_verdicts(ceasefire)
     return ceasefire
 
 
-@transaction.atomic
+@common.operation()
 def ceasefire_update(
     *,
     ceasefire: Ceasefire,
@@ -40,7 +36,6 @@ def ceasefire_update(
         common.sync_children(ceasefire, "party_roles", parties, key="party", user=user)
     if lifecycle is not None:
         common.sync_children(ceasefire, "lifecycle", lifecycle, key="effective_at", user=user)
-    request_ceasefire_verdicts(ceasefire)
     return ceasefire
 
 
@@ -49,28 +44,20 @@ def ceasefire_delete(*, ceasefire: Ceasefire, user, expected_version=None) -> No
     common.delete(ceasefire, user=user, expected_version=expected_version)
 
 
-@transaction.atomic
+@common.operation()
 def declaration_create(*, data: Mapping[str, Any], user) -> Declaration:
     """Record a party's claim about a ceasefire. A declared start can be the start of the
     party's commitment (tracker.domain.commitments): the ceasefire's verdicts are recomputed."""
-    declaration = common.create(Declaration, data=data, user=user)
-    request_ceasefire_verdicts(declaration.ceasefire)
-    return declaration
+    return common.create(Declaration, data=data, user=user)
 
 
-@transaction.atomic
+@common.operation()
 def declaration_update(*, declaration: Declaration, data: Mapping[str, Any], user, expected_version=None) -> Declaration:
     """Update a declaration, and recompute the verdicts of the ceasefire(s) it concerns."""
-    before = declaration.ceasefire_id
-    declaration = common.update(declaration, data=data, user=user, expected_version=expected_version)
-    for ceasefire in Ceasefire.objects.filter(pk__in={before, declaration.ceasefire_id}):
-        request_ceasefire_verdicts(ceasefire)
-    return declaration
+    return common.update(declaration, data=data, user=user, expected_version=expected_version)
 
 
-@transaction.atomic
+@common.operation()
 def declaration_delete(*, declaration: Declaration, user, expected_version=None) -> None:
     """Delete a declaration, and recompute the verdicts of its ceasefire."""
-    ceasefire = declaration.ceasefire
     common.delete(declaration, user=user, expected_version=expected_version)
-    request_ceasefire_verdicts(ceasefire)

@@ -5,10 +5,12 @@ Every write of a curated record goes through `save_validated` or `delete`, so ea
 exactly one history row (tracker.history) with its user.
 """
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models, transaction
 from django.db.models import F, ProtectedError
 from django.utils import timezone
@@ -33,12 +35,80 @@ class VersionConflict(Exception):
         )
 
 
-def _derive(instance: models.Model, created: bool = False) -> None:
-    """Run what follows a write of this record (tracker.services.derived declares it)."""
-    from tracker.services.derived import AFTER_WRITE  # it names functions of services that import this module
+# The changes of the service operation under way (tracker.services.derived), or None outside one.
+_operation: ContextVar[list | None] = ContextVar("tracker_write_operation", default=None)
 
-    for function in AFTER_WRITE.get(instance._meta.concrete_model, ()):
-        function(instance, created)
+# How many times the derived data's own writes may call for more derived data in one operation
+# (a report relinked by syndication has its provenance refreshed: two rounds).
+MAX_DERIVED_ROUNDS = 8
+
+
+@contextmanager
+def operation() -> Iterator[None]:
+    """One service operation: a transaction (a savepoint when nested) whose writes are recorded
+    as changes, and whose derived data is brought up to date once, at the end of the outermost
+    operation, still inside its transaction (tracker.services.derived declares what and how).
+
+    Every service function runs in one (a decorator: `@common.operation()`), and so does an
+    import row, an admin form with its inlines, a bulk upsert: however many records it writes,
+    each derived datum is computed once, from the state the whole operation leaves. A nested
+    operation that fails takes its changes with it, as its savepoint takes its writes.
+    """
+    outer = _operation.get()
+    changes: list = []
+    token = _operation.set(changes)
+    try:
+        with transaction.atomic():
+            yield
+            if outer is None:
+                _settle(changes)
+    finally:
+        _operation.reset(token)
+    if outer is not None:
+        outer.extend(changes)
+
+
+def _settle(changes: list) -> None:
+    """Run the derived-data rules over an operation's changes; what the rules write in turn
+    (a relinked copy, say) is settled in the next round."""
+    from tracker.services.derived import run  # the rules call services that import this module
+
+    for _ in range(MAX_DERIVED_ROUNDS):
+        if not changes:
+            return
+        pending, changes = changes, []
+        token = _operation.set(changes)
+        try:
+            run(pending)
+        finally:
+            _operation.reset(token)
+    raise RuntimeError(f"derived data still changing after {MAX_DERIVED_ROUNDS} rounds: {changes[:3]!r}")
+
+
+def _record(instance: models.Model, kind: str, *, user, before: Mapping[str, Any] | None, hints) -> None:
+    from tracker.services.derived import Change
+
+    change = Change(instance=instance, pk=instance.pk, kind=kind, before=before, user=user, hints=hints or {})
+    _operation.get().append(change)
+
+
+def snapshot(instance: models.Model, names: Iterable[str]) -> dict[str, Any]:
+    """The current values of these fields (names or attnames), keyed by attname: what a write
+    compares against to say which fields it changed."""
+    values = {}
+    for name in names:
+        try:
+            attname = instance._meta.get_field(name).attname
+        except FieldDoesNotExist:
+            continue  # not a concrete field (a service's own argument)
+        values[attname] = getattr(instance, attname)
+    return values
+
+
+def _changed_fields(instance: models.Model, before: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if before is None:
+        return None
+    return {attname: value for attname, value in before.items() if getattr(instance, attname) != value}
 
 
 def acting_user(user):
@@ -70,12 +140,22 @@ def claim_version(instance: TrackedModel, expected: Iterable[int] | None = None)
     instance.version = manager.filter(pk=instance.pk).values_list("version", flat=True).get()
 
 
-@transaction.atomic
-def save_validated(instance: M, *, user, expected_version: Iterable[int] | None = None) -> M:
+@operation()
+def save_validated(
+    instance: M,
+    *,
+    user,
+    expected_version: Iterable[int] | None = None,
+    before: Mapping[str, Any] | None = None,
+    hints: Mapping[str, Any] | None = None,
+) -> M:
     """Run every model and constraint check, stamp audit fields, claim the next version, save.
 
     Raises django.core.exceptions.ValidationError with field names, which the API turns into a
     400 and the admin shows on the form, and VersionConflict when the record moved on.
+    `before` (a `snapshot` taken before the fields were set) tells the derived-data rules which
+    fields changed; without it they take any field to have. `hints`: what the caller already
+    computed that a rule would otherwise compute again (tracker.services.derived).
     """
     creating = instance._state.adding
     if isinstance(instance, TrackedModel):
@@ -88,7 +168,8 @@ def save_validated(instance: M, *, user, expected_version: Iterable[int] | None 
         instance.updated_by = actor
     instance.full_clean()
     record_as(instance, user).save()
-    _derive(instance, creating)
+    changed = None if creating else _changed_fields(instance, before)
+    _record(instance, "created" if creating else "updated", user=user, before=changed, hints=hints)
     return instance
 
 
@@ -99,7 +180,8 @@ def create(model: type[M], *, data: Mapping[str, Any], user) -> M:
 
 def update(instance: M, *, data: Mapping[str, Any], user, expected_version: Iterable[int] | None = None) -> M:
     """Apply validated data to `instance` and save it (compare-and-set on its version)."""
-    return save_validated(apply(instance, data), user=user, expected_version=expected_version)
+    before = snapshot(instance, data)
+    return save_validated(apply(instance, data), user=user, expected_version=expected_version, before=before)
 
 
 def _live_referrers(instance: models.Model) -> list[models.Model]:
@@ -120,7 +202,7 @@ def _owned_children(instance: models.Model) -> list[tuple[type[SoftDeletable], s
     ]
 
 
-@transaction.atomic
+@operation()
 def delete(instance: models.Model, *, user, expected_version: Iterable[int] | None = None) -> None:
     """Delete `instance`: to the trash for soft-deletable records (with the live records it owns,
     stamped with the same instant), for good otherwise. Records that protect it refuse the
@@ -137,13 +219,14 @@ def delete(instance: models.Model, *, user, expected_version: Iterable[int] | No
         return
     if isinstance(instance, TrackedModel):
         claim_version(instance, expected_version)
-    _derive(instance)  # while it still has its id
+    _record(instance, "deleted", user=user, before=None, hints=None)  # while it still has its id
     record_as(instance, user).delete()
 
 
 def _trash(instance: SoftDeletable, *, user, at, expected_version=None) -> None:
+    before = snapshot(instance, ("deleted_at", "deleted_by"))
     instance.deleted_at, instance.deleted_by = at, acting_user(user)
-    save_validated(instance, user=user, expected_version=expected_version)
+    save_validated(instance, user=user, expected_version=expected_version, before=before)
 
 
 def _check_parents_live(instance: models.Model) -> None:
@@ -160,7 +243,7 @@ def _check_parents_live(instance: models.Model) -> None:
         raise ValidationError(errors)
 
 
-@transaction.atomic
+@operation()
 def restore(instance: SoftDeletable, *, user, expected_version: Iterable[int] | None = None) -> SoftDeletable:
     """Bring a record back from the trash with the records deleted along with it. It comes back
     identical (same id, fields and links); only its version and audit fields move on."""
@@ -168,21 +251,26 @@ def restore(instance: SoftDeletable, *, user, expected_version: Iterable[int] | 
         raise ValidationError({"deleted_at": "This record is not in the trash."})
     stamp = instance.deleted_at
     _check_parents_live(instance)
-    instance.deleted_at = instance.deleted_by = None
-    save_validated(instance, user=user, expected_version=expected_version)
+    _untrash(instance, user=user, expected_version=expected_version)
+    # Checked after the record is back: it is the parent they need live.
     for model, fk in _owned_children(instance):
         for child in model.trashed.filter(**{fk: instance, "deleted_at": stamp}):
             _check_parents_live(child)
-            child.deleted_at = child.deleted_by = None
-            save_validated(child, user=user)
+            _untrash(child, user=user)
     return instance
+
+
+def _untrash(instance: SoftDeletable, *, user, expected_version=None) -> None:
+    before = snapshot(instance, ("deleted_at", "deleted_by"))
+    instance.deleted_at = instance.deleted_by = None
+    save_validated(instance, user=user, expected_version=expected_version, before=before)
 
 
 def purge_permission(model: type[models.Model]) -> str:
     return f"{model._meta.app_label}.purge_{model._meta.model_name}"
 
 
-@transaction.atomic
+@operation()
 def purge(instance: SoftDeletable, *, user, expected_version: Iterable[int] | None = None) -> None:
     """Remove a trashed record for good (reviewers only). Its history stays."""
     if user is not None and not user.has_perm(purge_permission(type(instance))):
@@ -197,6 +285,7 @@ def purge(instance: SoftDeletable, *, user, expected_version: Iterable[int] | No
     record_as(instance, user).delete()
 
 
+@operation()
 def sync_children(parent: models.Model, relation: str, rows: Iterable[Mapping[str, Any]], key: str, *, user=None) -> None:
     """Make `parent.<relation>` hold exactly `rows` (dicts of child fields), matched on `key`.
 
@@ -214,4 +303,5 @@ def sync_children(parent: models.Model, relation: str, rows: Iterable[Mapping[st
         child = existing.get(value) or manager.model(**{fk_name: parent})
         changed = child.pk is None or any(getattr(child, f) != v for f, v in row.items())
         if changed:
-            save_validated(apply(child, row), user=user)
+            before = None if child.pk is None else snapshot(child, row)
+            save_validated(apply(child, row), user=user, before=before)

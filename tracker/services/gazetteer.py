@@ -3,18 +3,11 @@
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import transaction
-
 from tracker.models import Party, Place
 from tracker.services import common
-from tracker.services.assessments import reassess_incidents_at
-from tracker.services.recompute import request_party_verdicts, request_place_verdicts
-
-# Fields whose change moves a place for the verdicts.
-LOCATING_FIELDS = ("latitude", "longitude", "geometry", "parent_id", "timezone")
 
 
-@transaction.atomic
+@common.operation()
 def place_create(*, data: Mapping[str, Any], alternate_names: Iterable[Mapping[str, Any]] = (), user) -> Place:
     """Create a place with its alternate names (dicts of name, language)."""
     place = common.create(Place, data=data, user=user)
@@ -22,7 +15,7 @@ def place_create(*, data: Mapping[str, Any], alternate_names: Iterable[Mapping[s
     return place
 
 
-@transaction.atomic
+@common.operation()
 def place_update(
     *,
     place: Place,
@@ -33,11 +26,7 @@ def place_update(
 ) -> Place:
     """Update a place; `alternate_names`, when given, replaces the whole list. A change to
     where it is (point, geometry, parent) or its time zone reassesses what depends on it."""
-    before = {name: getattr(place, name) for name in LOCATING_FIELDS}
     place = common.update(place, data=data, user=user, expected_version=expected_version)
-    if any(getattr(place, name) != value for name, value in before.items()):
-        request_place_verdicts(place)
-        reassess_incidents_at(place)
     if alternate_names is not None:
         common.sync_children(place, "alternate_names", alternate_names, key="name", user=user)
     return place
@@ -48,7 +37,7 @@ def place_delete(*, place: Place, user, expected_version=None) -> None:
     common.delete(place, user=user, expected_version=expected_version)
 
 
-@transaction.atomic
+@common.operation()
 def party_create(*, data: Mapping[str, Any], aliases: Iterable[str] = (), user) -> Party:
     """Create a party with its aliases."""
     party = common.create(Party, data=data, user=user)
@@ -56,17 +45,14 @@ def party_create(*, data: Mapping[str, Any], aliases: Iterable[str] = (), user) 
     return party
 
 
-@transaction.atomic
+@common.operation()
 def party_update(
     *, party: Party, data: Mapping[str, Any], aliases: Iterable[str] | None = None, user, expected_version=None
 ) -> Party:
     """Update a party; `aliases`, when given, replaces the whole list. A new parent changes who
     is bound with whom: the verdicts of the ceasefires its old and new chains have roles in are
     recomputed (on the task queue)."""
-    before = party.parent_id
     party = common.update(party, data=data, user=user, expected_version=expected_version)
-    if party.parent_id != before:
-        request_party_verdicts(party, previous_parent_id=before)
     if aliases is not None:
         common.sync_children(party, "aliases", [{"name": a} for a in aliases], key="name", user=user)
     return party

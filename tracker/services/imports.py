@@ -25,7 +25,7 @@ from tracker.importers import FORMATS
 from tracker.importers.events import FLAG_NOTES, ClaimSpec, Event, Skip
 from tracker.importers.reading import CountingLines, NotText, Row, RowError, read_rows
 from tracker.models import Citation, Incident, Party, Place
-from tracker.services import incidents, provenance, sources
+from tracker.services import common, incidents, sources
 from tracker.services.import_lookups import Lookups
 
 MAX_FAILURES_KEPT = 1000  # failures listed in the summary; all are counted
@@ -249,7 +249,7 @@ def _import_batch(rows, size: int | None, parse, lookups: Lookups, summary: Summ
 def _import_row(row: Row, parse, lookups: Lookups, summary: Summary) -> None:
     event = None
     try:
-        with transaction.atomic(), provenance.deferred():
+        with common.operation():
             event = parse(row)
             outcome = event if isinstance(event, Skip) else write_event(event, lookups)
     except (RowError, ValidationError) as error:

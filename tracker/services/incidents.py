@@ -4,7 +4,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils import timezone
 
 from tracker.choices import REVIEWER_STATUSES, IncidentStatus
@@ -12,7 +11,6 @@ from tracker.history import history_context
 from tracker.models import Citation, Incident
 from tracker.models.visibility import PUBLIC_STATUSES
 from tracker.services import common
-from tracker.services.assessments import assess_incident, reassess_responses
 
 REVIEW_PERMISSION = "tracker.review_incident"
 
@@ -28,16 +26,14 @@ def _check_status_change(*, old: str | None, new: str, user) -> None:
         raise PermissionDenied(f"Only reviewers may change an incident's status from '{old}' to '{new}'.")
 
 
-@transaction.atomic
+@common.operation()
 def incident_create(*, data: Mapping[str, Any], user) -> Incident:
     """Create an incident. A curator's new incident starts as draft or in review."""
     _check_status_change(old=None, new=data.get("status", IncidentStatus.DRAFT), user=user)
-    incident = common.create(Incident, data=data, user=user)
-    assess_incident(incident)
-    return incident
+    return common.create(Incident, data=data, user=user)
 
 
-@transaction.atomic
+@common.operation()
 def incident_update(*, incident: Incident, data: Mapping[str, Any], user, expected_version=None) -> Incident:
     """Update an incident's fields; status changes follow the review rules."""
     if "status" in data:
@@ -45,10 +41,7 @@ def incident_update(*, incident: Incident, data: Mapping[str, Any], user, expect
         if incident.status in PUBLIC_STATUSES and data["status"] not in PUBLIC_STATUSES:
             # Unpublished or rejected: readers who saw it must be told it is gone (removals feed).
             data = {**data, "withdrawn_at": timezone.now()}
-    incident = common.update(incident, data=data, user=user, expected_version=expected_version)
-    assess_incident(incident)
-    reassess_responses(incident)
-    return incident
+    return common.update(incident, data=data, user=user, expected_version=expected_version)
 
 
 class Removed(Exception):
@@ -74,7 +67,7 @@ def find_external(external_source: str, external_id: str) -> Incident | None:
     return next(iter(rows.order_by()[:1]), None)
 
 
-@transaction.atomic
+@common.operation()
 def incident_upsert(
     *, data: Mapping[str, Any], user, existing: Incident | None = None, create_defaults=None
 ) -> tuple[Incident, str]:
@@ -103,15 +96,14 @@ def incident_set_status(*, incident: Incident, status: str, user) -> Incident:
     return incident_update(incident=incident, data={"status": status}, user=user)
 
 
-@transaction.atomic
+@common.operation()
 def incident_delete(*, incident: Incident, user, expected_version=None) -> None:
     """Move an incident and its citations to the trash. Its assessments are kept as they were
     (hidden with it), so a restore gives back the reviewers' overrides too."""
     common.delete(incident, user=user, expected_version=expected_version)
-    reassess_responses(incident)
 
 
-@transaction.atomic
+@common.operation()
 def incident_restore(incident: Incident, *, user, expected_version=None) -> Incident:
     """Bring an incident and the citations trashed with it back, and reassess it. A merged
     duplicate stays merged: its citations now belong to the incident it was merged into."""
@@ -121,10 +113,7 @@ def incident_restore(incident: Incident, *, user, expected_version=None) -> Inci
                 "merged_into": f"Incident {incident.pk} was merged into incident {incident.merged_into_id}; its citations are there."
             }
         )
-    incident = common.restore(incident, user=user, expected_version=expected_version)
-    assess_incident(incident)
-    reassess_responses(incident)
-    return incident
+    return common.restore(incident, user=user, expected_version=expected_version)
 
 
 def citation_create(*, data: Mapping[str, Any], user) -> Citation:
@@ -141,7 +130,7 @@ def citation_delete(*, citation: Citation, user, expected_version=None) -> None:
     common.delete(citation, user=user, expected_version=expected_version)
 
 
-@transaction.atomic
+@common.operation()
 def incident_merge(*, merged: Incident, kept: Incident, user, reason: str = "", expected_version=None) -> Incident:
     """Merge a duplicate into the incident that is kept: the duplicate's citations move to the
     kept incident (a claim the kept one already has — same report, same claimant — goes to the
@@ -170,5 +159,4 @@ def incident_merge(*, merged: Incident, kept: Incident, user, reason: str = "", 
                 held.add((citation.report_id, citation.claimant_id))
         merged.merged_into = kept
         common.delete(merged, user=user, expected_version=expected_version)
-    assess_incident(Incident.objects.get(pk=kept.pk))
     return Incident.objects.get(pk=kept.pk)

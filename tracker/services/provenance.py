@@ -1,15 +1,14 @@
 """Keeping each incident's provenance (claimants, conflicts, suggested confidence) in step with
 the records it is derived from. See tracker.domain.provenance for the rules.
 
-`refresh` runs inside the write that changes an incident, a citation, a report (its source or
-syndication link), a source (its party affiliation) or a party (its place in a hierarchy): the
-hooks below are called by tracker.services.common after each such write, so no path (API, admin
-inline, trash, restore, revert) can leave a stale grade behind.
+`refresh` runs at the end of every service operation that writes an incident, a citation, a
+report (its source or syndication link), a source (its party affiliation) or a party (its place
+in a hierarchy) — a rule of tracker.services.derived, given `incidents_concerned` by each
+write — so no path (API, admin inline, trash, restore, revert, import) can leave a stale grade
+behind, and an import row's five writes of one incident regrade it once.
 """
 
 from collections.abc import Iterable
-from contextlib import contextmanager
-from contextvars import ContextVar
 
 from django.db.models import Q
 from django.utils import timezone
@@ -80,36 +79,11 @@ def grade_of(incident: Incident, claims: list[Claim], parties: Parties) -> Grade
     return grade(claims, perpetrator_id=incident.perpetrator_id, root=parties.root, party_name=parties.name)
 
 
-# Incident ids whose refresh waits for the end of a `deferred()` block, or None outside one.
-_pending: ContextVar[set[int] | None] = ContextVar("provenance_pending", default=None)
-
-
-@contextmanager
-def deferred():
-    """Within the block, refreshes are collected and run once, at its end, for every incident
-    concerned: an import row writes an incident, its reports and citations (five refreshes of
-    one incident otherwise). Use inside the transaction of the writes."""
-    if _pending.get() is not None:
-        yield
-        return
-    token = _pending.set(set())
-    try:
-        yield
-        ids = _pending.get()
-    finally:
-        _pending.reset(token)
-    refresh(ids)
-
-
 def refresh(incident_ids: Iterable[int]) -> int:
     """Recompute and store the provenance of these incidents (trashed ones keep theirs, like
-    their verdicts, for a restore). Returns how many rows changed (0 inside `deferred()`)."""
+    their verdicts, for a restore). Returns how many rows changed."""
     ids = set(incident_ids)
     if not ids:
-        return 0
-    pending = _pending.get()
-    if pending is not None:
-        pending |= ids
         return 0
     parties = Parties()
     claims: dict[int, list[Claim]] = {pk: [] for pk in ids}
@@ -176,45 +150,36 @@ def refresh_all_of(ids: Iterable[int], chunk_size: int = 2000) -> int:
 # After a write (tracker.services.derived): which incidents it can change the provenance of.
 
 
-def incident_written(incident: Incident, created: bool) -> None:
-    refresh([incident.pk])
-
-
-def citation_written(citation: Citation, created: bool) -> None:
-    refresh([citation.incident_id])
-
-
-def report_written(report: Report, created: bool) -> None:
+def incidents_concerned(record, *, created: bool) -> Iterable[int]:
+    """The ids of the incidents whose provenance a write of `record` can change."""
+    if isinstance(record, Incident):
+        return [record.pk]
+    if isinstance(record, Citation):
+        return [record.incident_id]
     if created:
-        return  # nothing cites a new report yet (its later copies are relinked by their own writes)
-    # Citations of the report, and of its copies (which collapse to it).
-    cited = Citation.all_objects.filter(Q(report=report) | Q(report__syndicated_from=report))
-    refresh(cited.values_list("incident_id", flat=True).distinct())
-
-
-def source_written(source: Source, created: bool) -> None:
-    if created:
-        return  # no report or claim names a new source yet
-    cited = Citation.all_objects.filter(
-        Q(claimant=source)
-        | Q(report__source=source)
-        | Q(report__wire_source=source)
-        | Q(report__syndicated_from__source=source)
-        | Q(report__syndicated_from__wire_source=source)
-    )
-    refresh(cited.values_list("incident_id", flat=True).distinct())
-
-
-def party_written(party: Party, created: bool) -> None:
-    if created:
-        return  # no incident or claim names a new party yet
-    # A new parent moves the whole subtree to another side.
-    subtree = subtree_of(Party, party.pk)
-    incidents = Incident.all_objects.filter(
-        Q(perpetrator_id__in=subtree)
-        | Q(citations__named_perpetrator_id__in=subtree)
-        | Q(citations__claimant__affiliated_party_id__in=subtree)
-        | Q(citations__report__source__affiliated_party_id__in=subtree)
-        | Q(citations__report__wire_source__affiliated_party_id__in=subtree)
-    )
-    refresh(incidents.values_list("pk", flat=True).distinct())
+        return []  # nothing cites a new report or names a new source or party yet
+    if isinstance(record, Report):
+        # Citations of the report, and of its copies (which collapse to it).
+        cited = Citation.all_objects.filter(Q(report=record) | Q(report__syndicated_from=record))
+        return cited.values_list("incident_id", flat=True).distinct()
+    if isinstance(record, Source):
+        cited = Citation.all_objects.filter(
+            Q(claimant=record)
+            | Q(report__source=record)
+            | Q(report__wire_source=record)
+            | Q(report__syndicated_from__source=record)
+            | Q(report__syndicated_from__wire_source=record)
+        )
+        return cited.values_list("incident_id", flat=True).distinct()
+    if isinstance(record, Party):
+        # A new parent moves the whole subtree to another side.
+        subtree = subtree_of(Party, record.pk)
+        incidents = Incident.all_objects.filter(
+            Q(perpetrator_id__in=subtree)
+            | Q(citations__named_perpetrator_id__in=subtree)
+            | Q(citations__claimant__affiliated_party_id__in=subtree)
+            | Q(citations__report__source__affiliated_party_id__in=subtree)
+            | Q(citations__report__wire_source__affiliated_party_id__in=subtree)
+        )
+        return incidents.values_list("pk", flat=True).distinct()
+    return []

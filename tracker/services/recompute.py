@@ -14,6 +14,7 @@ never takes a stale answer for a current one) and enqueues the recompute:
 A request made while a recompute runs keeps the verdicts pending: its own task follows.
 """
 
+from collections.abc import Iterable
 from dataclasses import asdict
 
 from django.db.models import Q
@@ -37,21 +38,27 @@ def request_ceasefire_verdicts(ceasefire: Ceasefire) -> None:
     recompute_ceasefire_verdicts.enqueue(ceasefire.pk)
 
 
-def request_place_verdicts(place: Place) -> None:
-    """A place's point, geometry, time zone or parent changed: the ceasefires it draws or
-    scopes recompute on the queue."""
-    for ceasefire in Ceasefire.objects.filter(Q(zone=place) | Q(scope=place)):
-        request_ceasefire_verdicts(ceasefire)
+def request_verdicts(ceasefire_ids: Iterable[int]) -> None:
+    """Request the recompute of each of these ceasefires that still exists, once, in id order."""
+    ids = {pk for pk in ceasefire_ids if pk is not None}
+    if ids:
+        for ceasefire in Ceasefire.objects.filter(pk__in=ids).order_by("pk"):
+            request_ceasefire_verdicts(ceasefire)
 
 
-def request_party_verdicts(party: Party, *, previous_parent_id: int | None) -> None:
+def ceasefires_drawing(place: Place) -> set[int]:
+    """The ceasefires whose zone or scope is this place: its point, geometry, time zone or
+    parent decide their verdicts."""
+    return set(Ceasefire.objects.filter(Q(zone=place) | Q(scope=place)).values_list("pk", flat=True))
+
+
+def ceasefires_binding(party: Party, *, previous_parent_id: int | None) -> set[int]:
     """A party moved in the hierarchy: a unit is bound with the party above it, so the
-    ceasefires with a role for anything above (before or after the move) or below it recompute."""
+    ceasefires with a role for anything above (before or after the move) or below it."""
     related = set(subtree_id_list(Party, party.pk)) | {pk for (pk,) in chain_rows(Party, party.pk)}
     if previous_parent_id is not None:
         related |= {pk for (pk,) in chain_rows(Party, previous_parent_id)}
-    for ceasefire in Ceasefire.objects.filter(party_roles__party_id__in=related).distinct().order_by("pk"):
-        request_ceasefire_verdicts(ceasefire)
+    return set(Ceasefire.objects.filter(party_roles__party_id__in=related).values_list("pk", flat=True))
 
 
 @task()

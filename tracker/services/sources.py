@@ -3,12 +3,10 @@
 from collections.abc import Mapping
 from typing import Any
 
-from django.db import transaction
-
 from tracker.choices import SourceKind, SyndicationDecision
 from tracker.domain.syndication import byline_names, fingerprint
 from tracker.models import Report, Source
-from tracker.services import common, syndication
+from tracker.services import common, derived, syndication
 
 
 def source_create(*, data: Mapping[str, Any], user) -> Source:
@@ -25,7 +23,7 @@ def source_delete(*, source: Source, user, expected_version=None) -> None:
 
 
 # Changing these can change which reports a report is a copy of.
-SYNDICATION_FIELDS = ("body", "published_at", "syndication_decision")
+SYNDICATION_FIELDS = derived.SYNDICATION_FIELDS
 
 
 def wire_agency_named(report: Report) -> Source | None:
@@ -38,7 +36,7 @@ def wire_agency_named(report: Report) -> Source | None:
     return None
 
 
-@transaction.atomic
+@common.operation()
 def report_create(*, data: Mapping[str, Any], user) -> Report:
     """Create a report; if its text is a near-copy of an earlier report's, link it to the
     earliest report of that cluster, and make it the original of later copies. A byline naming
@@ -50,17 +48,16 @@ def report_create(*, data: Mapping[str, Any], user) -> Report:
     text = fingerprint(report.body)
     found = syndication.matches(report, text)
     common.apply(report, syndication.link_for(report, found))
-    report = common.save_validated(report, user=user)
-    syndication.index(report, text, new=True)
-    syndication.relink_later_copies(report, user=user, found=found)
-    return report
+    # Its index and the later copies it now precedes follow (tracker.services.derived).
+    return common.save_validated(report, user=user, hints={"fingerprint": text, "matches": found})
 
 
-@transaction.atomic
+@common.operation()
 def report_update(*, report: Report, data: Mapping[str, Any], user, expected_version=None) -> Report:
     """Update a report. A new text or date re-runs syndication detection; a curator's
     `syndication_decision` is kept: `detached` clears the link for good, `confirmed` keeps it,
     back to automatic detects again."""
+    snapshot = common.snapshot(report, [*data, *SYNDICATION_FIELDS, "syndicated_from", "syndication_score"])
     before = {name: getattr(report, name) for name in SYNDICATION_FIELDS}
     linked_before = report.syndicated_from_id
     common.apply(report, data)
@@ -76,12 +73,9 @@ def report_update(*, report: Report, data: Mapping[str, Any], user, expected_ver
         common.apply(report, syndication.NO_LINK)
     elif changed:
         common.apply(report, syndication.link_for(report, found))
-    report = common.save_validated(report, user=user, expected_version=expected_version)
-    if "body" in changed:
-        syndication.index(report, text)
-    if changed:
-        syndication.relink_later_copies(report, user=user, found=found)
-    return report
+    return common.save_validated(
+        report, user=user, expected_version=expected_version, before=snapshot, hints={"fingerprint": text, "matches": found}
+    )
 
 
 def report_delete(*, report: Report, user, expected_version=None) -> None:

@@ -2,8 +2,10 @@
 the earliest report of their cluster. See tracker.domain.syndication for the text comparison.
 
 Detection runs inside the report's own write (one history row: the link is part of the saved
-report) and may re-point later copies at a newly entered earlier original (one row each). A
-curator's decision (`confirmed`, `detached`) is never overridden.
+report, set by tracker.services.sources before it is saved); the report's index and the later
+copies re-pointed at a newly entered earlier original (one history row each) follow at the end
+of the operation (a rule of tracker.services.derived). A curator's decision (`confirmed`,
+`detached`) is never overridden.
 """
 
 from collections import Counter, OrderedDict
