@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 8000
 
-.PHONY: run test lint check security deploy-check fuzz backup restore schema clean bench vendor
+.PHONY: run test lint check security deploy-check fuzz backup restore schema clean bench bench-fences vendor
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11+ is required")'
@@ -71,6 +71,11 @@ restore: $(VENV)/.runtime
 ## fuzz: schemathesis against the live API (FUZZ_DATABASE_URL, FUZZ_EXAMPLES).
 fuzz: $(VENV)/.dev
 	bash .ci/fuzz
+
+## bench-fences: the fenced framework workarounds against the libraries' own way, in one run;
+## fails when one no longer pays (CI runs it). Table in bench/results/fences.md.
+bench-fences: $(VENV)/.dev
+	$(BIN)/python bench/fences.py --rounds 60 --rows 100 --check
 
 ## bench: the incident list against Datasette, Platformatic DB and the raw-SQL limit on PostgreSQL
 ## (1,000,000 incidents; QUICK=1: 100,000 and short runs). Tables in bench/results/api.md.

@@ -80,6 +80,18 @@ def test_any_committed_write_moves_the_generation_and_a_rolled_back_one_does_not
     assert generation.current() == start + 2
     Incident.objects.filter(title="no such").exists()  # reads move nothing
     assert generation.current() == start + 2
+    with transaction.atomic():  # a write only in a savepoint that rolled back: nothing changed
+        Incident.objects.filter(title="no such").exists()
+        with pytest.raises(RuntimeError), transaction.atomic():
+            Incident.objects.update(title="Never either")
+            raise RuntimeError
+    assert generation.current() == start + 2
+    with transaction.atomic():  # a write beside a savepoint that rolled back: one bump
+        Incident.objects.update(title="Kept")
+        with pytest.raises(RuntimeError), transaction.atomic():
+            Incident.objects.update(title="Never")
+            raise RuntimeError
+    assert generation.current() == start + 3
 
 
 def test_a_write_outside_the_api_also_refreshes_cached_answers(api):

@@ -28,11 +28,6 @@ from django.conf import settings
 from django.db import DatabaseError, connections, router
 from django.db.backends.signals import connection_created
 
-# The Django release whose private `connection.run_on_commit` layout (a list of (savepoint ids,
-# function, robust) entries) `_schedule` reads to bump once per transaction
-# (tests/test_framework_fences.py pins it).
-WRITTEN_FOR_DJANGO = (5, 2)
-
 log = logging.getLogger(__name__)
 
 TABLE = "tracker_datageneration"
@@ -85,18 +80,31 @@ def _is_write(sql: str) -> bool:
 
 
 class _WriteWatcher:
-    """The execute wrapper of one connection: schedules one bump per writing transaction."""
+    """The execute wrapper of one connection: one bump after the commit of each transaction
+    that wrote.
+
+    Each write in a transaction registers `after_commit` with `connection.on_commit` (Django's
+    public hook: a callback registered in a savepoint that rolls back is dropped with it, and
+    all are dropped when the transaction rolls back). After a commit the first of them bumps and
+    the rest find nothing left to do — registering one per write costs a list append, against
+    the statement's own round trip (bench/fences.py measures it).
+    """
 
     def __init__(self, connection):
         self.connection = connection
         self.bumping = False  # the bump's own UPDATE is not a write to bump for
+        self.due = False  # a write since the last bump
 
     def bump(self):
-        self.bumping = True
+        self.bumping, self.due = True, False
         try:
             bump(connection=self.connection)
         finally:
             self.bumping = False
+
+    def after_commit(self):
+        if self.due:
+            self.bump()
 
     def __call__(self, execute, sql, params, many, context):
         result = execute(sql, params, many, context)
@@ -106,11 +114,12 @@ class _WriteWatcher:
 
     def written(self):
         connection = self.connection
+        self.due = True
         if not connection.in_atomic_block:
             self.bump()
-        elif not any(entry[1] == self.bump for entry in connection.run_on_commit):
-            # Dropped with the transaction if it rolls back: nothing changed then.
-            connection.on_commit(self.bump, robust=True)
+        else:
+            # Dropped with the transaction (or savepoint) if it rolls back: nothing changed then.
+            connection.on_commit(self.after_commit, robust=True)
 
 
 def written(connection) -> None:

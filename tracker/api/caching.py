@@ -23,11 +23,6 @@ from django.http import HttpResponse, StreamingHttpResponse
 from tracker import conf, generation
 from tracker.api.pagination import FEED_PARAMS
 
-# The DRF release whose dispatch this relies on: APIView.dispatch runs `initial`, then looks the
-# handler up by method name on the view instance, which `initial` below replaces for a cached
-# answer (tests/test_framework_fences.py pins it).
-WRITTEN_FOR_DRF = "3.18.3"
-
 CACHE_ALIAS = "responses"
 CACHE_HEADER = "X-Cache"  # HIT or MISS, for clients and benchmarks to tell them apart
 
@@ -36,9 +31,19 @@ def cache_seconds() -> int:
     return int(conf.RESPONSE_CACHE_SECONDS)
 
 
+class _Cached(Exception):
+    """A stored answer found in `initial`: raised so that the handler does not run, answered by
+    `handle_exception` (DRF's documented hook for turning what `initial` raises into a response,
+    as it does for a refused permission)."""
+
+    def __init__(self, response: HttpResponse):
+        super().__init__("served from the response cache")
+        self.response = response
+
+
 class CachedReadsMixin:
     """Serves anonymous GETs from the response cache (first in a view's bases: it wraps the
-    others' `initial` and `finalize_response`)."""
+    others' `initial`, `handle_exception` and `finalize_response` — APIView's public hooks)."""
 
     #: Actions whose answer depends on the time of the request.
     uncached_actions = ("deleted",)
@@ -76,8 +81,12 @@ class CachedReadsMixin:
             response = HttpResponse(content, status=200, headers=headers)
             response[CACHE_HEADER] = "HIT"
             response.from_response_cache = True
-            # The handler this request would run answers with the stored response instead.
-            setattr(self, request.method.lower(), lambda *args, **kwargs: response)
+            raise _Cached(response)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, _Cached):
+            return exc.response
+        return super().handle_exception(exc)
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
