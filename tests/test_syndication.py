@@ -354,3 +354,23 @@ def test_a_wire_source_given_by_the_writer_is_kept(roles):
     assert sources.report_create(data=data, user=None).wire_source == other
     data["wire_source"] = None
     assert sources.report_create(data={**data, "title": "U"}, user=None).wire_source is None
+
+
+def test_detect_syndication_can_go_on_the_task_queue(cluster, settings):
+    """Detection over every report grows with the corpus: queued, a worker runs it (here the
+    immediate backend runs it at once; the dummy backend shows what was queued)."""
+    from django_tasks import default_task_backend
+
+    Report.objects.update(syndicated_from=None, syndication_score=None)
+    out = io.StringIO()
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    call_command("detect_syndication", "--queue", stdout=out)
+    assert out.getvalue().startswith("queued: syndication detection over every report (task ")
+    assert links()["Westvale truce begins"] is None  # not yet
+    (queued,) = default_task_backend.results
+    assert queued.task.name == "detect_syndication_everywhere" and queued.kwargs == {"keep_index": False}
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    call_command("detect_syndication", "--queue", stdout=io.StringIO())
+    assert links()["Westvale truce begins"] == "Truce takes hold in Westvale"
+    linked = Report.objects.get(title="Westvale truce begins").history.first()
+    assert (linked.history_channel, linked.history_change_reason) == ("command", "detect_syndication")

@@ -12,9 +12,12 @@ from collections import Counter, OrderedDict
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.db.models import F
+from django_tasks import task
 
 from tracker import conf
 from tracker.domain.syndication import MIN_COMMON_PHRASES, Fingerprint, Similarity, compare, fingerprint
+from tracker.history import Channel, history_context
 from tracker.models import Report, ReportBand
 from tracker.services import common
 
@@ -254,3 +257,36 @@ def relink_later_copies(report: Report, *, user, found: list[Match] | None = Non
         common.update(current, data={"syndicated_from": report, **match.link_fields()}, user=user)
         moved += 1
     return moved
+
+
+def detect_all(*, keep_index: bool = False) -> dict[str, int]:
+    """Re-run detection over every report, earliest first (so each report's earlier matches
+    already point at their root): after a threshold change, or to rebuild links from scratch.
+    Work that grows with the corpus — `detect_syndication_everywhere` runs it on the task queue.
+    Returns how many reports were linked, made originals, left unchanged, or decided by a curator."""
+    ordered = Report.objects.order_by(F("published_at").asc(nulls_last=True), "pk")
+    if not keep_index:
+        index_all()
+    cache = Fingerprints()
+    counts = {"linked": 0, "originals": 0, "unchanged": 0, "decided by a curator": 0}
+    for report in ordered.iterator(chunk_size=500):
+        if report.syndication_decision:
+            counts["decided by a curator"] += 1
+            continue
+        link = link_for(report, cache=cache)
+        target = link["syndicated_from"].pk if link["syndicated_from"] else None
+        current = (report.syndicated_from_id, report.syndication_score, report.syndication_shared_sentences)
+        if (target, link["syndication_score"], link["syndication_shared_sentences"]) == current:
+            counts["unchanged"] += 1
+            continue
+        common.update(report, data=link, user=None)
+        counts["linked" if target else "originals"] += 1
+    return counts
+
+
+@task()
+def detect_syndication_everywhere(keep_index: bool = False) -> dict[str, int]:
+    """`detect_all` as a task (`manage.py detect_syndication --queue`), its links recorded in
+    history as the command's."""
+    with history_context(channel=Channel.COMMAND, reason="detect_syndication"):
+        return detect_all(keep_index=keep_index)
