@@ -16,7 +16,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from tracker import history
 from tracker.models.base import TrackedModel
 from tracker.services import common
-from tracker.services.common import VersionConflict
+from tracker.services.common import VersionConflict, Writes
 from tracker.validators import check_json_depth, json_depth_error
 
 AUDIT_READONLY = ("version", "created_at", "created_by", "updated_at", "updated_by")
@@ -111,11 +111,12 @@ class RunServiceMixin:
     """Admin actions that call a service per selected object and report each refusal."""
 
     def run_service(self, request, func, objects, success: str) -> None:
-        """Apply `func(obj)` to each object; report successes and each refusal to the user."""
+        """Apply `func(obj, user=request.user)` to each object; report successes and each
+        refusal to the user."""
         done = 0
         for obj in objects:
             try:
-                func(obj)
+                func(obj, user=request.user)
                 done += 1
             except (ValidationError, PermissionDenied, ProtectedError, VersionConflict) as exc:
                 text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
@@ -142,12 +143,11 @@ class TransliterationSearchMixin:
 
 
 class ServiceAdmin(RunServiceMixin, SimpleHistoryAdmin):
-    """ModelAdmin whose saves call `create_service`/`update_service`/`delete_service`
-    (keyword `instance_kwarg` names the instance). Inline rows are validated and saved by the
-    shared service mechanics, so they are audited the same way."""
+    """ModelAdmin whose saves call the model's service functions (`writes`, declared by its
+    service module). Inline rows are validated and saved by the shared service mechanics, so
+    they are audited the same way."""
 
-    create_service = update_service = delete_service = None
-    instance_kwarg = "instance"
+    writes: Writes
     list_per_page = 50
     formfield_overrides = {models.JSONField: {"form_class": DepthLimitedJSONFormField}}
 
@@ -191,9 +191,9 @@ class ServiceAdmin(RunServiceMixin, SimpleHistoryAdmin):
             if not getattr(request, "_tracker_revert", False):
                 data = {k: v for k, v in data.items() if k in form.changed_data}
             expected = [form.cleaned_data["based_on_version"]] if isinstance(obj, TrackedModel) else None
-            saved = self.update_service(**{self.instance_kwarg: current}, data=data, user=request.user, expected_version=expected)
+            saved = self.writes.update_instance(current, data=data, user=request.user, expected_version=expected)
         else:
-            saved = self.create_service(data=data, user=request.user)
+            saved = self.writes.create(data=data, user=request.user)
         obj.pk, obj._state.adding = saved.pk, False
         obj.version = getattr(saved, "version", None)
 
@@ -228,11 +228,11 @@ class ServiceAdmin(RunServiceMixin, SimpleHistoryAdmin):
             return self._refuse_conflict(request, exc)
 
     def delete_model(self, request, obj):
-        self.delete_service(**{self.instance_kwarg: obj}, user=request.user)
+        self.writes.delete_instance(obj, user=request.user)
 
     def delete_queryset(self, request, queryset):
         for obj in queryset:
-            self.delete_service(**{self.instance_kwarg: obj}, user=request.user)
+            self.writes.delete_instance(obj, user=request.user)
 
 
 class LabelledTabularInline(admin.TabularInline):

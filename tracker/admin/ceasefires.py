@@ -59,10 +59,7 @@ class CeasefireAdmin(ServiceAdmin):
     autocomplete_fields = ("scope", "zone", "supersedes")
     date_hierarchy = "starts_at"
     inlines = [CeasefirePartyInline, CeasefireStatusInline, DeclarationInline]
-    create_service = staticmethod(ceasefires.ceasefire_create)
-    update_service = staticmethod(ceasefires.ceasefire_update)
-    delete_service = staticmethod(ceasefires.ceasefire_delete)
-    instance_kwarg = "ceasefire"
+    writes = ceasefires.CEASEFIRES
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         ceasefire = (
@@ -116,7 +113,4 @@ class DeclarationAdmin(ServiceAdmin):
     search_fields = ("party__name", "ceasefire__name", "stated_as", "report__title")
     list_select_related = ("party", "ceasefire", "report")
     autocomplete_fields = ("party", "ceasefire", "report")
-    create_service = staticmethod(ceasefires.declaration_create)
-    update_service = staticmethod(ceasefires.declaration_update)
-    delete_service = staticmethod(ceasefires.declaration_delete)
-    instance_kwarg = "declaration"
+    writes = ceasefires.DECLARATIONS

@@ -27,10 +27,7 @@ class PlaceAdmin(MapFormMixin, TransliterationSearchMixin, ServiceAdmin):
         ("Location", {"fields": ("latitude", "longitude", "geometry")}),
         ("Audit", {"classes": ("collapse",), "fields": ("version", "created_at", "created_by", "updated_at", "updated_by")}),
     )
-    create_service = staticmethod(gazetteer.place_create)
-    update_service = staticmethod(gazetteer.place_update)
-    delete_service = staticmethod(gazetteer.place_delete)
-    instance_kwarg = "place"
+    writes = gazetteer.PLACES
 
     @admin.display(boolean=True, description="geometry")
     def has_geometry(self, obj) -> bool:
@@ -51,7 +48,4 @@ class PartyAdmin(ServiceAdmin):
     list_select_related = ("parent",)
     autocomplete_fields = ("parent",)
     inlines = [PartyAliasInline]
-    create_service = staticmethod(gazetteer.party_create)
-    update_service = staticmethod(gazetteer.party_update)
-    delete_service = staticmethod(gazetteer.party_delete)
-    instance_kwarg = "party"
+    writes = gazetteer.PARTIES

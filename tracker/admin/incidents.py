@@ -104,6 +104,21 @@ class CitationInline(admin.StackedInline):
     )
 
 
+def _status_action(status: str, description: str, verb: str, permission: str):
+    """An admin action moving the selected incidents through the workflow to `status`."""
+
+    @admin.action(description=description, permissions=[permission])
+    def action(modeladmin, request, queryset):
+        modeladmin.run_service(
+            request,
+            lambda incident, user: incidents.incident_set_status(incident=incident, status=status, user=user),
+            queryset,
+            f"{{count}} incident(s) {verb}.",
+        )
+
+    return action
+
+
 @admin.register(Incident)
 class IncidentAdmin(MapFormMixin, ImportEventsMixin, TransliterationSearchMixin, ServiceAdmin):
     place_path = "place__"
@@ -176,10 +191,7 @@ class IncidentAdmin(MapFormMixin, ImportEventsMixin, TransliterationSearchMixin,
         ("Import", {"fields": ("external_source", "external_id", "import_flags")}),
         ("Audit", {"classes": ("collapse",), "fields": ("version", "created_at", "created_by", "updated_at", "updated_by")}),
     )
-    create_service = staticmethod(incidents.incident_create)
-    update_service = staticmethod(incidents.incident_update)
-    delete_service = staticmethod(incidents.incident_delete)
-    instance_kwarg = "incident"
+    writes = incidents.INCIDENTS
 
     @admin.display(description="Suggested", ordering="provenance__suggested_confidence")
     def suggested(self, obj):
@@ -421,29 +433,12 @@ class IncidentAdmin(MapFormMixin, ImportEventsMixin, TransliterationSearchMixin,
     def has_review_permission(self, request) -> bool:
         return request.user.has_perm(REVIEW_PERMISSION)
 
-    def _set_status(self, request, queryset, status: str, verb: str) -> None:
-        self.run_service(
-            request,
-            lambda obj: incidents.incident_set_status(incident=obj, status=status, user=request.user),
-            queryset,
-            f"{{count}} incident(s) {verb}.",
-        )
-
-    @admin.action(description="Submit selected incidents for review", permissions=["change"])
-    def submit_for_review(self, request, queryset):
-        self._set_status(request, queryset, IncidentStatus.IN_REVIEW, "submitted for review")
-
-    @admin.action(description="Verify selected incidents", permissions=["review"])
-    def verify(self, request, queryset):
-        self._set_status(request, queryset, IncidentStatus.VERIFIED, "verified")
-
-    @admin.action(description="Mark selected incidents disputed", permissions=["review"])
-    def dispute(self, request, queryset):
-        self._set_status(request, queryset, IncidentStatus.DISPUTED, "marked disputed")
-
-    @admin.action(description="Reject selected incidents", permissions=["review"])
-    def reject(self, request, queryset):
-        self._set_status(request, queryset, IncidentStatus.REJECTED, "rejected")
+    submit_for_review = _status_action(
+        IncidentStatus.IN_REVIEW, "Submit selected incidents for review", "submitted for review", "change"
+    )
+    verify = _status_action(IncidentStatus.VERIFIED, "Verify selected incidents", "verified", "review")
+    dispute = _status_action(IncidentStatus.DISPUTED, "Mark selected incidents disputed", "marked disputed", "review")
+    reject = _status_action(IncidentStatus.REJECTED, "Reject selected incidents", "rejected", "review")
 
 
 @admin.register(Citation)
@@ -460,7 +455,4 @@ class CitationAdmin(ServiceAdmin):
     )
     list_select_related = ("incident", "report", "claimant", "named_perpetrator")
     autocomplete_fields = ("incident", "report", "claimant", "named_perpetrator")
-    create_service = staticmethod(incidents.citation_create)
-    update_service = staticmethod(incidents.citation_update)
-    delete_service = staticmethod(incidents.citation_delete)
-    instance_kwarg = "citation"
+    writes = incidents.CITATIONS

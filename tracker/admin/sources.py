@@ -30,10 +30,7 @@ class SourceAdmin(ServiceAdmin):
     search_fields = ("name", "description", "affiliated_party__name")
     list_select_related = ("affiliated_party",)
     autocomplete_fields = ("affiliated_party", "aligned_party")
-    create_service = staticmethod(sources.source_create)
-    update_service = staticmethod(sources.source_update)
-    delete_service = staticmethod(sources.source_delete)
-    instance_kwarg = "source"
+    writes = sources.SOURCES
 
 
 @admin.register(Report)
@@ -55,10 +52,7 @@ class ReportAdmin(ServiceAdmin):
     readonly_fields = ("syndication_score", "syndication_shared_sentences", "cluster")
     date_hierarchy = "published_at"
     actions = ["confirm_syndication", "detach_syndication", "automatic_syndication"]
-    create_service = staticmethod(sources.report_create)
-    update_service = staticmethod(sources.report_update)
-    delete_service = staticmethod(sources.report_delete)
-    instance_kwarg = "report"
+    writes = sources.REPORTS
 
     @admin.display(description="Cluster of near-copies")
     def cluster(self, obj):
@@ -95,7 +89,7 @@ class ReportAdmin(ServiceAdmin):
     def _decide(self, request, queryset, decision: str, verb: str):
         self.run_service(
             request,
-            lambda report: sources.report_update(report=report, data={"syndication_decision": decision}, user=request.user),
+            lambda report, user: sources.report_update(report=report, data={"syndication_decision": decision}, user=user),
             queryset,
             f"{{count}} report(s) {verb}.",
         )

@@ -14,7 +14,8 @@ from tracker.services import common, incidents
 class TrashAdmin(RunServiceMixin, admin.ModelAdmin):
     """A read-only list of one model's trash with restore and purge actions."""
 
-    restore_service = staticmethod(common.restore)
+    #: The model's service functions; only `restore_instance` is used here (common.restore by default).
+    writes = common.Writes(common.create, common.update, common.delete, instance_kwarg="instance")
     list_display = ("__str__", "deleted_at", "deleted_by", "version", "history_link")
     list_select_related = ("deleted_by",)
     ordering = ("-deleted_at", "-pk")
@@ -60,26 +61,16 @@ class TrashAdmin(RunServiceMixin, admin.ModelAdmin):
 
     @admin.action(description="Restore selected records (with what was deleted along with them)", permissions=["restore"])
     def restore(self, request, queryset):
-        self.run_service(
-            request,
-            lambda obj: self.restore_service(obj, user=request.user),
-            self._concrete(queryset),
-            "{count} record(s) restored.",
-        )
+        self.run_service(request, self.writes.restore_instance, self._concrete(queryset), "{count} record(s) restored.")
 
     @admin.action(description="Purge selected records for good (their history stays)", permissions=["purge"])
     def purge(self, request, queryset):
-        self.run_service(
-            request,
-            lambda obj: common.purge(obj, user=request.user),
-            self._concrete(queryset),
-            "{count} record(s) purged.",
-        )
+        self.run_service(request, common.purge, self._concrete(queryset), "{count} record(s) purged.")
 
 
 @admin.register(TrashedIncident)
 class TrashedIncidentAdmin(TrashAdmin):
-    restore_service = staticmethod(incidents.incident_restore)
+    writes = incidents.INCIDENTS
     list_display = ("title", "occurred_at", "place", "status", "deleted_at", "deleted_by", "version", "history_link")
     list_select_related = ("place", "deleted_by")
     search_fields = ("title", "description", "place__name")

@@ -84,9 +84,6 @@ class TrashMixin:
     """The trash of a soft-deletable resource: DELETE moves a record there; `trash/` lists it,
     `restore/` brings it back with its links, `purge/` (reviewers) removes it for good."""
 
-    restore_service = staticmethod(common.restore)
-    purge_service = staticmethod(common.purge)
-
     def get_queryset(self):
         if getattr(self, "action", None) in ("trash", "restore", "purge"):
             # The viewset's joins and prefetches, over the trash instead of the live rows.
@@ -116,7 +113,7 @@ class TrashMixin:
     @action(detail=True, methods=["post"], filter_backends=[])
     def restore(self, request, pk=None):
         instance = self.get_object()
-        restored = self.restore_service(instance, user=request.user, expected_version=self.expected_version)
+        restored = self.writes.restore_instance(instance, user=request.user, expected_version=self.expected_version)
         return Response(self.get_serializer(self.queryset.get(pk=restored.pk)).data)
 
     @extend_schema(
@@ -128,5 +125,5 @@ class TrashMixin:
     @action(detail=True, methods=["delete"], filter_backends=[])
     def purge(self, request, pk=None):
         instance = self.get_object()
-        self.purge_service(instance, user=request.user, expected_version=self.expected_version)
+        common.purge(instance, user=request.user, expected_version=self.expected_version)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -40,6 +40,7 @@ from tracker.selectors.places import resolve
 from tracker.selectors.visibility import visible_statuses
 from tracker.services import assessments, gazetteer, incidents, sources
 from tracker.services import ceasefires as ceasefire_services
+from tracker.services.common import Writes
 from tracker.services.incident_bulk import incident_bulk_upsert
 from tracker.services.provenance import CLAIM_RELATED
 
@@ -67,12 +68,11 @@ class ServiceModelViewSet(
 ):
     """A ModelViewSet whose writes call service functions, guarded by If-Match.
 
-    Subclasses set `create_service`, `update_service` and `delete_service`; `nested` maps a
-    serializer's list fields (aliases, parties...) to the service's keyword for them.
+    Subclasses set `writes` (the resource's service functions, tracker.services.common.Writes);
+    `nested` maps a serializer's list fields (aliases, parties...) to the service's keyword for them.
     """
 
-    create_service = update_service = delete_service = None
-    instance_kwarg = "instance"
+    writes: Writes
 
     nested: dict[str, str] = {}
 
@@ -85,12 +85,12 @@ class ServiceModelViewSet(
 
     def perform_create(self, serializer):
         data, extra = self._split(serializer.validated_data)
-        serializer.instance = self.create_service(data=data, user=self.request.user, **extra)
+        serializer.instance = self.writes.create(data=data, user=self.request.user, **extra)
 
     def perform_update(self, serializer):
         data, extra = self._split(serializer.validated_data)
-        instance = self.update_service(
-            **{self.instance_kwarg: serializer.instance},
+        instance = self.writes.update_instance(
+            serializer.instance,
             data=data,
             user=self.request.user,
             expected_version=self.expected_version,
@@ -100,7 +100,7 @@ class ServiceModelViewSet(
         serializer.instance = self.get_queryset().get(pk=instance.pk)
 
     def perform_destroy(self, instance):
-        self.delete_service(**{self.instance_kwarg: instance}, user=self.request.user, expected_version=self.expected_version)
+        self.writes.delete_instance(instance, user=self.request.user, expected_version=self.expected_version)
 
 
 def query_params(request, serializer_class) -> dict:
@@ -122,10 +122,7 @@ class PartyViewSet(ServiceModelViewSet):
     queryset = Party.objects.select_related("parent").prefetch_related("aliases")
     serializer_class = serializers.PartySerializer
     filterset_class = filtersets.PartyFilterSet
-    create_service = staticmethod(gazetteer.party_create)
-    update_service = staticmethod(gazetteer.party_update)
-    delete_service = staticmethod(gazetteer.party_delete)
-    instance_kwarg = "party"
+    writes = gazetteer.PARTIES
     nested = {"aliases": "aliases"}
 
 
@@ -137,10 +134,7 @@ class PlaceViewSet(TrashMixin, ServiceModelViewSet):
     renderer_classes = WITH_GEOJSON
     serializer_class = serializers.PlaceSerializer
     filterset_class = filtersets.PlaceFilterSet
-    create_service = staticmethod(gazetteer.place_create)
-    update_service = staticmethod(gazetteer.place_update)
-    delete_service = staticmethod(gazetteer.place_delete)
-    instance_kwarg = "place"
+    writes = gazetteer.PLACES
     nested = {"alternate_names": "alternate_names"}
 
     @extend_schema(
@@ -171,10 +165,7 @@ class CeasefireViewSet(ServiceModelViewSet):
     )
     serializer_class = serializers.CeasefireSerializer
     filterset_class = filtersets.CeasefireFilterSet
-    create_service = staticmethod(ceasefire_services.ceasefire_create)
-    update_service = staticmethod(ceasefire_services.ceasefire_update)
-    delete_service = staticmethod(ceasefire_services.ceasefire_delete)
-    instance_kwarg = "ceasefire"
+    writes = ceasefire_services.CEASEFIRES
     nested = {"party_roles": "parties", "lifecycle": "lifecycle"}
 
     @extend_schema(
@@ -204,10 +195,7 @@ class SourceViewSet(ServiceModelViewSet):
     queryset = Source.objects.select_related("affiliated_party")
     serializer_class = serializers.SourceSerializer
     filterset_class = filtersets.SourceFilterSet
-    create_service = staticmethod(sources.source_create)
-    update_service = staticmethod(sources.source_update)
-    delete_service = staticmethod(sources.source_delete)
-    instance_kwarg = "source"
+    writes = sources.SOURCES
 
 
 @extend_schema_view(list=extend_schema(summary="List reports"), retrieve=extend_schema(summary="Get a report"))
@@ -220,10 +208,7 @@ class ReportViewSet(TrashMixin, ServiceModelViewSet):
     )
     serializer_class = serializers.ReportSerializer
     filterset_class = filtersets.ReportFilterSet
-    create_service = staticmethod(sources.report_create)
-    update_service = staticmethod(sources.report_update)
-    delete_service = staticmethod(sources.report_delete)
-    instance_kwarg = "report"
+    writes = sources.REPORTS
 
 
 class IncidentRowsListMixin:
@@ -251,11 +236,7 @@ class IncidentViewSet(IncidentRowsListMixin, TrashMixin, ServiceModelViewSet):
     serializer_class = serializers.IncidentDetailSerializer
     filterset_class = filtersets.IncidentFilterSet
     renderer_classes = WITH_GEOJSON
-    create_service = staticmethod(incidents.incident_create)
-    update_service = staticmethod(incidents.incident_update)
-    delete_service = staticmethod(incidents.incident_delete)
-    restore_service = staticmethod(incidents.incident_restore)
-    instance_kwarg = "incident"
+    writes = incidents.INCIDENTS
     merges = True  # a merged duplicate's id answers 301 (schema)
 
     def get_serializer_class(self):
@@ -410,10 +391,7 @@ class CitationViewSet(TrashMixin, ServiceModelViewSet):
     queryset = Citation.objects.select_related("claimant", "named_perpetrator")
     serializer_class = serializers.CitationSerializer
     filterset_class = filtersets.CitationFilterSet
-    create_service = staticmethod(incidents.citation_create)
-    update_service = staticmethod(incidents.citation_update)
-    delete_service = staticmethod(incidents.citation_delete)
-    instance_kwarg = "citation"
+    writes = incidents.CITATIONS
 
     def get_queryset(self):
         return super().get_queryset().visible_to(self.request.user)

@@ -61,3 +61,7 @@ def declaration_update(*, declaration: Declaration, data: Mapping[str, Any], use
 def declaration_delete(*, declaration: Declaration, user, expected_version=None) -> None:
     """Delete a declaration, and recompute the verdicts of its ceasefire."""
     common.delete(declaration, user=user, expected_version=expected_version)
+
+
+CEASEFIRES = common.Writes(ceasefire_create, ceasefire_update, ceasefire_delete, instance_kwarg="ceasefire")
+DECLARATIONS = common.Writes(declaration_create, declaration_update, declaration_delete, instance_kwarg="declaration")

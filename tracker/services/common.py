@@ -5,9 +5,10 @@ Every write of a curated record goes through `save_validated` or `delete`, so ea
 exactly one history row (tracker.history) with its user.
 """
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
@@ -109,6 +110,28 @@ def _changed_fields(instance: models.Model, before: Mapping[str, Any] | None) ->
     if before is None:
         return None
     return {attname: value for attname, value in before.items() if getattr(instance, attname) != value}
+
+
+@dataclass(frozen=True)
+class Writes:
+    """How the API and the admin write one kind of record: its service functions, and the
+    keyword its update and delete take the instance by. Each service module declares its own
+    (`gazetteer.PLACES`, `incidents.INCIDENTS`...); viewsets and admin classes name it."""
+
+    create: Callable[..., Any]
+    update: Callable[..., Any]
+    delete: Callable[..., Any]
+    instance_kwarg: str
+    restore: Callable[..., Any] | None = None  # common.restore unless the record needs its own checks
+
+    def update_instance(self, instance, **kwargs):
+        return self.update(**{self.instance_kwarg: instance}, **kwargs)
+
+    def delete_instance(self, instance, **kwargs):
+        return self.delete(**{self.instance_kwarg: instance}, **kwargs)
+
+    def restore_instance(self, instance, **kwargs):
+        return (self.restore or restore)(instance, **kwargs)
 
 
 def acting_user(user):

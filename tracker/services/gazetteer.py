@@ -61,3 +61,7 @@ def party_update(
 def party_delete(*, party: Party, user, expected_version=None) -> None:
     """Delete a party nothing refers to."""
     common.delete(party, user=user, expected_version=expected_version)
+
+
+PLACES = common.Writes(place_create, place_update, place_delete, instance_kwarg="place")
+PARTIES = common.Writes(party_create, party_update, party_delete, instance_kwarg="party")

@@ -160,3 +160,7 @@ def incident_merge(*, merged: Incident, kept: Incident, user, reason: str = "", 
         merged.merged_into = kept
         common.delete(merged, user=user, expected_version=expected_version)
     return Incident.objects.get(pk=kept.pk)
+
+
+INCIDENTS = common.Writes(incident_create, incident_update, incident_delete, instance_kwarg="incident", restore=incident_restore)
+CITATIONS = common.Writes(citation_create, citation_update, citation_delete, instance_kwarg="citation")

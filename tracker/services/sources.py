@@ -81,3 +81,7 @@ def report_update(*, report: Report, data: Mapping[str, Any], user, expected_ver
 def report_delete(*, report: Report, user, expected_version=None) -> None:
     """Move a report to the trash; live citations of it protect it (409)."""
     common.delete(report, user=user, expected_version=expected_version)
+
+
+SOURCES = common.Writes(source_create, source_update, source_delete, instance_kwarg="source")
+REPORTS = common.Writes(report_create, report_update, report_delete, instance_kwarg="report")
