@@ -45,7 +45,6 @@ import shutil
 import sqlite3
 import statistics
 import subprocess
-import sys
 import time
 import urllib.parse
 import urllib.request
@@ -53,6 +52,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import mixed
+import scratch  # bench/ is on the path
 from api_config import (
     DATABASE_URL,
     PEERS,
@@ -282,11 +282,7 @@ def measure(server: Server, url: str, connections: int, seconds: int, repetition
 def django_setup() -> None:
     """Django in this process, on the bench database (the raw limit, the writers' token)."""
     os.environ["DATABASE_URL"] = DATABASE_URL
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    sys.path.insert(0, str(ROOT))
-    import django
-
-    django.setup()
+    scratch.setup()
 
 
 def writer_token() -> str:

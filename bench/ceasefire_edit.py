@@ -13,15 +13,11 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+import scratch
 
-import django  # noqa: E402
-
-django.setup()
+ROOT = scratch.ROOT
+scratch.setup()
 
 from django.db.models import Count  # noqa: E402
 from django.test import override_settings  # noqa: E402

@@ -30,6 +30,7 @@ import sys
 import time
 from pathlib import Path
 
+import scratch  # bench/ is on the path
 from procs import proc_cpu_seconds, rss_mib
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -60,11 +61,7 @@ COPY (
 
 
 def setup_django() -> None:
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
+    scratch.setup()
 
 
 def clone_rows(cursor, model, template, first: int, last: int, overrides: dict[str, str], where: str = "TRUE") -> None:

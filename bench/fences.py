@@ -23,24 +23,17 @@ django-filter's, and validation must take fewer queries with ours (a time ratio 
 on a shared machine is reported, not judged: the query count is the deterministic part).
 """
 
-import argparse
 import os
 import statistics
 import sys
 import time
 from contextlib import contextmanager
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-(ROOT / "bench" / "results").mkdir(parents=True, exist_ok=True)
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'bench' / 'results' / 'fences.sqlite3'}")
 os.environ.setdefault("TRACKER_RESPONSE_CACHE_SECONDS", "0")  # every request computes its answer
+import scratch
 
-import django  # noqa: E402
-
-django.setup()
+ROOT = scratch.ROOT
+scratch.setup("fences")
 
 import django_filters  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -59,29 +52,26 @@ QUERY = "kind=airstrike&occurred_after=2020-01-01T00:00:00Z&occurred_before=2020
 
 
 @contextmanager
+def libraries_own(ours: type, theirs: type, *names: str):
+    """Within the block, `ours` uses `theirs`'s methods of these names (the library's own way)."""
+    saved = {name: ours.__dict__[name] for name in names}
+    for name in names:
+        setattr(ours, name, getattr(theirs, name))
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            setattr(ours, name, value)
+
+
 def django_filters_own():
     """The FilterSets as django-filter builds them: its own __init__ and a new form class each time."""
-    saved = {name: TrackerFilterSet.__dict__[name] for name in ("__init__", "get_form_class")}
-    TrackerFilterSet.__init__ = django_filters.FilterSet.__init__
-    TrackerFilterSet.get_form_class = django_filters.FilterSet.get_form_class
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            setattr(TrackerFilterSet, name, value)
+    return libraries_own(TrackerFilterSet, django_filters.FilterSet, "__init__", "get_form_class")
 
 
-@contextmanager
 def djangos_own_validation():
     """Constraint and foreign-key validation as Django does it."""
-    saved = {name: FieldNamedConstraintsMixin.__dict__[name] for name in ("validate_constraints", "clean_fields")}
-    FieldNamedConstraintsMixin.validate_constraints = models.Model.validate_constraints
-    FieldNamedConstraintsMixin.clean_fields = models.Model.clean_fields
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            setattr(FieldNamedConstraintsMixin, name, value)
+    return libraries_own(FieldNamedConstraintsMixin, models.Model, "validate_constraints", "clean_fields")
 
 
 def timed(function, rounds: int) -> float:
@@ -154,9 +144,7 @@ def without_write_watcher():
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=300, help="timed calls per measurement (median)")
-    parser.add_argument("--rows", type=int, default=300, help="citations validated per round")
+    parser = scratch.parser(__doc__, rounds=300, rows=300)  # timed calls per measurement; citations per round
     parser.add_argument("--check", action="store_true", help="exit 1 when a fence does not pay")
     args = parser.parse_args()
     call_command("migrate", verbosity=0)

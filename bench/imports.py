@@ -28,6 +28,8 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+import scratch  # bench/ is on the path
+
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
 
@@ -117,11 +119,7 @@ def generate(path: Path, rows: int, seed: int) -> None:
 
 def child(path: str, label: str) -> None:
     """Run in a child process: empty the database, import, print a JSON line of figures."""
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
+    scratch.setup()
     import io
 
     from django.core.management import call_command
@@ -172,10 +170,7 @@ def copy_floor(path: Path, env: dict) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--small", type=int, default=10_000)
-    parser.add_argument("--seed", type=int, default=1)
+    parser = scratch.parser(__doc__, rows=100_000, small=10_000, seed=1)
     parser.add_argument("--row-by-row", type=int, default=0, help="also time the row-by-row path on this many rows")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -14,23 +14,14 @@ similar names), with their latencies, the ratio between them, and how often each
 right place first.
 """
 
-import argparse
-import os
 import random
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-(ROOT / "bench" / "results").mkdir(parents=True, exist_ok=True)
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'bench' / 'results' / 'resolver.sqlite3'}")
+import scratch
 
-import django  # noqa: E402
-
-django.setup()
+ROOT = scratch.ROOT
+scratch.setup("resolver")
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -147,11 +138,7 @@ def report(label: str, timings: list[float], results: list, expected: list[int])
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--places", type=int, default=50_000)
-    parser.add_argument("--queries", type=int, default=1000)
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
+    args = scratch.parser(__doc__, places=50_000, queries=1000, seed=1).parse_args()
     rng = random.Random(args.seed)
     call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)

@@ -13,25 +13,17 @@ stories drawing on the same vocabulary. Reports are bulk-inserted, then indexed 
 clusters found are checked against the ones generated.
 """
 
-import argparse
 import itertools
-import os
 import random
 import statistics
 import sys
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-(ROOT / "bench" / "results").mkdir(parents=True, exist_ok=True)
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'bench' / 'results' / 'syndication.sqlite3'}")
+import scratch
 
-import django  # noqa: E402
-
-django.setup()
+ROOT = scratch.ROOT
+scratch.setup("syndication")
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -116,9 +108,7 @@ def generate(n: int, rng: random.Random, insert: bool = True) -> tuple[dict[int,
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--reports", type=int, default=100_000)
-    parser.add_argument("--seed", type=int, default=1)
+    parser = scratch.parser(__doc__, reports=100_000, seed=1)
     parser.add_argument(
         "--reuse",
         action="store_true",

@@ -8,26 +8,18 @@ bulk inserts, then reports: the bulk recompute time, the cost per assessment, an
 compliance summary's latency (median of the ceasefires) for 14 and 90 days.
 """
 
-import argparse
-import os
 import random
 import statistics
-import sys
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-(ROOT / "bench" / "results").mkdir(parents=True, exist_ok=True)
-os.environ.setdefault("DATABASE_URL", f"sqlite:///{ROOT / 'bench' / 'results' / 'verdicts.sqlite3'}")
+import scratch
 
-import django  # noqa: E402
-
-django.setup()
+ROOT = scratch.ROOT
+scratch.setup("verdicts")
 
 from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
 
 from tracker.choices import IncidentKind  # noqa: E402
 from tracker.models import Assessment, Ceasefire, CeasefireParty, Incident, Party, Place  # noqa: E402
@@ -128,17 +120,13 @@ def generate(n_incidents: int, n_ceasefires: int, rng: random.Random) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--incidents", type=int, default=100_000)
-    parser.add_argument("--ceasefires", type=int, default=10)
-    parser.add_argument("--seed", type=int, default=1)
-    args = parser.parse_args()
+    args = scratch.parser(__doc__, incidents=100_000, ceasefires=10, seed=1).parse_args()
     call_command("migrate", verbosity=0)
     call_command("flush", interactive=False, verbosity=0)
     started = time.perf_counter()
     generate(args.incidents, args.ceasefires, random.Random(args.seed))
     print(
-        f"database: {django.db.connection.vendor}; generated {args.incidents} incidents over {args.ceasefires} ceasefires in {time.perf_counter() - started:.1f} s"
+        f"database: {connection.vendor}; generated {args.incidents} incidents over {args.ceasefires} ceasefires in {time.perf_counter() - started:.1f} s"
     )
 
     started = time.perf_counter()

@@ -201,3 +201,13 @@ class StableOrderingFilter(django_filters.OrderingFilter):
             last = self.get_ordering_value(value[-1])
             qs = qs.order_by(*qs.query.order_by, "-pk" if last.startswith("-") else "pk")
         return qs
+
+
+def ordering_by(*fields: str) -> StableOrderingFilter:
+    """`ordering` over these fields, as named, and `updated_at` (what changed last)."""
+    return StableOrderingFilter(fields=tuple((name, name) for name in (*fields, "updated_at")))
+
+
+def free_text(field_name: str, help_text: str) -> django_filters.CharFilter:
+    """`q`: free text (at most 200 characters), matched by the FilterSet's own `filter_q`."""
+    return django_filters.CharFilter(field_name=field_name, method="filter_q", max_length=200, help_text=help_text)

@@ -21,6 +21,8 @@ from tracker.api.filter_fields import (
     StableOrderingFilter,
     StrictBooleanFilter,
     existing,
+    free_text,
+    ordering_by,
 )
 from tracker.api.filterset_base import TrackerFilterSet
 from tracker.choices import (
@@ -141,9 +143,7 @@ class IncidentFilterSet(TrackerFilterSet):
     radius_km = BoundedNumberFilter(
         field_name="latitude", method="filter_noop", min_value=0, max_value=20000, help_text="Radius in km around `near`."
     )
-    q = django_filters.CharFilter(
-        field_name="title", method="filter_q", max_length=200, help_text="Free text in title, description and place names."
-    )
+    q = free_text("title", "Free text in title, description and place names.")
     ceasefire = existing(
         Ceasefire,
         method="filter_ceasefire",
@@ -281,10 +281,8 @@ class CeasefireFilterSet(TrackerFilterSet):
     active_at = InstantFilter(
         field_name="starts_at", method="filter_active_at", help_text="In force at this instant: starts_at ≤ t < ends_at."
     )
-    q = django_filters.CharFilter(
-        field_name="name", method="filter_q", max_length=200, help_text="Free text in name, terms and monitoring."
-    )
-    ordering = StableOrderingFilter(fields=(("starts_at", "starts_at"), ("name", "name"), ("updated_at", "updated_at")))
+    q = free_text("name", "Free text in name, terms and monitoring.")
+    ordering = ordering_by("starts_at", "name")
 
     class Meta:
         model = Ceasefire
@@ -311,14 +309,12 @@ class ReportFilterSet(TrackerFilterSet):
     source = existing(Source, field_name="source", help_text="Source id.")
     published_after = InstantFilter(field_name="published_at", lookup_expr="gte", help_text="Published at or after this instant.")
     published_before = InstantFilter(field_name="published_at", lookup_expr="lt", help_text="Published before this instant.")
-    q = django_filters.CharFilter(
-        field_name="title", method="filter_q", max_length=200, help_text="Free text in title, summary and body."
-    )
+    q = free_text("title", "Free text in title, summary and body.")
     original_only = StrictBooleanFilter(
         method="filter_original_only",
         help_text="true: only reports that are not near-copies of another (one per cluster); false: only copies.",
     )
-    ordering = StableOrderingFilter(fields=(("published_at", "published_at"), ("title", "title"), ("updated_at", "updated_at")))
+    ordering = ordering_by("published_at", "title")
 
     class Meta:
         model = Report
@@ -333,10 +329,8 @@ class ReportFilterSet(TrackerFilterSet):
 
 class SourceFilterSet(TrackerFilterSet):
     kind = ChoicesFilter(field_name="kind", lookup_expr="exact", choices=SourceKind.choices, help_text="Repeatable.")
-    q = django_filters.CharFilter(
-        field_name="name", method="filter_q", max_length=200, help_text="Free text in name and description."
-    )
-    ordering = StableOrderingFilter(fields=(("name", "name"), ("updated_at", "updated_at")))
+    q = free_text("name", "Free text in name and description.")
+    ordering = ordering_by("name")
 
     class Meta:
         model = Source
@@ -350,13 +344,8 @@ class PlaceFilterSet(TrackerFilterSet):
     kind = ChoicesFilter(field_name="kind", lookup_expr="exact", choices=PlaceKind.choices, help_text="Repeatable.")
     parent = existing(Place, field_name="parent", help_text="Id of the direct parent place.")
     country = CountryFilter(field_name="country_code", lookup_expr="exact", help_text="ISO 3166-1 alpha-2 code.")
-    q = django_filters.CharFilter(
-        field_name="name",
-        method="filter_q",
-        max_length=200,
-        help_text="Any name or alternate name, contained (case, accents and apostrophes ignored).",
-    )
-    ordering = StableOrderingFilter(fields=(("name", "name"), ("updated_at", "updated_at")))
+    q = free_text("name", "Any name or alternate name, contained (case, accents and apostrophes ignored).")
+    ordering = ordering_by("name")
 
     class Meta:
         model = Place
@@ -369,10 +358,8 @@ class PlaceFilterSet(TrackerFilterSet):
 class PartyFilterSet(TrackerFilterSet):
     kind = ChoicesFilter(field_name="kind", lookup_expr="exact", choices=PartyKind.choices, help_text="Repeatable.")
     parent = existing(Party, field_name="parent", help_text="Id of the direct parent party.")
-    q = django_filters.CharFilter(
-        field_name="name", method="filter_q", max_length=200, help_text="Free text in name, short name and aliases."
-    )
-    ordering = StableOrderingFilter(fields=(("name", "name"), ("updated_at", "updated_at")))
+    q = free_text("name", "Free text in name, short name and aliases.")
+    ordering = ordering_by("name")
 
     class Meta:
         model = Party
@@ -394,7 +381,7 @@ class CitationFilterSet(TrackerFilterSet):
     incident = existing(Incident, field_name="incident", help_text="Incident id.")
     report = existing(Report, field_name="report", help_text="Report id.")
     claimant = existing(Source, field_name="claimant", help_text="Id of the source the claim is attributed to.")
-    ordering = StableOrderingFilter(fields=(("id", "id"), ("updated_at", "updated_at")))
+    ordering = ordering_by("id")
 
     class Meta:
         model = Citation

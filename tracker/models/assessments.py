@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce, NullIf
 
 from tracker.choices import CommitmentBasis, Verdict
 from tracker.history import TrackerHistory
-from tracker.models.base import TrackedModel, check, unique
+from tracker.models.base import TrackedModel, check, optional_link, unique
 from tracker.models.visibility import VisibleQuerySet
 
 
@@ -63,10 +63,8 @@ class Assessment(TrackedModel):
     time_overlap = models.FloatField(help_text="Fraction of the incident's time window inside the ceasefire's interval.")
     place_overlap = models.FloatField(help_text="Fraction of the incident's location uncertainty inside the zone.")
     computed_at = models.DateTimeField()
-    bound_as = models.ForeignKey(
+    bound_as = optional_link(
         "tracker.Party",
-        null=True,
-        blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
         help_text="The party whose commitment the perpetrator was held to (itself or a unit above it); empty if none.",
@@ -76,20 +74,15 @@ class Assessment(TrackedModel):
         blank=True,
         help_text="The start the incident was measured against: that party's commitment, else the agreed start.",
     )
-    rules = models.ForeignKey(
-        VerdictRules,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="+",
-        help_text="The rules' version and parameters the verdict was computed under.",
+    rules = optional_link(
+        VerdictRules, related_name="+", help_text="The rules' version and parameters the verdict was computed under."
     )
     commitment_basis = models.CharField(
         max_length=16, choices=CommitmentBasis.choices, blank=True, help_text="Where that start comes from."
     )
     override_verdict = models.CharField(max_length=16, choices=Verdict.choices, blank=True)
     override_reason = models.TextField(blank=True)
-    override_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    override_by = optional_link(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+")
     override_at = models.DateTimeField(null=True, blank=True)
     override_stale = models.BooleanField(default=False, help_text="The computed verdict changed after the override was set.")
 

@@ -37,6 +37,12 @@ def unique(name: str, fields: list[str], message: str, condition: models.Q | Non
     )
 
 
+def optional_link(to, *, on_delete=models.PROTECT, **options) -> models.ForeignKey:
+    """A link that may be empty: NULL in the database, optional in forms. PROTECT unless said
+    otherwise — what a record points at is not deleted from under it."""
+    return models.ForeignKey(to, null=True, blank=True, on_delete=on_delete, **options)
+
+
 def range_checks(prefix: str, field_low: str, field_high: str) -> list[models.CheckConstraint]:
     """Non-negative low/high figures with low ≤ high (casualty ranges)."""
     return [

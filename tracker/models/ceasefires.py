@@ -6,7 +6,7 @@ from django.db import models
 from tracker.choices import CeasefirePurpose, CeasefireStatusKind, CeasefireType, IncidentKind, PartyRole
 from tracker.history import TrackerHistory
 from tracker.instants import validate_instant
-from tracker.models.base import FieldNamedConstraintsMixin, TrackedModel, check, unique
+from tracker.models.base import FieldNamedConstraintsMixin, TrackedModel, check, optional_link, unique
 from tracker.validators import validate_timezone
 
 
@@ -20,11 +20,8 @@ class Ceasefire(TrackedModel):
 
     name = models.CharField(max_length=200)
     scope = models.ForeignKey("tracker.Place", on_delete=models.PROTECT, related_name="ceasefires_in_scope")
-    zone = models.ForeignKey(
+    zone = optional_link(
         "tracker.Place",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
         related_name="ceasefires_as_zone",
         help_text="A place with a geometry drawing the ceasefire's area. Empty: the whole scope.",
     )
@@ -45,7 +42,7 @@ class Ceasefire(TrackedModel):
         validators=[validate_timezone],
         help_text="Local zone in which people read this ceasefire's times, e.g. Asia/Damascus.",
     )
-    supersedes = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL, related_name="superseded_by")
+    supersedes = optional_link("self", on_delete=models.SET_NULL, related_name="superseded_by")
     parties = models.ManyToManyField(
         "tracker.Party", through="CeasefireParty", through_fields=("ceasefire", "party"), related_name="ceasefires"
     )
@@ -94,11 +91,8 @@ class CeasefireParty(FieldNamedConstraintsMixin, models.Model):
     ceasefire = models.ForeignKey(Ceasefire, on_delete=models.CASCADE, related_name="party_roles")
     party = models.ForeignKey("tracker.Party", on_delete=models.PROTECT, related_name="ceasefire_roles")
     role = models.CharField(max_length=16, choices=PartyRole.choices)
-    committed_by = models.ForeignKey(
+    committed_by = optional_link(
         "tracker.Party",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
         related_name="commitments_made",
         help_text="The party that committed this one (a patron declaring for its ally), if not itself.",
     )
@@ -120,11 +114,8 @@ class CeasefireParty(FieldNamedConstraintsMixin, models.Model):
         blank=True,
         help_text="The kinds of act it undertook to stop (incident kinds); empty: every hostile act.",
     )
-    area = models.ForeignKey(
+    area = optional_link(
         "tracker.Place",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
         related_name="undertakings_in",
         help_text="Where its undertaking applies (a corridor, a front), if narrower than the ceasefire's zone.",
     )
@@ -176,7 +167,7 @@ class Declaration(TrackedModel):
     stated_as = models.CharField(
         max_length=200, blank=True, help_text="The time as the report states it, e.g. '14:00 Moscow time, 9 January'."
     )
-    report = models.ForeignKey("tracker.Report", null=True, blank=True, on_delete=models.SET_NULL, related_name="declarations")
+    report = optional_link("tracker.Report", on_delete=models.SET_NULL, related_name="declarations")
     notes = models.TextField(blank=True)
 
     history = TrackerHistory()
@@ -208,7 +199,7 @@ class CeasefireStatus(TrackedModel):
     ceasefire = models.ForeignKey(Ceasefire, on_delete=models.CASCADE, related_name="lifecycle")
     status = models.CharField(max_length=16, choices=CeasefireStatusKind.choices)
     effective_at = models.DateTimeField(validators=[validate_instant], help_text="From when (UTC).")
-    report = models.ForeignKey("tracker.Report", null=True, blank=True, on_delete=models.SET_NULL, related_name="statuses")
+    report = optional_link("tracker.Report", on_delete=models.SET_NULL, related_name="statuses")
     notes = models.TextField(blank=True)
 
     history = TrackerHistory()

@@ -16,7 +16,7 @@ from tracker.choices import (
 )
 from tracker.history import TrackerHistory
 from tracker.instants import validate_instant
-from tracker.models.base import SoftDeletable, TrackedModel, check, coordinate_checks, range_checks, unique
+from tracker.models.base import SoftDeletable, TrackedModel, check, coordinate_checks, optional_link, range_checks, unique
 from tracker.models.visibility import VisibleLiveManager, VisibleManager, VisibleTrashManager
 
 CASUALTY_FIELDS = ("killed", "civilians_killed", "children_killed", "injured")
@@ -70,14 +70,11 @@ class Incident(CasualtyFigures, SoftDeletable, TrackedModel):
     latitude = models.FloatField(null=True, blank=True, help_text="Exact point, when known.")
     longitude = models.FloatField(null=True, blank=True, help_text="Exact point, when known.")
     geo_precision = models.CharField(max_length=16, choices=GeoPrecision.choices, default=GeoPrecision.TOWN)
-    perpetrator = models.ForeignKey("tracker.Party", null=True, blank=True, on_delete=models.PROTECT, related_name="incidents")
+    perpetrator = optional_link("tracker.Party", related_name="incidents")
     attribution = models.CharField(max_length=16, choices=Attribution.choices, default=Attribution.UNKNOWN)
     target_description = models.CharField(max_length=500, blank=True)
-    target_party = models.ForeignKey(
+    target_party = optional_link(
         "tracker.Party",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
         related_name="incidents_targeting",
         help_text="The party attacked, when it is one (ACLED actor2, UCDP side_b); civilians are described, not a party.",
     )
@@ -87,19 +84,14 @@ class Incident(CasualtyFigures, SoftDeletable, TrackedModel):
         default=Initiator.PERPETRATOR,
         help_text="Who opened fire: the perpetrator, the target party (a response) or unknown (a clash).",
     )
-    responds_to = models.ForeignKey(
+    responds_to = optional_link(
         "self",
-        null=True,
-        blank=True,
         on_delete=models.SET_NULL,
         related_name="responses",
         help_text="The incident this act answered, when the sources say so.",
     )
-    origin_place = models.ForeignKey(
+    origin_place = optional_link(
         "tracker.Place",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
         related_name="incidents_fired_from",
         help_text="Where the fire came from (rockets, artillery), when it is not where it landed.",
     )
@@ -117,10 +109,8 @@ class Incident(CasualtyFigures, SoftDeletable, TrackedModel):
         max_length=64, blank=True, help_text="System this incident was imported from (acled, ucdp, ...)."
     )
     external_id = models.CharField(max_length=128, blank=True, help_text="Its id in that system; unique per external source.")
-    merged_into = models.ForeignKey(
+    merged_into = optional_link(
         "self",
-        null=True,
-        blank=True,
         on_delete=models.SET_NULL,
         related_name="merged_incidents",
         editable=False,
@@ -281,17 +271,12 @@ class Citation(CasualtyFigures, SoftDeletable, TrackedModel):
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="citations")
     report = models.ForeignKey("tracker.Report", on_delete=models.PROTECT, related_name="citations")
-    claimant = models.ForeignKey(
+    claimant = optional_link(
         "tracker.Source",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
         related_name="claims",
         help_text="Who the report attributes the claim to; empty: the report's own source.",
     )
-    named_perpetrator = models.ForeignKey(
-        "tracker.Party", null=True, blank=True, on_delete=models.PROTECT, related_name="citations_naming"
-    )
+    named_perpetrator = optional_link("tracker.Party", related_name="citations_naming")
     quote = models.TextField(blank=True, help_text="The passage that makes the claim, verbatim.")
     stance = models.CharField(max_length=16, choices=Stance.choices, default=Stance.REPORTS)
     notes = models.TextField(blank=True)

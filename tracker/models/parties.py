@@ -4,7 +4,7 @@ from django.db import models
 
 from tracker.choices import PartyKind
 from tracker.history import TrackerHistory
-from tracker.models.base import FieldNamedConstraintsMixin, NameKeyMixin, TrackedModel, unique
+from tracker.models.base import FieldNamedConstraintsMixin, NameKeyMixin, TrackedModel, optional_link, unique
 from tracker.models.hierarchy import HierarchyMixin
 from tracker.validators import validate_country_code
 
@@ -16,14 +16,7 @@ class Party(NameKeyMixin, HierarchyMixin, TrackedModel):
     name = models.CharField(max_length=200)
     short_name = models.CharField(max_length=60, blank=True)
     kind = models.CharField(max_length=32, choices=PartyKind.choices)
-    parent = models.ForeignKey(
-        "self",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="children",
-        help_text="The party this one is a unit or branch of.",
-    )
+    parent = optional_link("self", related_name="children", help_text="The party this one is a unit or branch of.")
     country_code = models.CharField(max_length=2, blank=True, validators=[validate_country_code])
     description = models.TextField(blank=True)
 

@@ -5,7 +5,15 @@ from django.db import models
 
 from tracker.choices import PlaceKind
 from tracker.history import TrackerHistory
-from tracker.models.base import FieldNamedConstraintsMixin, NameKeyMixin, SoftDeletable, TrackedModel, coordinate_checks, unique
+from tracker.models.base import (
+    FieldNamedConstraintsMixin,
+    NameKeyMixin,
+    SoftDeletable,
+    TrackedModel,
+    coordinate_checks,
+    optional_link,
+    unique,
+)
 from tracker.models.hierarchy import HierarchyMixin
 from tracker.validators import validate_country_code, validate_geojson_geometry, validate_timezone
 
@@ -17,14 +25,7 @@ class Place(NameKeyMixin, HierarchyMixin, SoftDeletable, TrackedModel):
 
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=32, choices=PlaceKind.choices)
-    parent = models.ForeignKey(
-        "self",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="children",
-        help_text="The administrative unit containing this place.",
-    )
+    parent = optional_link("self", related_name="children", help_text="The administrative unit containing this place.")
     country_code = models.CharField(max_length=2, blank=True, validators=[validate_country_code])
     latitude = models.FloatField(null=True, blank=True)
     longitude = models.FloatField(null=True, blank=True)

@@ -5,7 +5,7 @@ from django.db import models
 from tracker.choices import Reliability, SourceKind, SyndicationDecision
 from tracker.history import TrackerHistory
 from tracker.instants import validate_instant
-from tracker.models.base import SoftDeletable, TrackedModel, unique
+from tracker.models.base import SoftDeletable, TrackedModel, optional_link, unique
 from tracker.validators import validate_country_code
 
 
@@ -19,12 +19,9 @@ class Source(TrackedModel):
     kind = models.CharField(max_length=32, choices=SourceKind.choices)
     reliability = models.CharField(max_length=1, choices=Reliability.choices, default=Reliability.F)
     country_code = models.CharField(max_length=2, blank=True, validators=[validate_country_code])
-    affiliated_party = models.ForeignKey("tracker.Party", null=True, blank=True, on_delete=models.PROTECT, related_name="voices")
-    aligned_party = models.ForeignKey(
+    affiliated_party = optional_link("tracker.Party", related_name="voices")
+    aligned_party = optional_link(
         "tracker.Party",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
         related_name="aligned_sources",
         help_text="A side it works with without speaking for it (an activist network, embedded media): "
         "it is not independent of that side.",
@@ -50,13 +47,8 @@ class Report(SoftDeletable, TrackedModel):
     account of what it says."""
 
     source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="reports")
-    wire_source = models.ForeignKey(
-        Source,
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-        related_name="wire_copies",
-        help_text="The agency whose story this report carries, if any.",
+    wire_source = optional_link(
+        Source, related_name="wire_copies", help_text="The agency whose story this report carries, if any."
     )
     url = models.URLField(max_length=500, blank=True)
     title = models.CharField(max_length=500)
@@ -65,10 +57,8 @@ class Report(SoftDeletable, TrackedModel):
     language = models.CharField(max_length=16, default="en", help_text="BCP 47 tag.")
     summary = models.TextField(blank=True)
     body = models.TextField(blank=True, help_text="Full text, where licensing allows keeping it.")
-    syndicated_from = models.ForeignKey(
+    syndicated_from = optional_link(
         "self",
-        null=True,
-        blank=True,
         on_delete=models.SET_NULL,
         related_name="syndicated_copies",
         help_text="The earliest report of this one's cluster of near-copies (a wire story), if any.",

@@ -8,7 +8,9 @@ write — so no path (API, admin inline, trash, restore, revert, import) can lea
 behind, and an import row's five writes of one incident regrade it once.
 """
 
+import operator
 from collections.abc import Iterable
+from functools import reduce
 
 from django.db.models import Q
 from django.utils import timezone
@@ -163,23 +165,21 @@ def incidents_concerned(record, *, created: bool) -> Iterable[int]:
         cited = Citation.all_objects.filter(Q(report=record) | Q(report__syndicated_from=record))
         return cited.values_list("incident_id", flat=True).distinct()
     if isinstance(record, Source):
-        cited = Citation.all_objects.filter(
-            Q(claimant=record)
-            | Q(report__source=record)
-            | Q(report__wire_source=record)
-            | Q(report__syndicated_from__source=record)
-            | Q(report__syndicated_from__wire_source=record)
-        )
+        # Every way a claim can have a source (the claim's related records, CLAIM_RELATED).
+        cited = Citation.all_objects.filter(_any_of(CLAIM_RELATED, record))
         return cited.values_list("incident_id", flat=True).distinct()
     if isinstance(record, Party):
-        # A new parent moves the whole subtree to another side.
+        # A new parent moves the whole subtree to another side: the perpetrator, the party a
+        # claim names, and the party any of a claim's sources is affiliated with.
         subtree = subtree_of(Party, record.pk)
+        affiliations = [f"citations__{path}__affiliated_party_id__in" for path in CLAIM_RELATED]
         incidents = Incident.all_objects.filter(
-            Q(perpetrator_id__in=subtree)
-            | Q(citations__named_perpetrator_id__in=subtree)
-            | Q(citations__claimant__affiliated_party_id__in=subtree)
-            | Q(citations__report__source__affiliated_party_id__in=subtree)
-            | Q(citations__report__wire_source__affiliated_party_id__in=subtree)
+            _any_of(["perpetrator_id__in", "citations__named_perpetrator_id__in", *affiliations], subtree)
         )
         return incidents.values_list("pk", flat=True).distinct()
     return []
+
+
+def _any_of(lookups: Iterable[str], value) -> Q:
+    """Rows where any of these lookups matches `value`."""
+    return reduce(operator.or_, (Q(**{lookup: value}) for lookup in lookups))
