@@ -21,6 +21,12 @@ from tracker.api.filter_fields import InstantFilter
 WRITTEN_FOR_DJANGO_FILTER = "26.2"
 
 
+def declared_only(model, **options) -> type:
+    """A FilterSet's Meta: its model, and only the filters declared on the class — none generated
+    from the model's fields (every public filter is written out, with its help text)."""
+    return type("Meta", (), {"model": model, "fields": [], **options})
+
+
 class TrackerFilterSet(django_filters.FilterSet):
     """Filters every list has: what changed since an instant (for clients keeping a copy).
 

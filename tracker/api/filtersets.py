@@ -24,7 +24,7 @@ from tracker.api.filter_fields import (
     free_text,
     ordering_by,
 )
-from tracker.api.filterset_base import TrackerFilterSet
+from tracker.api.filterset_base import TrackerFilterSet, declared_only
 from tracker.choices import (
     Attribution,
     Confidence,
@@ -191,10 +191,7 @@ class IncidentFilterSet(TrackerFilterSet):
         help_text="Sort key; prefix with - for descending. Default: -occurred_at.",
     )
 
-    class Meta:
-        model = Incident
-        fields: list[str] = []
-        form = IncidentFilterForm
+    Meta = declared_only(Incident, form=IncidentFilterForm)
 
     def filter_place(self, qs, name, value):
         return qs.filter(place_id__in=subtree_id_list(Place, value.pk))
@@ -284,9 +281,7 @@ class CeasefireFilterSet(TrackerFilterSet):
     q = free_text("name", "Free text in name, terms and monitoring.")
     ordering = ordering_by("starts_at", "name")
 
-    class Meta:
-        model = Ceasefire
-        fields: list[str] = []
+    Meta = declared_only(Ceasefire)
 
     def filter_party(self, qs, name, value):
         return qs.filter(
@@ -316,9 +311,7 @@ class ReportFilterSet(TrackerFilterSet):
     )
     ordering = ordering_by("published_at", "title")
 
-    class Meta:
-        model = Report
-        fields: list[str] = []
+    Meta = declared_only(Report)
 
     def filter_q(self, qs, name, value):
         return qs.filter(Q(title__icontains=value) | Q(summary__icontains=value) | Q(body__icontains=value)) if value else qs
@@ -332,9 +325,7 @@ class SourceFilterSet(TrackerFilterSet):
     q = free_text("name", "Free text in name and description.")
     ordering = ordering_by("name")
 
-    class Meta:
-        model = Source
-        fields: list[str] = []
+    Meta = declared_only(Source)
 
     def filter_q(self, qs, name, value):
         return qs.filter(Q(name__icontains=value) | Q(description__icontains=value)) if value else qs
@@ -347,9 +338,7 @@ class PlaceFilterSet(TrackerFilterSet):
     q = free_text("name", "Any name or alternate name, contained (case, accents and apostrophes ignored).")
     ordering = ordering_by("name")
 
-    class Meta:
-        model = Place
-        fields: list[str] = []
+    Meta = declared_only(Place)
 
     def filter_q(self, qs, name, value):
         return qs.filter(_names_matching(value)) if value else qs
@@ -361,9 +350,7 @@ class PartyFilterSet(TrackerFilterSet):
     q = free_text("name", "Free text in name, short name and aliases.")
     ordering = ordering_by("name")
 
-    class Meta:
-        model = Party
-        fields: list[str] = []
+    Meta = declared_only(Party)
 
     def filter_q(self, qs, name, value):
         key = normalize_name(value)
@@ -383,9 +370,7 @@ class CitationFilterSet(TrackerFilterSet):
     claimant = existing(Source, field_name="claimant", help_text="Id of the source the claim is attributed to.")
     ordering = ordering_by("id")
 
-    class Meta:
-        model = Citation
-        fields: list[str] = []
+    Meta = declared_only(Citation)
 
 
 class AssessmentFilterSet(TrackerFilterSet):
@@ -423,9 +408,7 @@ class AssessmentFilterSet(TrackerFilterSet):
     )
     ordering = StableOrderingFilter(fields=(("computed_at", "computed_at"), ("updated_at", "updated_at"), ("id", "id")))
 
-    class Meta:
-        model = Assessment
-        fields: list[str] = []
+    Meta = declared_only(Assessment)
 
     def filter_verdict(self, qs, name, value):
         return qs.filter(effective_verdict_in(value)) if value else qs

@@ -41,7 +41,6 @@ class VerdictRules(models.Model):
 
     class Meta:
         ordering = ["first_used_at", "id"]
-        verbose_name = "verdict rules"
         verbose_name_plural = "verdict rules"
 
     def __str__(self) -> str:
@@ -103,8 +102,6 @@ class Assessment(TrackedModel):
 
     class Meta:
         ordering = ["ceasefire", "incident"]
-        verbose_name = "assessment"
-        verbose_name_plural = "assessments"
         indexes = [models.Index(fields=["ceasefire", "verdict"], name="assessment_ceasefire_verdict")]
         constraints = [
             unique("assessment_unique", ["incident", "ceasefire"], "This incident already has an assessment for this ceasefire."),
@@ -148,10 +145,6 @@ class VerdictRecompute(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     failed = models.TextField(blank=True, help_text="The last run's error, if it failed.")
-
-    class Meta:
-        verbose_name = "verdict recompute"
-        verbose_name_plural = "verdict recomputes"
 
     def __str__(self) -> str:
         return (

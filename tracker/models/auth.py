@@ -32,7 +32,6 @@ class ApiToken(models.Model):
     class Meta:
         ordering = ["-created_at"]
         verbose_name = "API token"
-        verbose_name_plural = "API tokens"
         constraints = [unique("apitoken_key_hash_unique", ["key_hash"], "Token collision; issue again.")]
 
     def __str__(self) -> str:
@@ -66,7 +65,6 @@ class IdempotencyRecord(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
-        verbose_name = "idempotency record"
         constraints = [unique("idempotency_user_key_unique", ["user", "key"], "This key is already in use.")]
 
     def __str__(self) -> str:

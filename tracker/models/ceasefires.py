@@ -51,8 +51,6 @@ class Ceasefire(TrackedModel):
 
     class Meta:
         ordering = ["-starts_at", "id"]
-        verbose_name = "ceasefire"
-        verbose_name_plural = "ceasefires"
         indexes = [models.Index(fields=["starts_at", "ends_at"], name="ceasefire_interval_idx")]
         constraints = [
             check(
@@ -124,7 +122,6 @@ class CeasefireParty(FieldNamedConstraintsMixin, models.Model):
 
     class Meta:
         ordering = ["ceasefire", "party__name"]
-        verbose_name = "ceasefire party"
         verbose_name_plural = "ceasefire parties"
         constraints = [
             unique("ceasefireparty_unique", ["ceasefire", "party"], "This party already has a role in this ceasefire."),
@@ -174,8 +171,6 @@ class Declaration(TrackedModel):
 
     class Meta:
         ordering = ["ceasefire", "claimed_start", "id"]
-        verbose_name = "declaration"
-        verbose_name_plural = "declarations"
         constraints = [
             check(
                 "declaration_end_after_start",
@@ -206,7 +201,6 @@ class CeasefireStatus(TrackedModel):
 
     class Meta:
         ordering = ["ceasefire", "effective_at", "id"]
-        verbose_name = "ceasefire status"
         verbose_name_plural = "ceasefire statuses"
         constraints = [
             unique(

@@ -10,8 +10,5 @@ class DataGeneration(models.Model):
 
     value = models.BigIntegerField()
 
-    class Meta:
-        verbose_name = "data generation"
-
     def __str__(self) -> str:
         return str(self.value)

@@ -17,7 +17,7 @@ from tracker.choices import (
 from tracker.history import TrackerHistory
 from tracker.instants import validate_instant
 from tracker.models.base import SoftDeletable, TrackedModel, check, coordinate_checks, optional_link, range_checks, unique
-from tracker.models.visibility import VisibleLiveManager, VisibleManager, VisibleTrashManager
+from tracker.models.visibility import VisibleTrashable
 
 CASUALTY_FIELDS = ("killed", "civilians_killed", "children_killed", "injured")
 
@@ -44,7 +44,7 @@ def _casualty_checks(prefix: str) -> list[models.CheckConstraint]:
     return [c for name in CASUALTY_FIELDS for c in range_checks(prefix, f"{name}_low", f"{name}_high")]
 
 
-class Incident(CasualtyFigures, SoftDeletable, TrackedModel):
+class Incident(CasualtyFigures, VisibleTrashable, SoftDeletable, TrackedModel):
     """An alleged hostile act.
 
     When: `occurred_at` (UTC) with `time_precision`; a day is the local day of the place, so
@@ -134,15 +134,8 @@ class Incident(CasualtyFigures, SoftDeletable, TrackedModel):
 
     history = TrackerHistory()
 
-    visibility_path = ""
-    objects = VisibleLiveManager()
-    all_objects = VisibleManager()
-    trashed = VisibleTrashManager()
-
     class Meta:
         ordering = ["-occurred_at", "-id"]
-        verbose_name = "incident"
-        verbose_name_plural = "incidents"
         permissions = [
             ("review_incident", "Can verify, dispute or reject incidents"),
             ("purge_incident", "Can purge deleted incidents"),
@@ -264,7 +257,7 @@ class Incident(CasualtyFigures, SoftDeletable, TrackedModel):
         return None
 
 
-class Citation(CasualtyFigures, SoftDeletable, TrackedModel):
+class Citation(CasualtyFigures, VisibleTrashable, SoftDeletable, TrackedModel):
     """What one report says about one incident: the party it names, the figures it gives, who
     it attributes the claim to (SOHR quoted by Reuters) and whether it reports, disputes or
     denies it."""
@@ -284,14 +277,9 @@ class Citation(CasualtyFigures, SoftDeletable, TrackedModel):
     history = TrackerHistory()
 
     visibility_path = "incident__"
-    objects = VisibleLiveManager()
-    all_objects = VisibleManager()
-    trashed = VisibleTrashManager()
 
     class Meta:
         ordering = ["incident", "id"]
-        verbose_name = "citation"
-        verbose_name_plural = "citations"
         permissions = [("purge_citation", "Can purge deleted citations")]
         constraints = [
             *_casualty_checks("citation"),

@@ -24,7 +24,6 @@ class Party(NameKeyMixin, HierarchyMixin, TrackedModel):
 
     class Meta:
         ordering = ["name"]
-        verbose_name = "party"
         verbose_name_plural = "parties"
         constraints = [unique("party_name_unique", ["name"], "A party with this name already exists.")]
 
@@ -45,7 +44,6 @@ class PartyAlias(NameKeyMixin, FieldNamedConstraintsMixin, models.Model):
 
     class Meta:
         ordering = ["name"]
-        verbose_name = "party alias"
         verbose_name_plural = "party aliases"
         constraints = [unique("partyalias_unique", ["party", "name"], "This party already has that alias.")]
 

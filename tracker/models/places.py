@@ -47,8 +47,6 @@ class Place(NameKeyMixin, HierarchyMixin, SoftDeletable, TrackedModel):
 
     class Meta:
         ordering = ["name", "id"]
-        verbose_name = "place"
-        verbose_name_plural = "places"
         permissions = [("purge_place", "Can purge deleted places")]
         indexes = [models.Index(fields=["country_code", "kind"], name="place_country_kind_idx")]
         constraints = [
@@ -94,7 +92,6 @@ class PlaceName(NameKeyMixin, FieldNamedConstraintsMixin, models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name = "alternate name"
-        verbose_name_plural = "alternate names"
         constraints = [unique("placename_unique", ["place", "name"], "This place already has that name.")]
 
     def __str__(self) -> str:

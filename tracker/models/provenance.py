@@ -20,7 +20,6 @@ class IncidentProvenance(models.Model):
     computed_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = "incident provenance"
         verbose_name_plural = "incident provenance"
         indexes = [
             models.Index(fields=["suggested_confidence"], name="provenance_suggested_idx"),

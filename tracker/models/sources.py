@@ -33,8 +33,6 @@ class Source(TrackedModel):
 
     class Meta:
         ordering = ["name"]
-        verbose_name = "source"
-        verbose_name_plural = "sources"
         constraints = [unique("source_name_unique", ["name"], "A source with this name already exists.")]
 
     def __str__(self) -> str:
@@ -84,8 +82,6 @@ class Report(SoftDeletable, TrackedModel):
 
     class Meta:
         ordering = ["-published_at", "id"]
-        verbose_name = "report"
-        verbose_name_plural = "reports"
         permissions = [("purge_report", "Can purge deleted reports")]
         indexes = [models.Index(fields=["source", "published_at"], name="report_source_published_idx")]
         constraints = [

@@ -39,3 +39,17 @@ class VisibleQuerySet(models.QuerySet):
 VisibleLiveManager = LiveManager.from_queryset(VisibleQuerySet)
 VisibleTrashManager = TrashManager.from_queryset(VisibleQuerySet)
 VisibleManager = models.Manager.from_queryset(VisibleQuerySet)
+
+
+class VisibleTrashable(models.Model):
+    """An incident, or a soft-deletable record that hangs off one: its managers see the live
+    rows (`objects`), all of them (`all_objects`) or the trash (`trashed`), each with
+    `visible_to(user)`. Listed before SoftDeletable in a model's bases, so these are its managers."""
+
+    visibility_path = ""
+    objects = VisibleLiveManager()
+    all_objects = VisibleManager()
+    trashed = VisibleTrashManager()
+
+    class Meta:
+        abstract = True

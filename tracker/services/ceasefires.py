@@ -7,19 +7,20 @@ from tracker.models import Ceasefire, Declaration
 from tracker.services import common
 
 
-@common.operation()
+def _children(parties, lifecycle) -> dict:
+    """A ceasefire's child lists: its parties' roles (one per party) and its lifecycle (one
+    step per instant)."""
+    return {"party_roles": ("party", parties), "lifecycle": ("effective_at", lifecycle)}
+
+
 def ceasefire_create(
     *, data: Mapping[str, Any], parties: Iterable[Mapping[str, Any]] = (), lifecycle: Iterable[Mapping[str, Any]] = (), user
 ) -> Ceasefire:
     """Create a ceasefire with its parties' roles (dicts of party, role...) and its lifecycle
     (dicts of status, effective_at, report, notes)."""
-    ceasefire = common.create(Ceasefire, data=data, user=user)
-    common.sync_children(ceasefire, "party_roles", parties, key="party", user=user)
-    common.sync_children(ceasefire, "lifecycle", lifecycle, key="effective_at", user=user)
-    return ceasefire
+    return common.save_with_children(Ceasefire, data=data, children=_children(parties, lifecycle), user=user)
 
 
-@common.operation()
 def ceasefire_update(
     *,
     ceasefire: Ceasefire,
@@ -31,12 +32,8 @@ def ceasefire_update(
 ) -> Ceasefire:
     """Update a ceasefire; `parties`, when given, replaces every party's role, and `lifecycle`
     its whole status timeline."""
-    ceasefire = common.update(ceasefire, data=data, user=user, expected_version=expected_version)
-    if parties is not None:
-        common.sync_children(ceasefire, "party_roles", parties, key="party", user=user)
-    if lifecycle is not None:
-        common.sync_children(ceasefire, "lifecycle", lifecycle, key="effective_at", user=user)
-    return ceasefire
+    children = _children(parties, lifecycle)
+    return common.save_with_children(ceasefire, data=data, children=children, user=user, expected_version=expected_version)
 
 
 def ceasefire_delete(*, ceasefire: Ceasefire, user, expected_version=None) -> None:

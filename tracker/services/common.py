@@ -328,3 +328,25 @@ def sync_children(parent: models.Model, relation: str, rows: Iterable[Mapping[st
         if changed:
             before = None if child.pk is None else snapshot(child, row)
             save_validated(apply(child, row), user=user, before=before)
+
+
+@operation()
+def save_with_children(
+    record: models.Model | type[models.Model],
+    *,
+    data: Mapping[str, Any],
+    children: Mapping[str, tuple[str, Iterable[Mapping[str, Any]] | None]],
+    user,
+    expected_version: Iterable[int] | None = None,
+):
+    """Create (`record` a model) or update (`record` an instance) a record, then make each of its
+    child lists — `children` maps the relation to (the key its rows match on, the rows) — hold
+    exactly the rows given; rows None leave that list as it is."""
+    if isinstance(record, type):
+        saved = create(record, data=data, user=user)
+    else:
+        saved = update(record, data=data, user=user, expected_version=expected_version)
+    for relation, (key, rows) in children.items():
+        if rows is not None:
+            sync_children(saved, relation, rows, key=key, user=user)
+    return saved

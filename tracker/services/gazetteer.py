@@ -7,15 +7,11 @@ from tracker.models import Party, Place
 from tracker.services import common
 
 
-@common.operation()
 def place_create(*, data: Mapping[str, Any], alternate_names: Iterable[Mapping[str, Any]] = (), user) -> Place:
     """Create a place with its alternate names (dicts of name, language)."""
-    place = common.create(Place, data=data, user=user)
-    common.sync_children(place, "alternate_names", alternate_names, key="name", user=user)
-    return place
+    return common.save_with_children(Place, data=data, children={"alternate_names": ("name", alternate_names)}, user=user)
 
 
-@common.operation()
 def place_update(
     *,
     place: Place,
@@ -26,10 +22,8 @@ def place_update(
 ) -> Place:
     """Update a place; `alternate_names`, when given, replaces the whole list. A change to
     where it is (point, geometry, parent) or its time zone reassesses what depends on it."""
-    place = common.update(place, data=data, user=user, expected_version=expected_version)
-    if alternate_names is not None:
-        common.sync_children(place, "alternate_names", alternate_names, key="name", user=user)
-    return place
+    children = {"alternate_names": ("name", alternate_names)}
+    return common.save_with_children(place, data=data, children=children, user=user, expected_version=expected_version)
 
 
 def place_delete(*, place: Place, user, expected_version=None) -> None:
@@ -37,25 +31,22 @@ def place_delete(*, place: Place, user, expected_version=None) -> None:
     common.delete(place, user=user, expected_version=expected_version)
 
 
-@common.operation()
+def _aliases(aliases: Iterable[str] | None) -> dict:
+    return {"aliases": ("name", None if aliases is None else [{"name": alias} for alias in aliases])}
+
+
 def party_create(*, data: Mapping[str, Any], aliases: Iterable[str] = (), user) -> Party:
     """Create a party with its aliases."""
-    party = common.create(Party, data=data, user=user)
-    common.sync_children(party, "aliases", [{"name": a} for a in aliases], key="name", user=user)
-    return party
+    return common.save_with_children(Party, data=data, children=_aliases(aliases), user=user)
 
 
-@common.operation()
 def party_update(
     *, party: Party, data: Mapping[str, Any], aliases: Iterable[str] | None = None, user, expected_version=None
 ) -> Party:
     """Update a party; `aliases`, when given, replaces the whole list. A new parent changes who
     is bound with whom: the verdicts of the ceasefires its old and new chains have roles in are
     recomputed (on the task queue)."""
-    party = common.update(party, data=data, user=user, expected_version=expected_version)
-    if aliases is not None:
-        common.sync_children(party, "aliases", [{"name": a} for a in aliases], key="name", user=user)
-    return party
+    return common.save_with_children(party, data=data, children=_aliases(aliases), user=user, expected_version=expected_version)
 
 
 def party_delete(*, party: Party, user, expected_version=None) -> None:
