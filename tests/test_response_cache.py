@@ -9,12 +9,13 @@ from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
 
 from tests.factories import IncidentFactory
 from tracker import generation
 from tracker.api.caching import CACHE_ALIAS, CACHE_HEADER
 from tracker.choices import IncidentStatus
-from tracker.models import DataGeneration, Incident
+from tracker.models import ApiToken, DataGeneration, Incident
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -102,15 +103,49 @@ def test_a_write_outside_the_api_also_refreshes_cached_answers(api):
     assert titles(api.get(LIST)) == ["After"]
 
 
-def test_authenticated_clients_are_never_served_the_cache(api, client_for):
+def test_readers_of_one_visibility_class_share_answers_and_classes_never_mix(api, client_for, user_for):
+    """A token that may not view unpublished incidents reads what the public reads, from the same
+    cached answer; curators share theirs; an unpublished title never reaches a public answer."""
     IncidentFactory(title="Public")
-    IncidentFactory(title="Pending", status=IncidentStatus.IN_REVIEW, occurred_at="2020-01-16T08:00:00Z")
-    assert titles(api.get(LIST)) == ["Public"]
-    assert titles(api.get(LIST)) == ["Public"]
-    curator = client_for("curator")
-    answer = curator.get(LIST)
-    assert CACHE_HEADER not in answer
-    assert titles(answer) == ["Pending", "Public"]
+    IncidentFactory(title="Pending <b>unpublished</b>", status=IncidentStatus.IN_REVIEW, occurred_at="2020-01-16T08:00:00Z")
+    curator, reviewer = client_for("curator"), client_for("reviewer")
+    # A machine client whose user may not view unpublished incidents is a public reader.
+    _, key = ApiToken.issue(user=user_for("no_permission"), read_only=True)
+    token_reader = APIClient()
+    token_reader.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    first = curator.get(LIST)  # a curator asks first: the unpublished title is in its answer
+    assert (first[CACHE_HEADER], titles(first)) == ("MISS", ["Pending <b>unpublished</b>", "Public"])
+    public = api.get(LIST)
+    assert (public[CACHE_HEADER], titles(public)) == ("MISS", ["Public"])
+    assert b"unpublished" not in public.content
+    assert (reviewer.get(LIST)[CACHE_HEADER], titles(reviewer.get(LIST))) == ("HIT", ["Pending <b>unpublished</b>", "Public"])
+    shared = token_reader.get(LIST)  # its use is recorded: bookkeeping, the answers stay cached
+    assert (shared.status_code, shared[CACHE_HEADER], shared.content) == (200, "HIT", public.content)
+    assert curator.get(LIST).content == first.content
+    for answer in (first, public, shared):
+        assert {"accept", "authorization", "cookie"} <= {v.strip().lower() for v in answer["Vary"].split(",")}
+
+
+def test_a_poller_that_has_the_current_answer_gets_304(api, client_for):
+    incident = IncidentFactory(title="Before")
+    first = api.get(LIST)
+    etag = first["ETag"]
+    assert etag.startswith('"g') and len(etag) > 20
+    with CaptureQueriesContext(connection) as queries:
+        again = api.get(LIST, HTTP_IF_NONE_MATCH=etag)
+    assert (again.status_code, again.content, again["ETag"]) == (304, b"", etag)
+    assert len(queries.captured_queries) == 1  # the generation
+    assert api.get(LIST, HTTP_IF_NONE_MATCH=f'W/{etag}, "other"').status_code == 304  # compared weakly, in a list
+    # Another class, URL or format has another tag: the full answer.
+    assert client_for("curator").get(LIST, HTTP_IF_NONE_MATCH=etag).status_code == 200
+    assert api.get(LIST, {"format": "csv"}, HTTP_IF_NONE_MATCH=etag).status_code == 200
+    # After a write, the tag moves on and the new answer is sent.
+    client_for("reviewer").patch(f"{LIST}{incident.pk}/", {"title": "After"}, format="json", HTTP_IF_MATCH='"1"')
+    fresh = api.get(LIST, HTTP_IF_NONE_MATCH=etag)
+    assert (fresh.status_code, titles(fresh)) == (200, ["After"])
+    assert fresh["ETag"] != etag
+    # A record keeps its version as its ETag (what If-Match writes compare).
+    assert api.get(f"{LIST}{incident.pk}/")["ETag"] == '"2"'
 
 
 def test_each_format_and_url_is_cached_on_its_own(api):
@@ -191,6 +226,11 @@ def test_the_write_watcher_outlives_other_execute_wrappers():
         ('DELETE FROM "tracker_incident"', True),
         ('TRUNCATE "tracker_incident"', True),
         ("CREATE TABLE x (id int)", True),
+        # Bookkeeping no answer shows: a token's last use, idempotency keys, sessions.
+        ('UPDATE "tracker_apitoken" SET "last_used_at" = %s WHERE "tracker_apitoken"."id" = %s', False),
+        ('INSERT INTO "tracker_idempotencyrecord" ("key") VALUES (%s)', False),
+        ('DELETE FROM "django_session" WHERE "session_key" = %s', False),
+        ('UPDATE "tracker_apitoken_x" SET "a" = 1', True),
     ],
 )
 def test_which_statements_count_as_writes(sql, writes):

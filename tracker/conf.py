@@ -47,7 +47,9 @@ SETTINGS: dict[str, Setting] = {
     ),
     # Reading.
     "PUBLIC_READ": Setting(True, "Anonymous clients may read the public API.", "bool"),
-    "RESPONSE_CACHE_SECONDS": Setting(60, "Longest life of a cached anonymous answer; 0 turns the cache off.", "int"),
+    "RESPONSE_CACHE_SECONDS": Setting(
+        60, "Longest life of a cached answer (shared within a visibility class); 0 turns the cache off.", "int"
+    ),
     "RESPONSE_CACHE_MAX_BYTES": Setting(2 * 1_048_576, "Answers larger than this are not cached.", "int"),
     "FEED_SETTLE_SECONDS": Setting(
         30.0, "The change feed serves changes at least this old (a write's timestamp precedes its commit).", "float"

@@ -35,6 +35,11 @@ TABLE = "tracker_datageneration"
 # only costs a cache flush.
 _READS = ("SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "SET ", "SHOW", "EXPLAIN", "PRAGMA")
 _MODIFIES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
+# Bookkeeping no API answer shows: a token's last use (recorded as it authenticates — moving the
+# generation there would throw away every cached answer each time a token client reads), replayed
+# idempotency keys, sessions. A statement whose target is one of these is not a write here.
+UNSERVED_TABLES = frozenset({"tracker_apitoken", "tracker_idempotencyrecord", "django_session"})
+_TARGET = re.compile(r'\s*(?:UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+"?(\w+)"?[\s(]', re.IGNORECASE)
 
 
 def current(using: str | None = None) -> int | None:
@@ -76,7 +81,10 @@ def _is_write(sql: str) -> bool:
     head = sql.lstrip()[:9].upper()
     if head.startswith("WITH"):  # a read, unless a data-modifying common table expression
         return _MODIFIES.search(sql) is not None
-    return not head.startswith(_READS)
+    if head.startswith(_READS):
+        return False
+    target = _TARGET.match(sql)
+    return target is None or target.group(1).lower() not in UNSERVED_TABLES
 
 
 class _WriteWatcher:

@@ -1,30 +1,44 @@
-"""Cached answers for anonymous reads, keyed by the data generation.
+"""Cached answers for every reader who may share them, keyed by the data generation and the
+reader's visibility class; conditional GETs answered from the generation alone.
 
-Public dashboards and pipelines poll the same lists over and over; between two writes the
-answer cannot change, so it is served from the response cache (settings:
-TRACKER_RESPONSE_CACHE_SECONDS, RESPONSE_CACHE_URL) after one small query that reads the data
-generation (tracker.generation), which every committed write moves.
+Dashboards, pipelines and the other services this tracker exists for poll the same lists over and
+over; between two writes the answer cannot change, so it is served from the response cache
+(settings: TRACKER_RESPONSE_CACHE_SECONDS, RESPONSE_CACHE_URL) after one small query that reads
+the data generation (tracker.generation), which every committed write moves.
 
-What is cached: a GET by an anonymous client (everyone anonymous sees the same rows), answered
-200 with a body of at most TRACKER_RESPONSE_CACHE_MAX_BYTES, keyed by the generation, the full
-URL (host included: `next` links are absolute) and the negotiated format. Authentication,
-permissions, throttles and content negotiation run before the cache is looked up, so a cached
-answer is refused exactly when a fresh one would be. Not cached: anything an authenticated
-client asks (what it may see depends on its role), the browsable API's HTML (it carries the
-visitor's CSRF token), streamed exports, and answers that depend on the clock (the change feed
-and the removals feed, which hold back their last seconds).
+Who shares an answer: what a read returns depends on its reader only through the reader's
+visibility class (tracker.models.visibility.visibility_class: the public, or those who may view
+unpublished incidents), so an anonymous reader and a token that may not view unpublished
+incidents share one cached answer, and every curator shares another — never across classes.
+
+What is cached: a GET answered 200 with a body of at most TRACKER_RESPONSE_CACHE_MAX_BYTES, keyed
+by the generation, the class, the full URL (host included: `next` links are absolute) and the
+negotiated format. Authentication, permissions, throttles and content negotiation run before the
+cache is looked up, so a cached answer is refused exactly when a fresh one would be. Not cached:
+the browsable API's HTML (it carries the visitor's CSRF token), streamed exports, and answers
+that depend on the clock (the change feed and the removals feed, which hold back their last
+seconds).
+
+Conditional GETs: such an answer carries an ETag made of the same key (unless it has its own —
+a record's version, which `If-Match` writes compare), and a request whose `If-None-Match` names
+the current one is answered 304 with no body, after the same checks, for the one generation
+query. Both carry `Vary: Accept, Authorization, Cookie` for the caches between.
 """
 
 import hashlib
 
 from django.core.cache import caches
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseNotModified, StreamingHttpResponse
+from django.utils.cache import patch_vary_headers
 
 from tracker import conf, generation
 from tracker.api.pagination import FEED_PARAMS
+from tracker.models.visibility import visibility_class
 
 CACHE_ALIAS = "responses"
 CACHE_HEADER = "X-Cache"  # HIT or MISS, for clients and benchmarks to tell them apart
+# What a shared answer differs by, for the HTTP caches between the tracker and its readers.
+VARY = ("Accept", "Authorization", "Cookie")
 
 
 def cache_seconds() -> int:
@@ -42,31 +56,40 @@ class _Cached(Exception):
 
 
 class CachedReadsMixin:
-    """Serves anonymous GETs from the response cache (first in a view's bases: it wraps the
-    others' `initial`, `handle_exception` and `finalize_response` — APIView's public hooks)."""
+    """Serves GETs from the response cache, shared within a visibility class, and answers
+    conditional GETs (first in a view's bases: it wraps the others' `initial`,
+    `handle_exception` and `finalize_response` — APIView's public hooks)."""
 
     #: Actions whose answer depends on the time of the request.
     uncached_actions = ("deleted",)
 
     def _cache_key(self, request) -> str | None:
+        """The key of this request's answer, shared by every reader of its visibility class —
+        None when the answer is not to be shared."""
         if (
             request.method != "GET"
             or cache_seconds() <= 0
-            or request.user.is_authenticated
             or getattr(self, "action", None) in self.uncached_actions
             or any(name in request.query_params for name in FEED_PARAMS)
         ):
-            return None
-        current = generation.current()
-        if current is None:
             return None
         renderer = request.accepted_renderer
         if renderer.media_type.startswith("text/html"):
             # The browsable API's page embeds the visitor's own CSRF token: never shared.
             return None
+        current = generation.current()
+        if current is None:
+            return None
         url = request.build_absolute_uri()
-        digest = hashlib.sha256(f"{renderer.format}\n{request.accepted_media_type}\n{url}".encode()).hexdigest()
+        readers = visibility_class(request.user)
+        digest = hashlib.sha256(f"{readers}\n{renderer.format}\n{request.accepted_media_type}\n{url}".encode()).hexdigest()
         return f"tracker:response:{current}:{digest}"
+
+    @staticmethod
+    def _etag(key: str) -> str:
+        # The generation and the digest: it changes with any write, and with the class, URL, format.
+        _, _, current, digest = key.split(":")
+        return f'"g{current}-{digest[:32]}"'
 
     def initial(self, request, *args, **kwargs):
         # Authentication, permissions, throttles and negotiation first: they hold for a cached
@@ -75,6 +98,12 @@ class CachedReadsMixin:
         self.response_cache_key = self._cache_key(request)
         if self.response_cache_key is None:
             return
+        etag = self._etag(self.response_cache_key)
+        if etag in _tags(request.headers.get("If-None-Match", "")):
+            not_modified = HttpResponseNotModified(headers={"ETag": etag})
+            patch_vary_headers(not_modified, VARY)
+            not_modified.from_response_cache = True
+            raise _Cached(not_modified)
         cached = caches[CACHE_ALIAS].get(self.response_cache_key)
         if cached is not None:
             content, headers = cached
@@ -95,9 +124,17 @@ class CachedReadsMixin:
             return response
         if response.status_code != 200 or isinstance(response, StreamingHttpResponse):
             return response
+        if not response.has_header("ETag"):  # a record keeps its version's
+            response["ETag"] = self._etag(key)
+        patch_vary_headers(response, VARY)
         response.render()
         if len(response.content) <= conf.RESPONSE_CACHE_MAX_BYTES:
             headers = {name: value for name, value in response.items() if name != CACHE_HEADER}
             caches[CACHE_ALIAS].set(key, (response.content, headers), cache_seconds())
             response[CACHE_HEADER] = "MISS"
         return response
+
+
+def _tags(header: str) -> set[str]:
+    """The entity tags an If-None-Match header lists (weak ones compared weakly, RFC 9110)."""
+    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}

@@ -20,6 +20,13 @@ def sees_unverified(user) -> bool:
     return bool(user is not None and user.is_authenticated and user.has_perm(VIEW_PERMISSION))
 
 
+def visibility_class(user) -> str:
+    """Which readers see the same answers: `public` (anonymous readers, and users who may not
+    view unpublished incidents) or `unpublished` (those who may). Every read's rows depend on
+    the reader only through this — what may be shared between readers (the response cache)."""
+    return "unpublished" if sees_unverified(user) else "public"
+
+
 def visible_statuses(user) -> tuple[str, ...] | None:
     """The statuses `user` may see, or None for all of them."""
     return None if sees_unverified(user) else PUBLIC_STATUSES
