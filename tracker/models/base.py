@@ -309,6 +309,20 @@ class NameKeyMixin(models.Model):
         super().save(*args, **kwargs)
 
 
+class OtherName(NameKeyMixin, FieldNamedConstraintsMixin, models.Model):
+    """Another name a record goes by (a party's alias, a place's alternate spelling), matched by
+    the same spelling-tolerant keys as the record's own name; listed alphabetically."""
+
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class TrackedModel(FieldNamedConstraintsMixin, models.Model):
     """Abstract base of curated records: who created/changed it, when, and its version.
 

@@ -4,7 +4,7 @@ from django.db import models
 
 from tracker.choices import PartyKind
 from tracker.history import TrackerHistory
-from tracker.models.base import FieldNamedConstraintsMixin, NameKeyMixin, TrackedModel, optional_link, unique
+from tracker.models.base import NameKeyMixin, OtherName, TrackedModel, optional_link, unique
 from tracker.models.hierarchy import HierarchyMixin
 from tracker.validators import validate_country_code
 
@@ -34,18 +34,13 @@ class Party(NameKeyMixin, HierarchyMixin, TrackedModel):
         self.clean_parent()
 
 
-class PartyAlias(NameKeyMixin, FieldNamedConstraintsMixin, models.Model):
+class PartyAlias(OtherName):
     """Another name a party goes by in reports ("Syrian regime", "VKS", "rebels")."""
 
     party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="aliases")
-    name = models.CharField(max_length=200)
 
     history = TrackerHistory()
 
-    class Meta:
-        ordering = ["name"]
+    class Meta(OtherName.Meta):
         verbose_name_plural = "party aliases"
         constraints = [unique("partyalias_unique", ["party", "name"], "This party already has that alias.")]
-
-    def __str__(self) -> str:
-        return self.name

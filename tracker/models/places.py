@@ -6,8 +6,8 @@ from django.db import models
 from tracker.choices import PlaceKind
 from tracker.history import TrackerHistory
 from tracker.models.base import (
-    FieldNamedConstraintsMixin,
     NameKeyMixin,
+    OtherName,
     SoftDeletable,
     TrackedModel,
     coordinate_checks,
@@ -80,19 +80,14 @@ class Place(NameKeyMixin, HierarchyMixin, SoftDeletable, TrackedModel):
         return "UTC"
 
 
-class PlaceName(NameKeyMixin, FieldNamedConstraintsMixin, models.Model):
+class PlaceName(OtherName):
     """An alternate name or spelling of a place (Maarat al-Numan, Ma'arrat al-Nu'man)."""
 
     place = models.ForeignKey(Place, on_delete=models.CASCADE, related_name="alternate_names")
-    name = models.CharField(max_length=200)
     language = models.CharField(max_length=16, blank=True, help_text="BCP 47 tag, e.g. en, ar, ar-Latn.")
 
     history = TrackerHistory()
 
-    class Meta:
-        ordering = ["name"]
+    class Meta(OtherName.Meta):
         verbose_name = "alternate name"
         constraints = [unique("placename_unique", ["place", "name"], "This place already has that name.")]
-
-    def __str__(self) -> str:
-        return self.name

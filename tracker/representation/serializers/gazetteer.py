@@ -1,6 +1,5 @@
 """Parties, places and their names; the place resolver's query and answer."""
 
-from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from tracker.countries import ISO_3166_ALPHA2
@@ -58,27 +57,21 @@ class ResolveQuerySerializer(serializers.Serializer):
         return code
 
 
+class ResolvedPlaceSerializer(serializers.Serializer):
+    """The place a name resolved to, as a candidate lists it."""
+
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+    kind = serializers.CharField()
+    country_code = serializers.CharField()
+    parent = serializers.IntegerField(source="parent_id", allow_null=True)
+
+
 class PlaceCandidateSerializer(serializers.Serializer):
-    place = serializers.SerializerMethodField()
+    place = ResolvedPlaceSerializer()
     score = serializers.FloatField(help_text="1: the same name; 0.9-0.99: another transliteration of it; below 0.9: similar.")
     matched_name = serializers.CharField(help_text="The place's name or alternate name that matched.")
     match = serializers.ChoiceField(choices=["exact", "transliteration", "similar"])
-
-    @extend_schema_field(
-        inline_serializer(
-            "ResolvedPlace",
-            {
-                "id": serializers.IntegerField(),
-                "name": serializers.CharField(),
-                "kind": serializers.CharField(),
-                "country_code": serializers.CharField(),
-                "parent": serializers.IntegerField(allow_null=True),
-            },
-        )
-    )
-    def get_place(self, candidate) -> dict:
-        p = candidate.place
-        return {"id": p.pk, "name": p.name, "kind": p.kind, "country_code": p.country_code, "parent": p.parent_id}
 
 
 class ResolveSerializer(serializers.Serializer):

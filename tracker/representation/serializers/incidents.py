@@ -234,6 +234,15 @@ class FigureRangeSerializer(serializers.Serializer):
     high = serializers.IntegerField(allow_null=True)
 
 
+class ClaimantSerializer(serializers.Serializer):
+    """The source a claim is attributed to, and the side it speaks for, if any."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    party_affiliated = serializers.BooleanField()
+    affiliated_party = serializers.IntegerField(source="affiliated_party_id", allow_null=True)
+
+
 class ClaimSerializer(serializers.Serializer):
     """One citation, side by side with the others: who claims what."""
 
@@ -242,26 +251,11 @@ class ClaimSerializer(serializers.Serializer):
     original_report = serializers.IntegerField(
         source="original_report_id", allow_null=True, help_text="The original its report is a syndicated copy of."
     )
-    claimant = serializers.SerializerMethodField()
+    claimant = ClaimantSerializer()
     basis = serializers.ChoiceField(choices=ClaimantBasis.choices, help_text="Why this source is the claimant.")
     named_perpetrator = serializers.IntegerField(source="named_perpetrator_id", allow_null=True)
     stance = serializers.ChoiceField(choices=Stance.choices)
     figures = serializers.SerializerMethodField(help_text="The figures this claim gives (figures it gives none of are left out).")
-
-    @extend_schema_field(
-        inline_serializer(
-            "Claimant",
-            {
-                "id": serializers.IntegerField(),
-                "name": serializers.CharField(),
-                "party_affiliated": serializers.BooleanField(),
-                "affiliated_party": serializers.IntegerField(allow_null=True),
-            },
-        )
-    )
-    def get_claimant(self, claim) -> dict:
-        c = claim.claimant
-        return {"id": c.id, "name": c.name, "party_affiliated": c.party_affiliated, "affiliated_party": c.affiliated_party_id}
 
     @extend_schema_field(serializers.DictField(child=FigureRangeSerializer()))
     def get_figures(self, claim) -> dict:
