@@ -9,7 +9,7 @@ the rules (version and parameters) it was computed under.
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 
 from django.db import transaction
@@ -84,16 +84,16 @@ def _apply(assessment: Assessment, result: Evaluation, now: datetime, rules: Ver
 
 @dataclass
 class Counts:
+    """What a (re)computation did to the stored assessments."""
+
     created: int = 0
     updated: int = 0
     unchanged: int = 0
     deleted: int = 0
 
     def __iadd__(self, other: "Counts") -> "Counts":
-        self.created += other.created
-        self.updated += other.updated
-        self.unchanged += other.unchanged
-        self.deleted += other.deleted
+        for name in asdict(other):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
         return self
 
 
