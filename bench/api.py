@@ -125,18 +125,24 @@ def ensure_sqlite_copy() -> Path:
     partial.unlink(missing_ok=True)
     started = time.perf_counter()
     with psql(DATABASE_URL) as source, sqlite3.connect(partial) as target:
-        columns = [
-            r[0]
-            for r in source.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_name = 'tracker_incident' ORDER BY ordinal_position"
-            )
-        ]
+        types = dict(
+            source.execute(
+                "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = 'tracker_incident' ORDER BY ordinal_position"
+            ).fetchall()
+        )
+        columns = list(types)
         target.execute(
             f"CREATE TABLE tracker_incident ({', '.join(c + (' INTEGER PRIMARY KEY' if c == 'id' else '') for c in columns)})"
         )
-        # Times as ISO 8601 UTC text, so that text order is time order (Datasette compares text).
+        # Times as ISO 8601 UTC text, so that text order is time order (Datasette compares text);
+        # JSON (the import flags) as its text, which SQLite keeps as Datasette shows JSON.
         select = ", ".join(
-            f"to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')" if c.endswith("_at") else c for c in columns
+            f"to_char({c} AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+            if c.endswith("_at")
+            else f"{c}::text"
+            if types[c] in ("json", "jsonb")
+            else c
+            for c in columns
         )
         with source.transaction(), source.cursor(name="copy") as cursor:
             cursor.execute(f"SELECT {select} FROM tracker_incident ORDER BY id")  # nosec B608 - column names from the catalog
