@@ -14,7 +14,9 @@ What it does, in order:
    recorded, and stopped by it at the end (also on failure).
 3. For each scenario (a filter set, the first page of 100 newest incidents, as an anonymous
    client sees them: verified and disputed): every system that can express it must return the
-   same incident ids, else the run stops.
+   same incident ids, else the run stops. The tracker is also read with a read-only token whose
+   user may not view unpublished incidents (`+token`: how the other services read), which must
+   return the same ids.
 4. wrk (Debian package) at 1 and 8 connections with `Connection: close`, after a warm-up,
    several repetitions: req/s, p50/p99 latency, and CPU ms per request (the server's process
    group + every PostgreSQL process, from /proc).
@@ -69,6 +71,7 @@ from api_config import (
     psql,
     run,
     scenarios,
+    server_of,
 )
 from api_peers import install_peers, start_systems
 from api_report import table
@@ -183,7 +186,7 @@ def scenario_ids() -> dict:
 
 
 def url_of(system: str, scenario: Scenario) -> str | None:
-    base = f"http://127.0.0.1:{PORTS[system]}"
+    base = f"http://127.0.0.1:{PORTS[server_of(system)]}"
     if system in TRACKERS:
         return f"{base}/api/v1/incidents/?{scenario.tracker}"
     if system == "datasette" and scenario.datasette:
@@ -199,20 +202,29 @@ def ids_from(system: str, body) -> list[int]:
         "tracker-cached": lambda b: b["results"],
         "datasette": lambda b: b["rows"],
         "platformatic": lambda b: b,
-    }[system](body)
+    }[server_of(system)](body)
     return [int(row["id"]) for row in rows]
 
 
-def get_json(url: str):
-    with urllib.request.urlopen(url, timeout=60) as response:  # nosec B310 - our own local URL
+def get_json(url: str, headers: dict[str, str] | None = None):
+    request = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(request, timeout=60) as response:  # nosec B310 - our own local URL
         return json.loads(response.read())
 
 
-def check_same_ids(systems: dict[str, Server], all_scenarios: list[Scenario]) -> dict[str, int]:
+# The read-only token's header, set by main() once the token is issued.
+READER: dict[str, str] = {}
+
+
+def headers_of(system: str) -> dict[str, str]:
+    return READER if system.endswith("+token") else {}
+
+
+def check_same_ids(measured: list[str], all_scenarios: list[Scenario]) -> dict[str, int]:
     """Every system that can express a scenario returns the same ids (the run stops if not)."""
     found = {}
     for scenario in all_scenarios:
-        answers = {name: ids_from(name, get_json(url)) for name in systems if (url := url_of(name, scenario))}
+        answers = {name: ids_from(name, get_json(url, headers_of(name))) for name in measured if (url := url_of(name, scenario))}
         reference = answers["tracker"]
         for name, ids in answers.items():
             # Equal times may come in another order (Datasette sorts by the time alone).
@@ -251,11 +263,12 @@ class Load:
         }
 
 
-def wrk(url: str, connections: int, seconds: int) -> tuple[float, float, float, int, int]:
+def wrk(url: str, connections: int, seconds: int, headers: dict[str, str] | None = None) -> tuple[float, float, float, int, int]:
     """(req/s, p50 ms, p99 ms, requests, errors) of one wrk run."""
+    extra = [arg for name, value in (headers or {}).items() for arg in ("-H", f"{name}: {value}")]
     out = subprocess.run(  # nosec B603 B607 - wrk from the Debian package
         ["wrk", "-t", str(min(connections, 2)), "-c", str(connections), "-d", f"{seconds}s", "--latency",
-         "-H", "Connection: close", url],
+         "-H", "Connection: close", *extra, url],
         check=True, capture_output=True, text=True,
     ).stdout  # fmt: skip
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -267,12 +280,12 @@ def wrk(url: str, connections: int, seconds: int) -> tuple[float, float, float, 
     return rps, latency["50"], latency["99"], requests, errors
 
 
-def measure(server: Server, url: str, connections: int, seconds: int, repetitions: int) -> Load:
+def measure(server: Server, url: str, connections: int, seconds: int, repetitions: int, headers=None) -> Load:
     load = Load(connections)
-    wrk(url, connections, max(1, seconds // 3))  # warm-up: caches, connections, JIT
+    wrk(url, connections, max(1, seconds // 3), headers)  # warm-up: caches, connections, JIT
     for _ in range(repetitions):
         cpu0 = server.cpu_seconds() + named_cpu_seconds("postgres")
-        rps, p50, p99, requests, errors = wrk(url, connections, seconds)
+        rps, p50, p99, requests, errors = wrk(url, connections, seconds, headers)
         cpu = server.cpu_seconds() + named_cpu_seconds("postgres") - cpu0
         load.rps.append(rps)
         load.p50_ms.append(p50)
@@ -302,6 +315,16 @@ def writer_token() -> str:
     user, _ = User.objects.get_or_create(username="bench-writer", defaults={"is_staff": True})
     user.groups.add(Group.objects.get(name="curator"))
     return ApiToken.issue(user=user, name="bench")[1]
+
+
+def reader_token() -> str:
+    """A read-only API token of a user who may not view unpublished incidents (a public reader)."""
+    from django.contrib.auth.models import User
+
+    from tracker.models.auth import ApiToken
+
+    user, _ = User.objects.get_or_create(username="bench-reader")
+    return ApiToken.issue(user=user, name="bench reader", read_only=True)[1]
 
 
 def raw_limit(all_scenarios: list[Scenario], repetitions: int) -> dict[str, dict]:
@@ -431,19 +454,22 @@ def main() -> None:
     logs.mkdir(exist_ok=True)
     django_setup()
     token = writer_token()
+    READER["Authorization"] = f"Token {reader_token()}"
     systems = start_systems(sqlite_path, logs)
+    measured = [*systems, *(name for name in TRACKERS if name not in systems)]
     print("started: " + ", ".join(f"{name} (PID {s.pid})" for name, s in systems.items()), flush=True)
     report = {"incidents": incidents, "workers": WORKERS, "seconds": seconds, "repetitions": repetitions, "scenarios": {}}
     try:
-        report["rows"] = check_same_ids(systems, all_scenarios)
+        report["rows"] = check_same_ids(measured, all_scenarios)
         print("same ids: " + ", ".join(f"{k} ({v} rows)" for k, v in report["rows"].items()), flush=True)
         for scenario in all_scenarios:
             report["scenarios"][scenario.name] = {}
-            for name, server in systems.items():
+            for name in measured:
                 url = url_of(name, scenario)
                 if url is None:
                     continue
-                loads = [measure(server, url, c, seconds, repetitions).summary() for c in (1, 8)]
+                server = systems[server_of(name)]
+                loads = [measure(server, url, c, seconds, repetitions, headers_of(name)).summary() for c in (1, 8)]
                 report["scenarios"][scenario.name][name] = loads
                 print(
                     f"{scenario.name} / {name}: "
@@ -454,9 +480,10 @@ def main() -> None:
         for name, path in endpoints(ids).items():
             report["endpoints"][name] = {}
             for system in TRACKERS:
-                url = f"http://127.0.0.1:{PORTS[system]}{path}"
-                get_json(url)  # a 4xx/5xx stops the run here, not as wrk's error count
-                loads = [measure(systems[system], url, c, seconds, repetitions).summary() for c in (1, 8)]
+                url = f"http://127.0.0.1:{PORTS[server_of(system)]}{path}"
+                get_json(url, headers_of(system))  # a 4xx/5xx stops the run here, not as wrk's error count
+                server = systems[server_of(system)]
+                loads = [measure(server, url, c, seconds, repetitions, headers_of(system)).summary() for c in (1, 8)]
                 report["endpoints"][name][system] = loads
                 print(
                     f"{name} / {system}: " + "; ".join(f"{x['connections']} conns {x['rps']:.0f} req/s" for x in loads),

@@ -17,9 +17,24 @@ PAGE = 100
 WORKERS = int(os.environ.get("BENCH_WORKERS", "2"))
 PORTS = {"tracker": 8601, "datasette": 8602, "platformatic": 8603, "tracker-cached": 8604}
 # The tracker runs twice: without its response cache (every request does the work) and with it
-# (anonymous reads answered from the cache between writes, as a polling client sees them).
-TRACKERS = ("tracker", "tracker-cached")
-SHOWN = {"tracker": "tracker", "tracker-cached": "tracker (cached)"}
+# (reads answered from the cache between writes, as a polling client sees them). Each is read
+# anonymously and with a read-only token (`<server>+token`: the other services this tracker is
+# for read with tokens; the token's user may not view unpublished incidents, so it reads what
+# the public reads).
+SERVERS = ("tracker", "tracker-cached")
+TRACKERS = (*SERVERS, *(f"{name}+token" for name in SERVERS))
+SHOWN = {
+    "tracker": "tracker",
+    "tracker-cached": "tracker (cached)",
+    "tracker+token": "tracker, read-only token",
+    "tracker-cached+token": "tracker (cached), read-only token",
+}
+
+
+def server_of(system: str) -> str:
+    """The server a measured system runs on (a token reader reads from the anonymous one's)."""
+    return system.removesuffix("+token")
+
 
 # Pinned peers.
 DATASETTE = ["datasette==0.65.5", "gunicorn==27.0.1", "uvicorn==0.54.0"]
