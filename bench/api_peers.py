@@ -7,7 +7,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from api_config import DATABASE_URL, DATASETTE, PEERS, PLATFORMATIC, PORTS, ROOT, TRACKERS, WORKERS, run
+from api_config import DATABASE_URL, DATASETTE, PEERS, PLATFORMATIC, PORTS, ROOT, SERVERS, WORKERS, run
 from procs import Server
 
 
@@ -79,7 +79,7 @@ def start_systems(sqlite_path: Path, logs: Path) -> dict[str, Server]:
     }
     systems = {}
     try:
-        for name in TRACKERS:
+        for name in SERVERS:
             systems[name] = Server(
                 name,
                 [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi", "-w", str(WORKERS), "-b", f"127.0.0.1:{PORTS[name]}",
