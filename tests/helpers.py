@@ -1,5 +1,7 @@
 """Small helpers shared by the tests."""
 
+from datetime import UTC, datetime
+
 from django.forms import MultiWidget
 
 
@@ -44,3 +46,8 @@ def admin_form_data(response) -> dict:
         for form in formset.forms:
             add(form)
     return data
+
+
+def utc(*args) -> datetime:
+    """An instant in UTC: utc(2020, 1, 11, 21, 1)."""
+    return datetime(*args, tzinfo=UTC)

@@ -13,6 +13,7 @@ from tests.factories import (
     PartyFactory,
     PlaceFactory,
 )
+from tests.helpers import utc
 from tracker.domain import verdicts as verdict_rules
 from tracker.domain.commitments import commitments
 from tracker.models import Assessment, Ceasefire
@@ -24,10 +25,6 @@ pytestmark = pytest.mark.django_db
 SQUARE = {"type": "Polygon", "coordinates": [[[36.0, 35.0], [37.0, 35.0], [37.0, 36.0], [36.0, 36.0], [36.0, 35.0]]]}
 AGREED = datetime(2020, 1, 11, 21, 1, tzinfo=UTC)
 RUSSIA_SAID = datetime(2020, 1, 9, 11, 0, tzinfo=UTC)
-
-
-def utc(*args):
-    return datetime(*args, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 recorded, and what derives from them is computed once, at the operation's end, from the state
 the whole operation leaves — never for a write that was rolled back."""
 
-from datetime import UTC, datetime
-
 import factory
 import pytest
 from django.db import transaction
@@ -17,15 +15,12 @@ from tests.factories import (
     PlaceFactory,
     ReportFactory,
 )
+from tests.helpers import utc
 from tracker.models import Assessment, Incident, IncidentProvenance, VerdictRecompute
 from tracker.selectors.places import GENERATION_KEY
 from tracker.services import assessments, ceasefires, common, derived, gazetteer, incidents, provenance, recompute
 
 pytestmark = pytest.mark.django_db
-
-
-def utc(*args):
-    return datetime(*args, tzinfo=UTC)
 
 
 def incident_data(title: str) -> dict:

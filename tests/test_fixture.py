@@ -1,16 +1,11 @@
 """The curated Idlib 2020 data loads, is valid, and holds the facts the articles give."""
 
-from datetime import UTC, datetime
-
 import pytest
 
+from tests.helpers import utc
 from tracker.models import Ceasefire, Citation, Declaration, Incident, Party, Place, Report, Source
 
 pytestmark = pytest.mark.django_db
-
-
-def utc(*args):
-    return datetime(*args, tzinfo=UTC)
 
 
 def test_every_record_passes_model_validation(idlib):

@@ -4,7 +4,6 @@ the database queue with a real `db_worker` process in production; pending meanwh
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,7 +18,7 @@ from tests.factories import (
     PlaceFactory,
     UserFactory,
 )
-from tests.helpers import if_match
+from tests.helpers import if_match, utc
 from tracker.models import Assessment, VerdictRecompute
 from tracker.services import assessments, ceasefires, recompute
 
@@ -28,10 +27,6 @@ SQUARE = {"type": "Polygon", "coordinates": [[[36.0, 35.0], [37.0, 35.0], [37.0,
 DUMMY = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
 DATABASE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 LATER = "2020-02-01T00:00:00Z"
-
-
-def utc(*args):
-    return datetime(*args, tzinfo=UTC)
 
 
 def _truce():

@@ -9,7 +9,6 @@ its reasons and the commitment it was measured against. Points 8 (compliance by 
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import pytest
 
@@ -20,14 +19,11 @@ from tests.factories import (
     PartyFactory,
     PlaceFactory,
 )
+from tests.helpers import utc
 from tracker.models import Assessment, CeasefireParty, CeasefireStatus
 from tracker.services import assessments
 
 pytestmark = pytest.mark.django_db
-
-
-def utc(*args):
-    return datetime(*args, tzinfo=UTC)
 
 
 def box(west, south, east, north):

@@ -1,13 +1,13 @@
 """Violation verdicts: the rules, their edges, the fixture's truths, and when they are recomputed."""
 
 import io
-from datetime import UTC, datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
 
 from tests.factories import CeasefireFactory, CeasefirePartyFactory, IncidentFactory, PartyFactory, PlaceFactory, UserFactory
+from tests.helpers import utc
 from tracker.domain import verdicts as verdict_rules
 from tracker.domain.geo import disc_fraction_inside
 from tracker.domain.timewindows import incident_window, overlap_fraction
@@ -16,10 +16,6 @@ from tracker.selectors import verdicts as verdict_context
 from tracker.services import assessments, ceasefires, gazetteer, incidents
 
 pytestmark = pytest.mark.django_db
-
-
-def utc(*args):
-    return datetime(*args, tzinfo=UTC)
 
 
 # --- Time windows -----------------------------------------------------------------------------
