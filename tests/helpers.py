@@ -1,5 +1,6 @@
 """Small helpers shared by the tests."""
 
+import re
 from datetime import UTC, datetime
 
 from django.forms import MultiWidget
@@ -51,3 +52,10 @@ def admin_form_data(response) -> dict:
 def utc(*args) -> datetime:
     """An instant in UTC: utc(2020, 1, 11, 21, 1)."""
     return datetime(*args, tzinfo=UTC)
+
+
+def external_assets(page: str) -> list[str]:
+    """The scripts and stylesheets a page loads from another host (a CDN): none may be.
+    Attributes, not the text: a random CSRF token may well contain "cdn"."""
+    sources = re.findall(r'<script[^>]*\ssrc="([^"]+)"', page) + re.findall(r'<link[^>]*\shref="([^"]+)"', page)
+    return [url for url in sources if url.startswith(("http://", "https://", "//"))]
