@@ -7,7 +7,7 @@ from django.db.models.functions import Coalesce, NullIf
 
 from tracker.choices import CommitmentBasis, Verdict
 from tracker.history import TrackerHistory
-from tracker.models.base import TrackedModel, check, optional_link, unique
+from tracker.models.base import TrackedModel, check, loose_link, optional_link, text_needs, unique
 from tracker.models.visibility import VisibleQuerySet
 
 
@@ -62,9 +62,8 @@ class Assessment(TrackedModel):
     time_overlap = models.FloatField(help_text="Fraction of the incident's time window inside the ceasefire's interval.")
     place_overlap = models.FloatField(help_text="Fraction of the incident's location uncertainty inside the zone.")
     computed_at = models.DateTimeField()
-    bound_as = optional_link(
+    bound_as = loose_link(
         "tracker.Party",
-        on_delete=models.SET_NULL,
         related_name="+",
         help_text="The party whose commitment the perpetrator was held to (itself or a unit above it); empty if none.",
     )
@@ -81,7 +80,7 @@ class Assessment(TrackedModel):
     )
     override_verdict = models.CharField(max_length=16, choices=Verdict.choices, blank=True)
     override_reason = models.TextField(blank=True)
-    override_by = optional_link(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+")
+    override_by = loose_link(settings.AUTH_USER_MODEL, related_name="+")
     override_at = models.DateTimeField(null=True, blank=True)
     override_stale = models.BooleanField(default=False, help_text="The computed verdict changed after the override was set.")
 
@@ -117,12 +116,7 @@ class Assessment(TrackedModel):
                 models.Q(place_overlap__gte=0, place_overlap__lte=1),
                 "Must be between 0 and 1.",
             ),
-            check(
-                "assessment_override_has_reason",
-                "override_reason",
-                models.Q(override_verdict="") | ~models.Q(override_reason=""),
-                "An override needs a reason.",
-            ),
+            text_needs("assessment_override_has_reason", "override_verdict", "override_reason", "An override needs a reason."),
         ]
 
     def __str__(self) -> str:

@@ -37,10 +37,27 @@ def unique(name: str, fields: list[str], message: str, condition: models.Q | Non
     )
 
 
+def not_itself(name: str, field: str, other: str, message: str) -> models.CheckConstraint:
+    """A link that must not point where `other` does: at the record itself (`other="id"`) or at
+    the record another of its links names."""
+    return check(name, field, ~models.Q(**{field: models.F(other)}), message)
+
+
+def text_needs(name: str, field: str, needed: str, message: str) -> models.CheckConstraint:
+    """A text `field` that, once filled in, needs the text `needed` filled in too (reported there)."""
+    return check(name, needed, models.Q(**{field: ""}) | ~models.Q(**{needed: ""}), message)
+
+
 def optional_link(to, *, on_delete=models.PROTECT, **options) -> models.ForeignKey:
     """A link that may be empty: NULL in the database, optional in forms. PROTECT unless said
     otherwise — what a record points at is not deleted from under it."""
     return models.ForeignKey(to, null=True, blank=True, on_delete=on_delete, **options)
+
+
+def loose_link(to, **options) -> models.ForeignKey:
+    """An optional link that empties when its target is deleted: a pointer (a copy's original, a
+    supersession, who overrode a verdict), not something the record depends on."""
+    return optional_link(to, on_delete=models.SET_NULL, **options)
 
 
 def range_checks(prefix: str, field_low: str, field_high: str) -> list[models.CheckConstraint]:
@@ -379,6 +396,9 @@ class SoftDeletable(models.Model):
 
     class Meta:
         abstract = True
+        # Removing a trashed record for good is its own permission (`purge_<model>`), granted
+        # apart from delete; a subclass's Meta inherits this one (`class Meta(SoftDeletable.Meta)`).
+        default_permissions = ("add", "change", "delete", "view", "purge")
 
     @property
     def is_deleted(self) -> bool:

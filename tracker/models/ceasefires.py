@@ -6,7 +6,7 @@ from django.db import models
 from tracker.choices import CeasefirePurpose, CeasefireStatusKind, CeasefireType, IncidentKind, PartyRole
 from tracker.history import TrackerHistory
 from tracker.instants import validate_instant
-from tracker.models.base import FieldNamedConstraintsMixin, TrackedModel, check, optional_link, unique
+from tracker.models.base import FieldNamedConstraintsMixin, TrackedModel, check, loose_link, not_itself, optional_link, unique
 from tracker.validators import validate_timezone
 
 
@@ -42,7 +42,7 @@ class Ceasefire(TrackedModel):
         validators=[validate_timezone],
         help_text="Local zone in which people read this ceasefire's times, e.g. Asia/Damascus.",
     )
-    supersedes = optional_link("self", on_delete=models.SET_NULL, related_name="superseded_by")
+    supersedes = loose_link("self", related_name="superseded_by")
     parties = models.ManyToManyField(
         "tracker.Party", through="CeasefireParty", through_fields=("ceasefire", "party"), related_name="ceasefires"
     )
@@ -59,12 +59,7 @@ class Ceasefire(TrackedModel):
                 models.Q(ends_at__isnull=True) | models.Q(ends_at__gt=models.F("starts_at")),
                 "The end must be after the start.",
             ),
-            check(
-                "ceasefire_not_superseding_itself",
-                "supersedes",
-                ~models.Q(supersedes=models.F("id")),
-                "A ceasefire cannot supersede itself.",
-            ),
+            not_itself("ceasefire_not_superseding_itself", "supersedes", "id", "A ceasefire cannot supersede itself."),
         ]
 
     def __str__(self) -> str:
@@ -131,10 +126,10 @@ class CeasefireParty(FieldNamedConstraintsMixin, models.Model):
                 models.Q(ends_at__isnull=True) | models.Q(starts_at__isnull=True) | models.Q(ends_at__gt=models.F("starts_at")),
                 "The commitment's end must be after its start.",
             ),
-            check(
+            not_itself(
                 "ceasefireparty_not_committed_by_itself",
                 "committed_by",
-                ~models.Q(committed_by=models.F("party")),
+                "party",
                 "A party committed by itself needs no committing party: leave it empty.",
             ),
         ]
@@ -164,7 +159,7 @@ class Declaration(TrackedModel):
     stated_as = models.CharField(
         max_length=200, blank=True, help_text="The time as the report states it, e.g. '14:00 Moscow time, 9 January'."
     )
-    report = optional_link("tracker.Report", on_delete=models.SET_NULL, related_name="declarations")
+    report = loose_link("tracker.Report", related_name="declarations")
     notes = models.TextField(blank=True)
 
     history = TrackerHistory()
@@ -194,7 +189,7 @@ class CeasefireStatus(TrackedModel):
     ceasefire = models.ForeignKey(Ceasefire, on_delete=models.CASCADE, related_name="lifecycle")
     status = models.CharField(max_length=16, choices=CeasefireStatusKind.choices)
     effective_at = models.DateTimeField(validators=[validate_instant], help_text="From when (UTC).")
-    report = optional_link("tracker.Report", on_delete=models.SET_NULL, related_name="statuses")
+    report = loose_link("tracker.Report", related_name="statuses")
     notes = models.TextField(blank=True)
 
     history = TrackerHistory()

@@ -16,7 +16,18 @@ from tracker.choices import (
 )
 from tracker.history import TrackerHistory
 from tracker.instants import validate_instant
-from tracker.models.base import SoftDeletable, TrackedModel, check, coordinate_checks, optional_link, range_checks, unique
+from tracker.models.base import (
+    SoftDeletable,
+    TrackedModel,
+    check,
+    coordinate_checks,
+    loose_link,
+    not_itself,
+    optional_link,
+    range_checks,
+    text_needs,
+    unique,
+)
 from tracker.models.visibility import VisibleTrashable
 
 CASUALTY_FIELDS = ("killed", "civilians_killed", "children_killed", "injured")
@@ -84,9 +95,8 @@ class Incident(CasualtyFigures, VisibleTrashable, SoftDeletable, TrackedModel):
         default=Initiator.PERPETRATOR,
         help_text="Who opened fire: the perpetrator, the target party (a response) or unknown (a clash).",
     )
-    responds_to = optional_link(
+    responds_to = loose_link(
         "self",
-        on_delete=models.SET_NULL,
         related_name="responses",
         help_text="The incident this act answered, when the sources say so.",
     )
@@ -109,9 +119,8 @@ class Incident(CasualtyFigures, VisibleTrashable, SoftDeletable, TrackedModel):
         max_length=64, blank=True, help_text="System this incident was imported from (acled, ucdp, ...)."
     )
     external_id = models.CharField(max_length=128, blank=True, help_text="Its id in that system; unique per external source.")
-    merged_into = optional_link(
+    merged_into = loose_link(
         "self",
-        on_delete=models.SET_NULL,
         related_name="merged_incidents",
         editable=False,
         help_text="The incident this duplicate was merged into (its citations moved there; it is in the trash).",
@@ -134,12 +143,9 @@ class Incident(CasualtyFigures, VisibleTrashable, SoftDeletable, TrackedModel):
 
     history = TrackerHistory()
 
-    class Meta:
+    class Meta(SoftDeletable.Meta):
         ordering = ["-occurred_at", "-id"]
-        permissions = [
-            ("review_incident", "Can verify, dispute or reject incidents"),
-            ("purge_incident", "Can purge deleted incidents"),
-        ]
+        permissions = [("review_incident", "Can verify, dispute or reject incidents")]
         indexes = [
             models.Index(fields=["-occurred_at", "-id"], name="incident_occurred_idx"),
             # The lists' commonest filter (a kind in a date window, newest first): in page order,
@@ -169,12 +175,7 @@ class Incident(CasualtyFigures, VisibleTrashable, SoftDeletable, TrackedModel):
                 ~models.Q(initiator=Initiator.TARGET) | models.Q(target_party__isnull=False),
                 "The target party can open fire only when one is named: name it, or set the initiator to 'unknown'.",
             ),
-            check(
-                "incident_not_responding_to_itself",
-                "responds_to",
-                ~models.Q(responds_to=models.F("id")),
-                "An incident cannot respond to itself.",
-            ),
+            not_itself("incident_not_responding_to_itself", "responds_to", "id", "An incident cannot respond to itself."),
             *_casualty_checks("incident"),
             check(
                 "incident_interval_has_end",
@@ -202,11 +203,8 @@ class Incident(CasualtyFigures, VisibleTrashable, SoftDeletable, TrackedModel):
                 "An incident with this external id already exists for this external source.",
                 condition=~models.Q(external_id=""),
             ),
-            check(
-                "incident_external_id_has_source",
-                "external_source",
-                models.Q(external_id="") | ~models.Q(external_source=""),
-                "An external id needs its external source.",
+            text_needs(
+                "incident_external_id_has_source", "external_id", "external_source", "An external id needs its external source."
             ),
         ]
 
@@ -278,9 +276,8 @@ class Citation(CasualtyFigures, VisibleTrashable, SoftDeletable, TrackedModel):
 
     visibility_path = "incident__"
 
-    class Meta:
+    class Meta(SoftDeletable.Meta):
         ordering = ["incident", "id"]
-        permissions = [("purge_citation", "Can purge deleted citations")]
         constraints = [
             *_casualty_checks("citation"),
             unique(

@@ -45,9 +45,8 @@ class Place(NameKeyMixin, HierarchyMixin, SoftDeletable, TrackedModel):
 
     history = TrackerHistory()
 
-    class Meta:
+    class Meta(SoftDeletable.Meta):
         ordering = ["name", "id"]
-        permissions = [("purge_place", "Can purge deleted places")]
         indexes = [models.Index(fields=["country_code", "kind"], name="place_country_kind_idx")]
         constraints = [
             *coordinate_checks("place"),

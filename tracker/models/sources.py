@@ -5,7 +5,7 @@ from django.db import models
 from tracker.choices import Reliability, SourceKind, SyndicationDecision
 from tracker.history import TrackerHistory
 from tracker.instants import validate_instant
-from tracker.models.base import SoftDeletable, TrackedModel, optional_link, unique
+from tracker.models.base import SoftDeletable, TrackedModel, loose_link, optional_link, unique
 from tracker.validators import validate_country_code
 
 
@@ -55,9 +55,8 @@ class Report(SoftDeletable, TrackedModel):
     language = models.CharField(max_length=16, default="en", help_text="BCP 47 tag.")
     summary = models.TextField(blank=True)
     body = models.TextField(blank=True, help_text="Full text, where licensing allows keeping it.")
-    syndicated_from = optional_link(
+    syndicated_from = loose_link(
         "self",
-        on_delete=models.SET_NULL,
         related_name="syndicated_copies",
         help_text="The earliest report of this one's cluster of near-copies (a wire story), if any.",
     )
@@ -80,9 +79,8 @@ class Report(SoftDeletable, TrackedModel):
 
     history = TrackerHistory()
 
-    class Meta:
+    class Meta(SoftDeletable.Meta):
         ordering = ["-published_at", "id"]
-        permissions = [("purge_report", "Can purge deleted reports")]
         indexes = [models.Index(fields=["source", "published_at"], name="report_source_published_idx")]
         constraints = [
             unique("report_url_unique", ["url"], "A report with this URL already exists.", condition=~models.Q(url=""))
