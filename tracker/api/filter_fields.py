@@ -192,6 +192,14 @@ class ChoicesFilter(django_filters.MultipleChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
+def one_of(vocabulary, field_name: str, help_text: str = "", *, method: str | None = None) -> ChoicesFilter:
+    """A repeatable filter by terms of a codebook vocabulary (`kind=airstrike&kind=drone_strike`):
+    a term the vocabulary lacks is a 400 naming the parameter."""
+    return ChoicesFilter(
+        field_name=field_name, method=method, choices=vocabulary.choices, help_text=f"Repeatable. {help_text}".strip()
+    )
+
+
 class StableOrderingFilter(django_filters.OrderingFilter):
     """OrderingFilter that appends the primary key, so pages never overlap or skip rows."""
 

@@ -13,7 +13,6 @@ from django.db.models.functions import Coalesce
 from tracker.api.filter_fields import (
     BBoxFilter,
     BoundedNumberFilter,
-    ChoicesFilter,
     CountryFilter,
     InstantFilter,
     IntegerFilter,
@@ -22,6 +21,7 @@ from tracker.api.filter_fields import (
     StrictBooleanFilter,
     existing,
     free_text,
+    one_of,
     ordering_by,
 )
 from tracker.api.filterset_base import TrackerFilterSet, declared_only
@@ -95,14 +95,30 @@ class IncidentFilterForm(forms.Form):
         return data
 
 
-class IncidentFilterSet(TrackerFilterSet):
-    kind = ChoicesFilter(
-        field_name="kind",
-        lookup_expr="exact",
-        choices=IncidentKind.choices,
-        help_text="Repeatable: kind=airstrike&kind=artillery_shelling.",
-    )
-    status = ChoicesFilter(field_name="status", lookup_expr="exact", choices=IncidentStatus.choices, help_text="Repeatable.")
+def certainty_filters(path: str) -> type[TrackerFilterSet]:
+    """The filters by how certain an incident is — how firmly its perpetrator is attributed, the
+    curator's grade, the grade its claims suggest — for the incident list (`path=""`) and for
+    lists of what hangs off an incident (`path="incident__"`)."""
+
+    class CertaintyFilterSet(TrackerFilterSet):
+        attribution = one_of(Attribution, f"{path}attribution", "How firmly the incident's perpetrator is attributed.")
+        confidence = one_of(Confidence, f"{path}confidence", "The curator's grade of the incident.")
+        suggested_confidence = one_of(
+            Confidence,
+            f"{path}provenance__suggested_confidence",
+            "The grade the tracker suggests from the incident's claims.",
+            method="filter_suggested_confidence",
+        )
+
+        def filter_suggested_confidence(self, qs, name, value):
+            return qs.filter(suggested_confidence_in(value, path)) if value else qs
+
+    return CertaintyFilterSet
+
+
+class IncidentFilterSet(certainty_filters("")):
+    kind = one_of(IncidentKind, "kind", "For example kind=airstrike&kind=artillery_shelling.")
+    status = one_of(IncidentStatus, "status")
     occurred_after = InstantFilter(
         field_name="occurred_at", lookup_expr="gte", help_text="Occurred at or after this instant (date = 00:00 UTC)."
     )
@@ -122,10 +138,8 @@ class IncidentFilterSet(TrackerFilterSet):
     )
     perpetrator = existing(Party, method="filter_perpetrator", help_text="Party id; includes its sub-units.")
     target_party = existing(Party, method="filter_target_party", help_text="Party id of the target; includes its sub-units.")
-    initiator = ChoicesFilter(
-        field_name="initiator",
-        choices=Initiator.choices,
-        help_text="Repeatable. Who opened fire: perpetrator, target (the act is a response) or unknown (an exchange).",
+    initiator = one_of(
+        Initiator, "initiator", "Who opened fire: perpetrator, target (the act is a response) or unknown (an exchange)."
     )
     source = existing(
         Source, method="filter_source", help_text="Source id: incidents cited by its reports or attributed to it as claimant."
@@ -149,21 +163,11 @@ class IncidentFilterSet(TrackerFilterSet):
         method="filter_ceasefire",
         help_text="Ceasefire id: incidents assessed against it (with `verdict`: with that verdict against it).",
     )
-    verdict = ChoicesFilter(
-        field_name="assessments__verdict",
+    verdict = one_of(
+        Verdict,
+        "assessments__verdict",
+        "Effective verdict (override, else computed); against `ceasefire` if given, else any.",
         method="filter_verdict",
-        choices=Verdict.choices,
-        help_text="Repeatable. Effective verdict (override, else computed); against `ceasefire` if given, else any.",
-    )
-    confidence = ChoicesFilter(field_name="confidence", choices=Confidence.choices, help_text="Repeatable. The curator's grade.")
-    attribution = ChoicesFilter(
-        field_name="attribution", choices=Attribution.choices, help_text="Repeatable. How firmly the perpetrator is attributed."
-    )
-    suggested_confidence = ChoicesFilter(
-        field_name="provenance__suggested_confidence",
-        method="filter_suggested_confidence",
-        choices=Confidence.choices,
-        help_text="Repeatable. The grade the tracker suggests from the claims.",
     )
     confidence_disagrees = StrictBooleanFilter(
         method="filter_confidence_disagrees",
@@ -195,9 +199,6 @@ class IncidentFilterSet(TrackerFilterSet):
 
     def filter_place(self, qs, name, value):
         return qs.filter(place_id__in=subtree_id_list(Place, value.pk))
-
-    def filter_suggested_confidence(self, qs, name, value):
-        return qs.filter(suggested_confidence_in(value)) if value else qs
 
     def filter_confidence_disagrees(self, qs, name, value):
         if value is None:
@@ -321,7 +322,7 @@ class ReportFilterSet(TrackerFilterSet):
 
 
 class SourceFilterSet(TrackerFilterSet):
-    kind = ChoicesFilter(field_name="kind", lookup_expr="exact", choices=SourceKind.choices, help_text="Repeatable.")
+    kind = one_of(SourceKind, "kind")
     q = free_text("name", "Free text in name and description.")
     ordering = ordering_by("name")
 
@@ -332,7 +333,7 @@ class SourceFilterSet(TrackerFilterSet):
 
 
 class PlaceFilterSet(TrackerFilterSet):
-    kind = ChoicesFilter(field_name="kind", lookup_expr="exact", choices=PlaceKind.choices, help_text="Repeatable.")
+    kind = one_of(PlaceKind, "kind")
     parent = existing(Place, field_name="parent", help_text="Id of the direct parent place.")
     country = CountryFilter(field_name="country_code", lookup_expr="exact", help_text="ISO 3166-1 alpha-2 code.")
     q = free_text("name", "Any name or alternate name, contained (case, accents and apostrophes ignored).")
@@ -345,7 +346,7 @@ class PlaceFilterSet(TrackerFilterSet):
 
 
 class PartyFilterSet(TrackerFilterSet):
-    kind = ChoicesFilter(field_name="kind", lookup_expr="exact", choices=PartyKind.choices, help_text="Repeatable.")
+    kind = one_of(PartyKind, "kind")
     parent = existing(Party, field_name="parent", help_text="Id of the direct parent party.")
     q = free_text("name", "Free text in name, short name and aliases.")
     ordering = ordering_by("name")
@@ -373,38 +374,17 @@ class CitationFilterSet(TrackerFilterSet):
     Meta = declared_only(Citation)
 
 
-class AssessmentFilterSet(TrackerFilterSet):
+# How certain the incident behind a verdict is: a violation resting on one alleged claim is not
+# a confirmed one.
+class AssessmentFilterSet(certainty_filters("incident__")):
     ceasefire = existing(Ceasefire, field_name="ceasefire", help_text="Ceasefire id.")
     incident = existing(Incident, field_name="incident", help_text="Incident id.")
-    verdict = ChoicesFilter(
-        field_name="verdict",
-        method="filter_verdict",
-        choices=Verdict.choices,
-        help_text="Repeatable. Effective verdict (override, else computed).",
-    )
+    verdict = one_of(Verdict, "verdict", "Effective verdict (override, else computed).", method="filter_verdict")
     overridden = StrictBooleanFilter(
         field_name="override_verdict", method="filter_overridden", help_text="true: only overridden; false: only not overridden."
     )
     stale = StrictBooleanFilter(
         field_name="override_stale", lookup_expr="exact", help_text="true: overrides whose computed verdict has changed since."
-    )
-    # How certain the incident behind the verdict is: a violation resting on one alleged claim
-    # is not a confirmed one.
-    attribution = ChoicesFilter(
-        field_name="incident__attribution",
-        choices=Attribution.choices,
-        help_text="Repeatable. How firmly the incident's perpetrator is attributed.",
-    )
-    confidence = ChoicesFilter(
-        field_name="incident__confidence",
-        choices=Confidence.choices,
-        help_text="Repeatable. The curator's grade of the incident.",
-    )
-    suggested_confidence = ChoicesFilter(
-        field_name="incident__provenance__suggested_confidence",
-        method="filter_suggested_confidence",
-        choices=Confidence.choices,
-        help_text="Repeatable. The grade the incident's claims suggest.",
     )
     ordering = StableOrderingFilter(fields=(("computed_at", "computed_at"), ("updated_at", "updated_at"), ("id", "id")))
 
@@ -412,9 +392,6 @@ class AssessmentFilterSet(TrackerFilterSet):
 
     def filter_verdict(self, qs, name, value):
         return qs.filter(effective_verdict_in(value)) if value else qs
-
-    def filter_suggested_confidence(self, qs, name, value):
-        return qs.filter(suggested_confidence_in(value, "incident__")) if value else qs
 
     def filter_overridden(self, qs, name, value):
         return qs.exclude(override_verdict="") if value else qs.filter(override_verdict="")
