@@ -56,7 +56,7 @@ def test_an_operation_derives_once_after_all_its_writes(calls):
     with common.operation():
         incident = incidents.incident_create(data=incident_data("Shelling"), user=None)
         for report in sources:
-            incidents.citation_create(data={"incident": incident, "report": report, "stance": "reports"}, user=None)
+            incidents.CITATIONS.create(data={"incident": incident, "report": report, "stance": "reports"}, user=None)
         assert calls["refresh"] == [] and calls["assess_incident"] == []  # nothing yet, mid-operation
     assert [set(ids) for ids in calls["refresh"]] == [{incident.pk}]
     assert [i.pk for i in calls["assess_incident"]] == [incident.pk]

@@ -279,7 +279,7 @@ def test_every_write_regrades_the_incident(roles, client_for):
 
     # The rescuers turn out to be the army's own media: no longer independent of the parties.
     rescuers.refresh_from_db()
-    sources.source_update(source=rescuers, data={"affiliated_party": army}, user=user)
+    sources.SOURCES.update_instance(rescuers, data={"affiliated_party": army}, user=user)
     assert grade_of(incident) == ("confirmed", 2, False)
 
     # Trashing that citation regrades; restoring it brings the grade back.
@@ -318,15 +318,15 @@ def test_alignment_and_reliability_regrade(roles):
     incident = _incident_with_report(user, perpetrator=army, attribution="alleged")
     network, monitor = SourceFactory(name="Network", reliability="C"), SourceFactory(name="Monitor", reliability="C")
     for source in (network, monitor):
-        incidents.citation_create(data={"incident": incident, "report": ReportFactory(source=source)}, user=user)
+        incidents.CITATIONS.create(data={"incident": incident, "report": ReportFactory(source=source)}, user=user)
     assert grade_of(incident) == ("fair", 2, False)
-    sources.source_update(source=monitor, data={"aligned_party": opposition}, user=user)
+    sources.SOURCES.update_instance(monitor, data={"aligned_party": opposition}, user=user)
     assert grade_of(incident) == ("fair", 2, False)  # one aligned voice and one independent: still two
     network.refresh_from_db()
-    sources.source_update(source=network, data={"aligned_party": opposition}, user=user)
+    sources.SOURCES.update_instance(network, data={"aligned_party": opposition}, user=user)
     assert grade_of(incident) == ("weak", 2, False)  # both with the opposition: one voice
     network.refresh_from_db()
-    sources.source_update(source=network, data={"aligned_party": None, "reliability": "E"}, user=user)
+    sources.SOURCES.update_instance(network, data={"aligned_party": None, "reliability": "E"}, user=user)
     assert grade_of(incident) == ("weak", 2, False)  # unreliable: no voice
 
 
@@ -336,7 +336,7 @@ def test_syndicated_copies_count_once(roles):
     original = ReportFactory(source=SourceFactory(name="Agency"))
     copy = ReportFactory(source=SourceFactory(name="Outlet"))
     for report in (original, copy):
-        incidents.citation_create(data={"incident": incident, "report": report}, user=user)
+        incidents.CITATIONS.create(data={"incident": incident, "report": report}, user=user)
     assert grade_of(incident) == ("fair", 2, False)  # two outlets, not yet known to be one story
 
     # A curator links the outlet's report to the agency's: one claimant.
@@ -364,7 +364,7 @@ def test_a_new_parent_moves_a_unit_to_another_side(roles):
     incident = _incident_with_report(user)
     unit, other = PartyFactory(name="Brigade"), PartyFactory(name="Government")
     for name, party in (("Monitor", unit), ("Rescuers", other)):
-        incidents.citation_create(
+        incidents.CITATIONS.create(
             data={
                 "incident": incident,
                 "report": ReportFactory(),

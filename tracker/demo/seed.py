@@ -16,6 +16,7 @@ detect_syndication`.
 """
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -34,14 +35,9 @@ DISTRICTS = 60
 
 @dataclass
 class Summary:
-    places: int = 0
-    parties: int = 0
-    sources: int = 0
-    ceasefires: int = 0
-    incidents: int = 0
-    reports: int = 0
-    citations: int = 0
-    assessments: int = 0
+    """What the seed wrote: rows per kind of record ("incidents", "places"...), seconds per step."""
+
+    rows: Counter = field(default_factory=Counter)
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -203,9 +199,7 @@ def _incidents(n: int, batch: int, towns, perpetrators, sources, summary: Summar
         bulk.insert(Report, reports)
         bulk.insert(Citation, citations)
         done += size
-        summary.incidents += size
-        summary.reports += len(reports)
-        summary.citations += len(citations)
+        summary.rows.update(incidents=size, reports=len(reports), citations=len(citations))
         progress(done)
     bulk.reset_sequences(Incident, Report, Citation)
 
@@ -227,9 +221,8 @@ def seed(incidents: int, *, seed: int = 1, ceasefires: int = 12, batch: int = 50
         governorates, town_places = _gazetteer(towns)
         every_party, perpetrators = _parties()
         sources = _sources(every_party)
-        summary.ceasefires = len(_ceasefires(governorates, every_party, ceasefires))
-    summary.places = 1 + GOVERNORATES + DISTRICTS + len(town_places)
-    summary.parties, summary.sources = len(every_party), len(sources)
+        summary.rows["ceasefires"] = len(_ceasefires(governorates, every_party, ceasefires))
+    summary.rows.update(places=1 + GOVERNORATES + DISTRICTS + len(town_places), parties=len(every_party), sources=len(sources))
     lap("gazetteer")
     for start in range(0, incidents, 100_000):  # a transaction per 100,000 incidents
         with transaction.atomic():
@@ -238,7 +231,7 @@ def seed(incidents: int, *, seed: int = 1, ceasefires: int = 12, batch: int = 50
     lap("incidents")
     provenance.refresh_all_of(Incident.all_objects.order_by("pk").values_list("pk", flat=True).iterator(chunk_size=10_000))
     lap("provenance")
-    summary.assessments = assessments.recompute().created
+    summary.rows["assessments"] = assessments.recompute().created
     lap("assessments")
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:

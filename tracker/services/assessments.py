@@ -30,6 +30,7 @@ from tracker.selectors.verdicts import (
     incident_context,
     place_timezones,
 )
+from tracker.services import common
 
 
 def current_rules() -> VerdictRules:
@@ -83,12 +84,9 @@ def _apply(assessment: Assessment, result: Evaluation, now: datetime, rules: Ver
 
 
 @dataclass
-class Counts:
+class Counts(common.Tally):
     """What a (re)computation did to the stored assessments."""
 
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
     deleted: int = 0
 
     def __iadd__(self, other: "Counts") -> "Counts":
@@ -274,8 +272,6 @@ def assessment_override(*, assessment: Assessment, verdict: str, reason: str, us
         raise ValidationError({"override_verdict": f"'{verdict}' is not a verdict."})
     if not (reason or "").strip():
         raise ValidationError({"override_reason": "An override needs a reason."})
-    from tracker.services import common
-
     return common.update(
         assessment,
         data={

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
@@ -112,6 +113,16 @@ def _changed_fields(instance: models.Model, before: Mapping[str, Any] | None) ->
     return {attname: value for attname, value in before.items() if getattr(instance, attname) != value}
 
 
+@dataclass
+class Tally:
+    """How many records a batch of writes created, updated or found already as they should be
+    (extended by a recompute's `Counts` and an import's `Summary`)."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
 @dataclass(frozen=True)
 class Writes:
     """How the API and the admin write one kind of record: its service functions, and the
@@ -123,6 +134,12 @@ class Writes:
     delete: Callable[..., Any]
     instance_kwarg: str
     restore: Callable[..., Any] | None = None  # common.restore unless the record needs its own checks
+
+    @classmethod
+    def plain(cls, model: type[models.Model]) -> "Writes":
+        """The writes of a record with no rule of its own beyond its validation and the derived
+        data it feeds (sources, citations): common's create, update and delete."""
+        return cls(partial(create, model), update, delete, instance_kwarg="instance")
 
     def update_instance(self, instance, **kwargs):
         return self.update(**{self.instance_kwarg: instance}, **kwargs)

@@ -285,7 +285,7 @@ class Lookups:
             return self.sources[key]
         found = Source.objects.filter(name__iexact=name).first()
         if found is None:
-            found = sources.source_create(data={"name": name[:200], "kind": SourceKind.OTHER}, user=self.user)
+            found = sources.SOURCES.create(data={"name": name[:200], "kind": SourceKind.OTHER}, user=self.user)
         return self._remember(self.sources, key, found)
 
     def timezone(self, place: Place) -> str:

@@ -52,13 +52,10 @@ class Outcome:
 
 
 @dataclass
-class Summary:
+class Summary(common.Tally):
     """What an import did, row by row counted."""
 
     rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
     skipped: Counter = field(default_factory=Counter)  # reason -> rows
     failed: int = 0
     failures: list[Failure] = field(default_factory=list)  # the first MAX_FAILURES_KEPT
@@ -185,7 +182,7 @@ def _cite(incident: Incident, claims: Iterable[ClaimSpec], perpetrator: Party | 
             },
             user=lookups.user,
         )
-        incidents.citation_create(
+        incidents.CITATIONS.create(
             data={"incident": incident, "report": report, "named_perpetrator": perpetrator, "stance": Stance.REPORTS},
             user=lookups.user,
         )

@@ -116,20 +116,6 @@ def incident_restore(incident: Incident, *, user, expected_version=None) -> Inci
     return common.restore(incident, user=user, expected_version=expected_version)
 
 
-def citation_create(*, data: Mapping[str, Any], user) -> Citation:
-    """Attach a report's claim to an incident."""
-    return common.create(Citation, data=data, user=user)
-
-
-def citation_update(*, citation: Citation, data: Mapping[str, Any], user, expected_version=None) -> Citation:
-    return common.update(citation, data=data, user=user, expected_version=expected_version)
-
-
-def citation_delete(*, citation: Citation, user, expected_version=None) -> None:
-    """Move a citation to the trash."""
-    common.delete(citation, user=user, expected_version=expected_version)
-
-
 @common.operation()
 def incident_merge(*, merged: Incident, kept: Incident, user, reason: str = "", expected_version=None) -> Incident:
     """Merge a duplicate into the incident that is kept: the duplicate's citations move to the
@@ -163,4 +149,5 @@ def incident_merge(*, merged: Incident, kept: Incident, user, reason: str = "", 
 
 
 INCIDENTS = common.Writes(incident_create, incident_update, incident_delete, instance_kwarg="incident", restore=incident_restore)
-CITATIONS = common.Writes(citation_create, citation_update, citation_delete, instance_kwarg="citation")
+# A citation attaches a report's claim to an incident; deleting one moves it to the trash.
+CITATIONS = common.Writes.plain(Citation)

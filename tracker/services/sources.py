@@ -8,20 +8,6 @@ from tracker.domain.syndication import byline_names, fingerprint
 from tracker.models import Report, Source
 from tracker.services import common, derived, syndication
 
-
-def source_create(*, data: Mapping[str, Any], user) -> Source:
-    return common.create(Source, data=data, user=user)
-
-
-def source_update(*, source: Source, data: Mapping[str, Any], user, expected_version=None) -> Source:
-    return common.update(source, data=data, user=user, expected_version=expected_version)
-
-
-def source_delete(*, source: Source, user, expected_version=None) -> None:
-    """Delete a source no report or claim refers to."""
-    common.delete(source, user=user, expected_version=expected_version)
-
-
 # Changing these can change which reports a report is a copy of.
 SYNDICATION_FIELDS = derived.SYNDICATION_FIELDS
 
@@ -83,5 +69,6 @@ def report_delete(*, report: Report, user, expected_version=None) -> None:
     common.delete(report, user=user, expected_version=expected_version)
 
 
-SOURCES = common.Writes(source_create, source_update, source_delete, instance_kwarg="source")
+# A source is deleted only when no report or claim refers to it (PROTECT: a 409 naming them).
+SOURCES = common.Writes.plain(Source)
 REPORTS = common.Writes(report_create, report_update, report_delete, instance_kwarg="report")

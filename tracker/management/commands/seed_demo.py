@@ -44,9 +44,10 @@ class Command(BaseCommand):
                 self.stderr.write(f"  {done:,} incidents")
 
         summary = demo.seed(incidents, seed=seed, ceasefires=ceasefires, progress=progress)
+        rows = summary.rows
         self.stdout.write(
-            f"seeded: {summary.incidents:,} incidents, {summary.reports:,} reports, {summary.citations:,} citations, "
-            f"{summary.assessments:,} assessments; {summary.places:,} places, {summary.parties} parties, "
-            f"{summary.sources} sources, {summary.ceasefires} ceasefires"
+            f"seeded: {rows['incidents']:,} incidents, {rows['reports']:,} reports, {rows['citations']:,} citations, "
+            f"{rows['assessments']:,} assessments; {rows['places']:,} places, {rows['parties']} parties, "
+            f"{rows['sources']} sources, {rows['ceasefires']} ceasefires"
         )
         self.stdout.write("seconds: " + ", ".join(f"{k} {v}" for k, v in summary.seconds.items()))
