@@ -3,6 +3,7 @@
 from tracker.models.assessments import Assessment, VerdictRecompute, VerdictRules
 from tracker.models.auth import ApiToken, IdempotencyRecord
 from tracker.models.ceasefires import Ceasefire, CeasefireParty, CeasefireStatus, Declaration
+from tracker.models.compliance import ComplianceLedger, ComplianceShare
 from tracker.models.generation import DataGeneration
 from tracker.models.incidents import Citation, Incident
 from tracker.models.parties import Party, PartyAlias
@@ -21,6 +22,8 @@ __all__ = [
     "CeasefireParty",
     "CeasefireStatus",
     "Citation",
+    "ComplianceLedger",
+    "ComplianceShare",
     "DataGeneration",
     "Declaration",
     "Incident",

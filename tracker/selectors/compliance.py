@@ -4,20 +4,30 @@ its start, by verdict, kind and perpetrator, and the before/after daily rates.
 The start is the curated one, or a party's declared start (`declaration:<id>`), so a reader can
 compare "under Russia's start, N violations; under Turkey's, M". On the curated basis a
 reviewer's override counts; on a declaration basis verdicts are evaluated afresh.
+
+Two ways to the same answer: `evaluated` runs the verdict rules over the zone's incidents (the
+reference, and the answer for a ceasefire whose ledger is not built); `compliance` reads the
+ceasefire's compliance ledger when it has one — each counted incident's per-day shares, stored
+by tracker/services/compliance_ledger.py — so its cost follows the days asked for, not the size
+of the database. A property test holds the two equal.
 """
 
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
+from django.db.models import Case, F, FloatField, Q, Sum, When
+from django.db.models.functions import Coalesce
 
 from tracker.choices import IncidentKind, Verdict
+from tracker.domain.commitments import lifecycle_end
+from tracker.domain.compliance import Window, day_bounds, fraction, local_midnight, touched
 from tracker.domain.timewindows import incident_window
-from tracker.domain.verdicts import concerns, evaluate
-from tracker.models import Assessment, Ceasefire, Declaration, Party
+from tracker.domain.verdicts import CeasefireContext, concerns, evaluate
+from tracker.models import Assessment, Ceasefire, ComplianceShare, Declaration, Incident, Party
 from tracker.selectors.verdicts import candidate_incidents, ceasefire_context
 
 MAX_DAYS = 365
@@ -50,20 +60,8 @@ def parse_basis(ceasefire: Ceasefire, text: str) -> Basis:
     return Basis(starts_at=declaration.claimed_start, declaration=declaration)
 
 
-def _local_midnight(day: date, tz: zoneinfo.ZoneInfo) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=tz)
-
-
-def _empty_verdicts() -> dict[str, int]:
+def _empty_verdicts() -> dict[str, float]:
     return dict.fromkeys(Verdict.values, 0)
-
-
-def _fraction(window: tuple[datetime, datetime], start: datetime, end: datetime) -> float:
-    """The share of the window inside [start, end); an instant counts whole where it falls."""
-    a, b = window
-    if b <= a:
-        return 1.0 if start <= a < end else 0.0
-    return max(timedelta(0), min(b, end) - max(a, start)) / (b - a)
 
 
 def _add(counter: dict, key: str, weight: float) -> None:
@@ -87,6 +85,144 @@ def _pending_since(ceasefire: Ceasefire):
     return state.pending_since if state is not None else None
 
 
+@dataclass(frozen=True)
+class Span:
+    """The local days a series covers: `days` before the start's own day and `days` from it,
+    cut where the lifecycle ends the ceasefire (acts after it are not violations of it, and the
+    time after it is no exposure)."""
+
+    tz: zoneinfo.ZoneInfo
+    start_day: date
+    first: date
+    starts: datetime  # the first instant of the first day
+    ends: datetime  # the end of the last day, or where the lifecycle ends the ceasefire
+    stops_at: datetime | None
+    bounds: list[tuple[date, datetime, datetime]]
+    last_midnight: datetime  # the end of the last day, wherever the lifecycle ends it
+
+    def margin(self, ceasefire: Ceasefire) -> timedelta:
+        """How far around the curated start to scan to cover the whole span on any basis."""
+        return max(ceasefire.starts_at - self.starts, self.last_midnight - ceasefire.starts_at) + timedelta(days=1)
+
+    @classmethod
+    def around(cls, ceasefire: Ceasefire, starts_at: datetime, days: int, ended: tuple[datetime, str] | None) -> "Span":
+        tz = zoneinfo.ZoneInfo(ceasefire.timezone)
+        start_day = starts_at.astimezone(tz).date()
+        first = start_day - timedelta(days=days)
+        range_start, range_end = local_midnight(first, tz), local_midnight(start_day + timedelta(days=days), tz)
+        stops_at = ended[0] if ended and ended[0] < range_end else None
+        if stops_at is not None:
+            range_end = max(stops_at, starts_at)
+        bounds = day_bounds(first, 2 * days, tz, range_end if stops_at is not None else None)
+        return cls(
+            tz, start_day, first, range_start, range_end, stops_at, bounds, local_midnight(start_day + timedelta(days=days), tz)
+        )
+
+
+def counted(
+    incidents: Iterable[Incident], ctx: CeasefireContext, basis: Basis, overrides: dict[int, str], span: Span, margin: timedelta
+) -> Iterator[tuple[Incident, Window, str]]:
+    """The incidents the series counts — hostile incidents in the zone whose window falls in the
+    span — each with its time window and its verdict on this basis."""
+    for incident in incidents:
+        window = incident_window(
+            incident.occurred_at, incident.time_precision, incident.occurred_until, ctx.timezones.get(incident.place_id, "UTC")
+        )
+        if fraction(window, span.starts, span.ends) == 0 or not concerns(incident, ctx, margin=margin):
+            continue
+        # On the agreed basis each party is measured from its own commitment (the stored
+        # verdicts, overrides included); on a declaration's, everyone from that start.
+        result = evaluate(incident, ctx, starts_at=basis.starts_at if basis.declaration else None)
+        if result.place_overlap == 0:
+            continue  # hostile incidents in the zone only
+        yield incident, window, overrides.get(incident.pk, result.verdict)
+
+
+def overrides_of(ceasefire: Ceasefire, basis: Basis, incident_ids: Iterable[int] | None = None) -> dict[int, str]:
+    """Reviewers' verdicts by incident (of these incidents): they count on the curated basis only."""
+    if basis.declaration is not None:
+        return {}
+    overridden = Assessment.objects.filter(ceasefire=ceasefire).exclude(override_verdict="")
+    if incident_ids is not None:
+        overridden = overridden.filter(incident_id__in=list(incident_ids))
+    return dict(overridden.values_list("incident_id", "override_verdict"))
+
+
+@dataclass
+class Tallies:
+    """The series' sums as they are gathered: per day, per side of the start, per perpetrator."""
+
+    per_day: dict[date, dict] = field(default_factory=dict)
+    perpetrators: dict[int | None, dict] = field(
+        default_factory=lambda: defaultdict(lambda: {"before": 0.0, "after": 0.0, "by_verdict": _empty_verdicts()})
+    )
+    totals: dict = field(
+        default_factory=lambda: {
+            "before": 0.0,
+            "after": 0.0,
+            "by_verdict": _empty_verdicts(),
+            "deaths": {"before": _deaths(), "after": _deaths()},
+        }
+    )
+
+    def day(self, day: date, verdict: str, kind: str, share: float) -> None:
+        bucket = self.per_day.setdefault(day, {"total": 0.0, "by_verdict": _empty_verdicts(), "by_kind": {}})
+        bucket["total"] += share
+        _add(bucket["by_verdict"], verdict, share)
+        _add(bucket["by_kind"], kind, share)
+
+    def side(self, perpetrator_id: int | None, side: str, share: float, deaths: tuple[float, float, float] | None) -> None:
+        """`deaths`: (low, high, incidents with figures), each already weighted by the share."""
+        self.totals[side] += share
+        self.perpetrators[perpetrator_id][side] += share
+        if deaths is not None:
+            sums = self.totals["deaths"][side]
+            sums["low"] += deaths[0]
+            sums["high"] += deaths[1]
+            sums["incidents_with_figures"] += deaths[2]
+
+    def verdict(self, perpetrator_id: int | None, verdict: str, weight: float) -> None:
+        _add(self.totals["by_verdict"], verdict, weight)
+        _add(self.perpetrators[perpetrator_id]["by_verdict"], verdict, weight)
+
+
+def _validated(days: int) -> int:
+    if not 1 <= days <= MAX_DAYS:
+        raise ValidationError({"days": f"Must be between 1 and {MAX_DAYS}."})
+    return days
+
+
+def evaluated(ceasefire: Ceasefire, *, days: int, basis: Basis, statuses: Iterable[str] | None = None) -> dict:
+    """The compliance summary computed afresh from the incidents (see `compliance`)."""
+    ctx = ceasefire_context(ceasefire)
+    span = Span.around(ceasefire, basis.starts_at, _validated(days), ctx.ended)
+    margin = span.margin(ceasefire)
+    # Unordered: counting needs no order, and an ORDER BY on a server-side cursor makes
+    # PostgreSQL walk the date index row by row (its plan for a cursor favours the first rows):
+    # 2.4 s instead of 0.45 s for a zone at 1,000,000 incidents (bench/README.md).
+    candidates = candidate_incidents(ctx, margin=margin).filter(occurred_at__lt=span.ends).order_by()
+    if statuses is not None:
+        candidates = candidates.filter(status__in=list(statuses))
+    tallies = Tallies()
+    incidents = candidates.iterator(chunk_size=2000)
+    for incident, window, verdict in counted(incidents, ctx, basis, overrides_of(ceasefire, basis), span, margin):
+        for i in touched(window, span.tz, span.first, len(span.bounds)):
+            day, day_start, day_end = span.bounds[i]
+            if share := fraction(window, day_start, day_end):
+                tallies.day(day, verdict, incident.kind, share)
+        weight = 0.0
+        for side, share in (
+            ("before", fraction(window, span.starts, basis.starts_at)),
+            ("after", fraction(window, basis.starts_at, span.ends)),
+        ):
+            weight += share
+            low, high = incident.killed_low, incident.killed_high
+            deaths = None if low is None else (share * low, share * (high if high is not None else low), share)
+            tallies.side(incident.perpetrator_id, side, share, deaths)
+        tallies.verdict(incident.perpetrator_id, verdict, weight)
+    return _answer(ceasefire, basis, days, span, tallies)
+
+
 def compliance(ceasefire: Ceasefire, *, days: int, basis: Basis, statuses: Iterable[str] | None = None) -> dict:
     """The compliance summary as plain data (the API serialises it as is). `statuses` limits
     the incidents counted (the public sees verified and disputed ones only).
@@ -96,99 +232,50 @@ def compliance(ceasefire: Ceasefire, *, days: int, basis: Basis, statuses: Itera
     share on each side (an instant counts whole where it falls); only the share inside the
     series counts. The daily rates divide each side by the time it really covers — the start's
     own day is split at the start — so "before" over N local days ending at 23:01 is not
-    divided as if it were as long as "after". Deaths are weighted the same way."""
-    if not 1 <= days <= MAX_DAYS:
-        raise ValidationError({"days": f"Must be between 1 and {MAX_DAYS}."})
-    tz = zoneinfo.ZoneInfo(ceasefire.timezone)
-    start_day = basis.starts_at.astimezone(tz).date()
-    first, last = start_day - timedelta(days=days), start_day + timedelta(days=days - 1)
-    range_start, range_end = _local_midnight(first, tz), _local_midnight(last + timedelta(days=1), tz)
-    day_bounds = [
-        (
-            first + timedelta(days=i),
-            _local_midnight(first + timedelta(days=i), tz),
-            _local_midnight(first + timedelta(days=i + 1), tz),
-        )
-        for i in range(2 * days)
-    ]
-    # Scan far enough around the curated start to cover the whole series on any basis.
-    margin = max(ceasefire.starts_at - range_start, range_end - ceasefire.starts_at) + timedelta(days=1)
+    divided as if it were as long as "after". Deaths are weighted the same way.
 
-    ctx = ceasefire_context(ceasefire)
-    # The series stops where the lifecycle ends the ceasefire (collapsed, replaced, expired):
-    # acts after it are not violations of it, and the time after it is no exposure.
-    stops_at = ctx.ended[0] if ctx.ended and ctx.ended[0] < range_end else None
-    if stops_at is not None:
-        range_end = max(stops_at, basis.starts_at)
-        day_bounds = [(day, lo, min(hi, range_end)) for day, lo, hi in day_bounds if lo < range_end]
-    overrides = {}
-    if basis.declaration is None:
-        overrides = dict(
-            Assessment.objects.filter(ceasefire=ceasefire)
-            .exclude(override_verdict="")
-            .values_list("incident_id", "override_verdict")
-        )
-
-    per_day: dict[date, dict] = {}
-    perpetrators: dict[int | None, dict] = defaultdict(lambda: {"before": 0.0, "after": 0.0, "by_verdict": _empty_verdicts()})
-    totals = {
-        "before": 0.0,
-        "after": 0.0,
-        "by_verdict": _empty_verdicts(),
-        "deaths": {"before": _deaths(), "after": _deaths()},
-    }
-    # Unordered: counting needs no order, and an ORDER BY on a server-side cursor makes
-    # PostgreSQL walk the date index row by row (its plan for a cursor favours the first rows):
-    # 2.4 s instead of 0.45 s for a zone at 1,000,000 incidents (bench/README.md).
-    candidates = candidate_incidents(ctx, margin=margin).filter(occurred_at__lt=range_end).order_by()
+    Read from the ceasefire's compliance ledger when it has one (a few queries over the days
+    asked for), else evaluated afresh."""
+    if not hasattr(ceasefire, "compliance_ledger"):
+        return evaluated(ceasefire, days=days, basis=basis, statuses=statuses)
+    span = Span.around(ceasefire, basis.starts_at, _validated(days), lifecycle_end(ceasefire))
+    rows = ComplianceShare.objects.filter(
+        ceasefire=ceasefire, declaration=basis.declaration, day__gte=span.first, day__lte=span.bounds[-1][0]
+    )
     if statuses is not None:
-        candidates = candidates.filter(status__in=list(statuses))
-    for incident in candidates.iterator(chunk_size=2000):
-        window = incident_window(
-            incident.occurred_at, incident.time_precision, incident.occurred_until, ctx.timezones.get(incident.place_id, "UTC")
-        )
-        sides = {
-            "before": _fraction(window, range_start, basis.starts_at),
-            "after": _fraction(window, basis.starts_at, range_end),
+        rows = rows.filter(status__in=list(statuses))
+    tallies = Tallies()
+    for day, verdict, kind, share in (
+        rows.values_list("day", "verdict", "kind").annotate(share=Sum(F("before") + F("after"))).order_by()
+    ):
+        tallies.day(day, verdict, kind, share)
+    with_figures = Q(killed_low__isnull=False)
+    sums = {}
+    for side in ("before", "after"):
+        share = F(side)
+        sums |= {
+            f"{side}_share": Sum(share),
+            f"{side}_low": Sum(share * F("killed_low"), filter=with_figures),
+            f"{side}_high": Sum(share * Coalesce("killed_high", "killed_low"), filter=with_figures),
+            f"{side}_figures": Sum(Case(When(with_figures, then=share), default=0.0, output_field=FloatField())),
         }
-        weight = sides["before"] + sides["after"]
-        if weight == 0 or not concerns(incident, ctx, margin=margin):
-            continue
-        # On the agreed basis each party is measured from its own commitment (the stored
-        # verdicts, overrides included); on a declaration's, everyone from that start.
-        result = evaluate(incident, ctx, starts_at=basis.starts_at if basis.declaration else None)
-        if result.place_overlap == 0:
-            continue  # hostile incidents in the zone only
-        verdict = overrides.get(incident.pk, result.verdict)
-        # Only the days the window touches (a year's series is 730 days; most windows are one).
-        touched = range(
-            max((window[0].astimezone(tz).date() - first).days, 0),
-            min((max(window[1] - timedelta(microseconds=1), window[0]).astimezone(tz).date() - first).days, len(day_bounds) - 1)
-            + 1,
-        )
-        for day, day_start, day_end in (day_bounds[i] for i in touched):
-            share = _fraction(window, day_start, day_end)
-            if share:
-                bucket = per_day.setdefault(day, {"total": 0.0, "by_verdict": _empty_verdicts(), "by_kind": {}})
-                bucket["total"] += share
-                _add(bucket["by_verdict"], verdict, share)
-                _add(bucket["by_kind"], incident.kind, share)
-        perpetrator = perpetrators[incident.perpetrator_id]
-        for side, share in sides.items():
-            totals[side] += share
-            perpetrator[side] += share
-            if incident.killed_low is not None:
-                deaths = totals["deaths"][side]
-                deaths["low"] += share * incident.killed_low
-                deaths["high"] += share * (incident.killed_high if incident.killed_high is not None else incident.killed_low)
-                deaths["incidents_with_figures"] += share
-        _add(totals["by_verdict"], verdict, weight)
-        _add(perpetrator["by_verdict"], verdict, weight)
+    for row in rows.values("perpetrator_id", "verdict").annotate(**sums).order_by():
+        for side in ("before", "after"):
+            deaths = (
+                (row[f"{side}_low"] or 0.0, row[f"{side}_high"] or 0.0, row[f"{side}_figures"])
+                if row[f"{side}_figures"]
+                else None
+            )
+            tallies.side(row["perpetrator_id"], side, row[f"{side}_share"], deaths)
+        tallies.verdict(row["perpetrator_id"], row["verdict"], row["before_share"] + row["after_share"])
+    return _answer(ceasefire, basis, days, span, tallies)
 
+
+def _answer(ceasefire: Ceasefire, basis: Basis, days: int, span: Span, tallies: Tallies) -> dict:
     series = []
-    for offset in range(-days, -days + len(day_bounds)):
-        day = start_day + timedelta(days=offset)
-        bucket = per_day.get(day, {"total": 0.0, "by_verdict": _empty_verdicts(), "by_kind": {}})
+    for offset in range(-days, -days + len(span.bounds)):
+        day = span.start_day + timedelta(days=offset)
+        bucket = tallies.per_day.get(day, {"total": 0.0, "by_verdict": _empty_verdicts(), "by_kind": {}})
         by_kind = {kind: bucket["by_kind"][kind] for kind in IncidentKind.values if bucket["by_kind"].get(kind)}
         series.append(
             _rounded(
@@ -201,16 +288,17 @@ def compliance(ceasefire: Ceasefire, *, days: int, basis: Basis, statuses: Itera
                 }
             )
         )
-
+    perpetrators = tallies.perpetrators
     names = dict(Party.objects.filter(pk__in=[pk for pk in perpetrators if pk]).values_list("pk", "name"))
     by_perpetrator = sorted(
         ({"party": {"id": pk, "name": names[pk]} if pk else None, **_rounded(counts)} for pk, counts in perpetrators.items()),
         key=lambda row: (-(row["before"] + row["after"]), row["party"]["name"] if row["party"] else ""),
     )
+    totals = tallies.totals
     # The time each side covers, in days: the start's own day is split at the start.
     exposure = {
-        "before": (basis.starts_at - range_start) / timedelta(days=1),
-        "after": (range_end - basis.starts_at) / timedelta(days=1),
+        "before": (basis.starts_at - span.starts) / timedelta(days=1),
+        "after": (span.ends - basis.starts_at) / timedelta(days=1),
     }
     rate_before = totals["before"] / exposure["before"]
     rate_after = totals["after"] / exposure["after"] if exposure["after"] else 0.0
@@ -222,7 +310,7 @@ def compliance(ceasefire: Ceasefire, *, days: int, basis: Basis, statuses: Itera
         "starts_at": basis.starts_at,
         "timezone": ceasefire.timezone,
         "days": days,
-        "stops_at": stops_at,
+        "stops_at": span.stops_at,
         "verdicts_pending_since": _pending_since(ceasefire),
         "series": series,
         "totals": _rounded(totals),

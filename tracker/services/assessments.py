@@ -30,7 +30,7 @@ from tracker.selectors.verdicts import (
     incident_context,
     place_timezones,
 )
-from tracker.services import common
+from tracker.services import common, compliance_ledger
 
 
 def current_rules() -> VerdictRules:
@@ -245,6 +245,8 @@ def assess_ceasefire(ceasefire: Ceasefire, *, chunk_size: int = 2000, timezones:
     left = [a for a in live.iterator(chunk_size=chunk_size) if a.incident_id not in kept]
     if left:
         counts += _store([], {(a.incident_id, a.ceasefire_id): a for a in left})
+    # The compliance series reads what the verdicts now say (tracker/services/compliance_ledger.py).
+    compliance_ledger.rebuild(ceasefire, ctx)
     return counts
 
 

@@ -12,8 +12,9 @@ services), and then:
   services validate them (`full_clean`), then inserted in bulk with one history row each
   (channel import, the importing user, the run's label) — on PostgreSQL by COPY
   (`tracker.bulk_insert`);
-- their verdicts are computed for the whole batch at once (`assess_incidents`: each
-  ceasefire's context read once), and their provenance graded from the records in memory;
+- their verdicts and their shares of the compliance series are computed for the whole batch at
+  once (`assess_incidents`, `compliance_ledger.refresh_incidents`: each ceasefire's context read
+  once), and their provenance graded from the records in memory;
 - a row whose place and parties the run already knows needs no savepoint (it writes nothing
   until the batch's bulk insert);
 - everything else — an incident that changed, a row that repeats an external id of the same
@@ -39,7 +40,7 @@ from tracker.history import Channel, history_context
 from tracker.importers.events import FLAG_NOTES, Event, Skip
 from tracker.importers.reading import Row, RowError
 from tracker.models import Assessment, Citation, Incident, IncidentProvenance, Party, Place, Report
-from tracker.services import assessments, common, provenance
+from tracker.services import assessments, common, compliance_ledger, provenance
 from tracker.services.common import acting_user
 from tracker.services.import_lookups import Lookups
 from tracker.services.imports import (
@@ -296,7 +297,9 @@ class _Batch:
             rows.append(citation)
         bulk_insert.create(Citation, rows)
         created = [incident for _, incident in valid]
-        assessments.assess_incidents(created, {i.place_id: item.tzname for item, i in valid})
+        timezones = {i.place_id: item.tzname for item, i in valid}
+        assessments.assess_incidents(created, timezones)
+        compliance_ledger.refresh_incidents([i.pk for i in created], timezones)
         provenance.store_new(created, rows)
         for item, _ in valid:
             self._done(item, "created")

@@ -35,6 +35,7 @@ from typing import Any
 from django.db import models, transaction
 
 from tracker.models import (
+    Assessment,
     Ceasefire,
     CeasefireParty,
     CeasefireStatus,
@@ -48,7 +49,7 @@ from tracker.models import (
     Source,
 )
 from tracker.selectors.places import gazetteer_changed
-from tracker.services import assessments, provenance, recompute, syndication
+from tracker.services import assessments, compliance_ledger, provenance, recompute, syndication
 
 WITH_THE_WRITE = "with the write"
 ON_THE_QUEUE = "on the task queue"
@@ -172,6 +173,17 @@ def _ceasefire_verdicts(changes: list[Change]) -> None:
     recompute.request_verdicts(ids)
 
 
+def _compliance_ledger(changes: list[Change]) -> None:
+    ids: set[int] = set(_latest(changes, Incident))  # live or not: a trashed one's shares go
+    for change in _latest(changes, Place).values():
+        if change.kind == "updated" and change.changed(*LOCATING_FIELDS):
+            ids.update(Incident.objects.filter(place=change.instance).values_list("pk", flat=True))
+    for change in _latest(changes, Assessment).values():
+        if change.changed("override_verdict"):
+            ids.add(change.instance.incident_id)
+    compliance_ledger.refresh_incidents(ids)
+
+
 def _place_names(changes: list[Change]) -> None:
     # Now, for this transaction's own reads; again after the commit, for every other process.
     gazetteer_changed()
@@ -195,6 +207,9 @@ RULES: tuple[Rule, ...] = (
         _ceasefire_verdicts,
         ON_THE_QUEUE,
     ),
+    # Each counted incident's per-day shares of a ceasefire's compliance series, on every basis
+    # (the whole ceasefire's are rebuilt with its verdicts, on the queue, by assess_ceasefire).
+    Rule("compliance series' per-day shares", (Incident, Place, Assessment), _compliance_ledger, WITH_THE_WRITE),
     Rule("the place resolver's name index", (Place, PlaceName), _place_names, AFTER_THE_COMMIT),
     # Run by the database connection for every committed write (see the module's docstring).
     Rule("the data generation (keys the response cache)", (models.Model,), None, AFTER_THE_COMMIT),

@@ -1,0 +1,157 @@
+"""The compliance series read from the stored ledger equals the series evaluated afresh, over
+random incidents and edits, on every basis, for short and long series, for the public and for
+curators (tracker/selectors/compliance.py, tracker/services/compliance_ledger.py)."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import transaction
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from tracker.choices import IncidentKind, IncidentStatus, TimePrecision, Verdict
+from tracker.models import Assessment, Ceasefire, ComplianceLedger, ComplianceShare, Incident, Party, Place
+from tracker.models.visibility import PUBLIC_STATUSES
+from tracker.selectors.compliance import Basis, compliance, evaluated
+from tracker.services import assessments, incidents
+from tracker.services.compliance_ledger import bases
+
+pytestmark = pytest.mark.django_db
+
+STARTS = [datetime(2020, 1, 11, 21, 1, tzinfo=UTC), datetime(2020, 3, 5, 21, 1, tzinfo=UTC)]
+
+
+def close(a, b, path="") -> None:
+    """Equal, numbers to within the series' rounding (sums taken in another order)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        assert set(a) == set(b), f"{path}: {sorted(set(a) ^ set(b))}"
+        for key in a:
+            close(a[key], b[key], f"{path}.{key}")
+    elif isinstance(a, list) and isinstance(b, list):
+        assert len(a) == len(b), path
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            close(x, y, f"{path}[{i}]")
+    elif isinstance(a, float | int) and isinstance(b, float | int) and not isinstance(a, bool):
+        assert abs(a - b) <= 2e-4, f"{path}: {a} != {b}"
+    else:
+        assert a == b, f"{path}: {a!r} != {b!r}"
+
+
+def same_answers() -> None:
+    for ceasefire in Ceasefire.objects.select_related("compliance_ledger"):
+        assert hasattr(ceasefire, "compliance_ledger")
+        for basis in bases(ceasefire):
+            for days in (1, 3, 20):
+                for statuses in (None, sorted(PUBLIC_STATUSES)):
+                    stored = compliance(ceasefire, days=days, basis=basis, statuses=statuses)
+                    fresh = evaluated(ceasefire, days=days, basis=basis, statuses=statuses)
+                    for answer in (stored, fresh):  # compared by party: equal totals may sort either way
+                        answer["by_perpetrator"] = {(row["party"] or {}).get("id"): row for row in answer["by_perpetrator"]}
+                    close(stored, fresh, f"{ceasefire.pk}/{basis.label}/{days}/{statuses}")
+
+
+incident_data = st.fixed_dictionaries(
+    {
+        "start": st.sampled_from(STARTS),
+        "offset_minutes": st.integers(-30 * 1440, 30 * 1440),
+        "precision": st.sampled_from(TimePrecision.values),
+        "length_hours": st.integers(1, 400),
+        "place": st.integers(0, 100),
+        "perpetrator": st.integers(-1, 100),
+        "kind": st.sampled_from(IncidentKind.values),
+        "status": st.sampled_from([s for s in IncidentStatus.values if s != IncidentStatus.REJECTED]),
+        "killed": st.one_of(st.none(), st.tuples(st.integers(0, 20), st.integers(0, 20))),
+    }
+)
+edits = st.lists(
+    st.tuples(st.sampled_from(["move", "status", "perpetrator", "trash", "override", "reject"]), st.integers(0, 100)),
+    max_size=4,
+)
+
+
+def _fields(data, places, parties) -> dict:
+    occurred_at = data["start"] + timedelta(minutes=data["offset_minutes"])
+    fields = {
+        "title": "random",
+        "kind": data["kind"],
+        "occurred_at": occurred_at,
+        "time_precision": data["precision"],
+        "occurred_until": occurred_at + timedelta(hours=data["length_hours"])
+        if data["precision"] == TimePrecision.INTERVAL
+        else None,
+        "place": places[data["place"] % len(places)],
+        "geo_precision": "town",
+        "perpetrator": None if data["perpetrator"] < 0 else parties[data["perpetrator"] % len(parties)],
+        "status": data["status"],
+        "attribution": "unknown" if data["perpetrator"] < 0 else "alleged",
+    }
+    if data["killed"] is not None:
+        low, high = sorted(data["killed"])
+        fields |= {"killed_low": low, "killed_high": high}
+    return fields
+
+
+@pytest.fixture
+def built(assessed):
+    assert ComplianceLedger.objects.count() == Ceasefire.objects.count()
+    assert ComplianceShare.objects.exists()
+
+
+def test_the_fixtures_ledger_gives_the_evaluated_series(built):
+    same_answers()
+
+
+# No shrinking: each example loads and evaluates the whole fixture; a failure prints its example.
+@settings(
+    max_examples=12,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(new=st.lists(incident_data, min_size=1, max_size=5), changes=edits)
+def test_after_random_incidents_and_edits_the_ledger_gives_the_evaluated_series(built, new, changes):
+    places = list(Place.objects.order_by("pk"))
+    parties = list(Party.objects.order_by("pk"))
+    with transaction.atomic():
+        created = [incidents.INCIDENTS.create(data=_fields(data, places, parties), user=None) for data in new]
+        for action, n in changes:
+            incident = Incident.all_objects.get(pk=created[n % len(created)].pk) if action != "override" else None
+            if incident is None:
+                assessment = Assessment.objects.order_by("pk")[n % Assessment.objects.count()]
+                verdict = Verdict.values[n % 3]
+                assessments.assessment_override(assessment=assessment, verdict=verdict, reason="checked", user=None)
+            elif incident.deleted_at is not None:
+                continue  # in the trash: nothing more to edit
+            elif action == "trash":
+                incidents.INCIDENTS.delete_instance(incident, user=None)
+            else:
+                data = {
+                    "move": {
+                        "occurred_at": incident.occurred_at + timedelta(hours=n * 7 - 300),
+                        "occurred_until": incident.occurred_until and incident.occurred_until + timedelta(hours=n * 7 - 300),
+                    },
+                    "status": {"status": IncidentStatus.values[n % 3]},  # draft, in review, verified
+                    "perpetrator": {"perpetrator": parties[n % len(parties)], "attribution": "alleged"},
+                    "reject": {"status": IncidentStatus.REJECTED},
+                }[action]
+                incidents.INCIDENTS.update_instance(incident, data=data, user=None)
+        same_answers()
+        transaction.set_rollback(True)
+
+
+def test_a_changed_declaration_rebuilds_its_basis_with_the_ceasefires_verdicts(built):
+    january = Ceasefire.objects.get(starts_at=STARTS[0])
+    declaration = january.declarations.filter(claimed_start__isnull=False).order_by("pk").first()
+    declaration.claimed_start -= timedelta(days=2)
+    declaration.save()
+    assessments.assess_ceasefire(january)
+    basis = Basis(declaration.claimed_start, declaration)
+    assert compliance(january, days=5, basis=basis) == evaluated(january, days=5, basis=basis)
+
+
+def test_an_unbuilt_ledger_is_never_read(idlib):
+    """A ceasefire whose ledger was never built (loaded by loaddata) is evaluated afresh."""
+    january = Ceasefire.objects.get(starts_at=STARTS[0])
+    assert not ComplianceLedger.objects.exists()
+    body = compliance(january, days=3, basis=Basis(january.starts_at))
+    assert body["totals"]["before"] > 0
