@@ -37,6 +37,11 @@ def close(a, b, path="") -> None:
         assert a == b, f"{path}: {a!r} != {b!r}"
 
 
+def by_party(answer: dict) -> dict:
+    """Perpetrators keyed by party: equal totals may sort either way."""
+    return {**answer, "by_perpetrator": {(row["party"] or {}).get("id"): row for row in answer["by_perpetrator"]}}
+
+
 def same_answers() -> None:
     for ceasefire in Ceasefire.objects.select_related("compliance_ledger"):
         assert hasattr(ceasefire, "compliance_ledger")
@@ -45,9 +50,7 @@ def same_answers() -> None:
                 for statuses in (None, sorted(PUBLIC_STATUSES)):
                     stored = compliance(ceasefire, days=days, basis=basis, statuses=statuses)
                     fresh = evaluated(ceasefire, days=days, basis=basis, statuses=statuses)
-                    for answer in (stored, fresh):  # compared by party: equal totals may sort either way
-                        answer["by_perpetrator"] = {(row["party"] or {}).get("id"): row for row in answer["by_perpetrator"]}
-                    close(stored, fresh, f"{ceasefire.pk}/{basis.label}/{days}/{statuses}")
+                    close(by_party(stored), by_party(fresh), f"{ceasefire.pk}/{basis.label}/{days}/{statuses}")
 
 
 incident_data = st.fixed_dictionaries(
@@ -155,3 +158,35 @@ def test_an_unbuilt_ledger_is_never_read(idlib):
     assert not ComplianceLedger.objects.exists()
     body = compliance(january, days=3, basis=Basis(january.starts_at))
     assert body["totals"]["before"] > 0
+
+
+def test_a_month_dated_after_the_series_counts_on_the_days_its_month_covers(built):
+    """A month-precision incident dated 20 March covers local 1–31 March: a series of the March
+    ceasefire's two days (4 and 5 March, Damascus) counts 1/31 of it on each. Scans by date must
+    reach past the series' end to find it (WINDOW_REACH)."""
+    march = Ceasefire.objects.get(starts_at=STARTS[1])
+    counted_there = Assessment.objects.filter(ceasefire=march, place_overlap=1).select_related("incident").first().incident
+    basis = Basis(march.starts_at)
+
+    def total(answer):
+        return sum(day["total"] for day in answer["series"])
+
+    before = total(evaluated(march, days=1, basis=basis))
+    with transaction.atomic():
+        incidents.INCIDENTS.create(
+            data={
+                "title": "Shelling reported for March",
+                "kind": IncidentKind.ARTILLERY_SHELLING,
+                "occurred_at": datetime(2020, 3, 20, 10, tzinfo=UTC),
+                "time_precision": TimePrecision.MONTH,
+                "place": counted_there.place,
+                "geo_precision": counted_there.geo_precision,
+                "status": IncidentStatus.VERIFIED,
+                "attribution": "unknown",
+            },
+            user=None,
+        )
+        fresh, stored = evaluated(march, days=1, basis=basis), compliance(march, days=1, basis=basis)
+        assert abs(total(fresh) - before - 2 / 31) < 2e-4  # each day rounded to 4 places
+        close(by_party(stored), by_party(fresh))
+        transaction.set_rollback(True)

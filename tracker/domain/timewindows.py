@@ -6,6 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 from tracker.choices import TimePrecision
 
+# How far a precision window reaches from its instant, either way: a week ends seven days after
+# it, a month starts up to 30 days before it and ends up to 31 after. A scan by `occurred_at`
+# widens its bounds by this much, and the windows then settle exactly what overlaps.
+WINDOW_REACH = timedelta(days=32)
+
 
 def _local_day_start(instant: datetime, tz: zoneinfo.ZoneInfo) -> datetime:
     local = instant.astimezone(tz)

@@ -79,6 +79,9 @@ class Area:
     place_ids: frozenset[int]
     above: frozenset[int] = frozenset()  # strict ancestors of the area's place: a location there is unresolved
     shares: dict[int, float] = field(default_factory=dict)  # region polygon shares, by place id
+    # Locations measured so far, by what decides them (many incidents share a town and a
+    # precision; the compliance ledger measures each incident once per basis).
+    locations: dict[tuple, tuple[float, bool, bool]] = field(default_factory=dict)
 
 
 @dataclass
@@ -153,6 +156,22 @@ def _location_in(incident: Incident, area: Area, ctx: CeasefireContext) -> tuple
     """(fraction, unresolved, by origin) of the incident inside an area: where it landed, or where
     the fire came from when that lies further inside (fire across a line is the firer's act
     where it fires from as well as where it lands)."""
+    key = (
+        incident.place_id,
+        incident.latitude,
+        incident.longitude,
+        incident.geo_precision,
+        incident.origin_place_id,
+        incident.origin_latitude,
+        incident.origin_longitude,
+        incident.origin_geo_precision,
+    )
+    if key not in area.locations:
+        area.locations[key] = _measured_in(incident, area, ctx)
+    return area.locations[key]
+
+
+def _measured_in(incident: Incident, area: Area, ctx: CeasefireContext) -> tuple[float, bool, bool]:
     impact, unresolved = _fraction_in(
         area,
         place=incident.place,

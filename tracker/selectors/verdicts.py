@@ -12,6 +12,7 @@ from tracker import conf
 from tracker.choices import IncidentStatus, PartyRole, Verdict
 from tracker.domain.commitments import Commitment, commitments, effective_end, lifecycle_end
 from tracker.domain.geo import ZoneShape, expand_bounds, geometry_bounds
+from tracker.domain.timewindows import WINDOW_REACH
 from tracker.domain.verdicts import AREA_TYPES, Area, CeasefireContext, concerns, default_margin, evaluate
 from tracker.models import Ceasefire, Incident, Party, Place
 from tracker.models.hierarchy import chain_rows, subtree_id_list, subtree_ids
@@ -219,7 +220,8 @@ def candidate_incidents(ctx: CeasefireContext, *, margin: timedelta | None = Non
         | Q(occurred_until__gt=earliest, occurred_at__gte=earliest - timedelta(days=366))
     )
     if last is not None:
-        qs = qs.filter(occurred_at__lt=last + margin)
+        # A month-precision incident dated after the bound may have a window starting before it.
+        qs = qs.filter(occurred_at__lt=last + margin + WINDOW_REACH)
     spatial = Q(place_id__in=ctx.scope_place_ids | ctx.scope_ancestor_ids) | Q(origin_place_id__in=ctx.scope_place_ids)
     if ctx.bounds is not None:
         # The impact and the origin, each by its own point, else by its place's point.

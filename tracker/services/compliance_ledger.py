@@ -23,6 +23,7 @@ from django.utils import timezone
 from tracker import bulk_insert
 from tracker.choices import IncidentStatus
 from tracker.domain.compliance import day_shares
+from tracker.domain.timewindows import WINDOW_REACH
 from tracker.domain.verdicts import CeasefireContext
 from tracker.models import Assessment, Ceasefire, ComplianceLedger, ComplianceShare, Declaration, Incident
 from tracker.selectors.compliance import MAX_DAYS, Basis, Span, counted, overrides_of
@@ -93,13 +94,25 @@ def rebuild(ceasefire: Ceasefire, ctx: CeasefireContext | None = None) -> int:
     ctx = ctx or ceasefire_context(context_ceasefires().get(pk=ceasefire.pk))
     ceasefire = ctx.ceasefire
     ComplianceShare.objects.filter(ceasefire=ceasefire).delete()
-    stored = 0
-    for basis in bases(ceasefire):
-        span = Span.around(ceasefire, basis.starts_at, LEDGER_DAYS, ctx.ended)
-        # Unordered, as the series' own scan (tracker/selectors/compliance.py says why).
-        candidates = candidate_incidents(ctx, margin=span.margin(ceasefire)).filter(occurred_at__lt=span.ends).order_by()
-        incidents = candidates.iterator(chunk_size=2000)
-        stored += _store(_shares(ceasefire, basis, ctx, incidents, span, overrides_of(ceasefire, basis)))
+    spans = [(basis, Span.around(ceasefire, basis.starts_at, LEDGER_DAYS, ctx.ended)) for basis in bases(ceasefire)]
+    overrides = overrides_of(ceasefire, spans[0][0])
+    # One scan covering every basis's span; unordered, as the series' own (tracker/selectors/compliance.py).
+    margin = max(span.margin(ceasefire) for _, span in spans)
+    ends = max(span.ends for _, span in spans) + WINDOW_REACH  # a month dated after the end may reach back into it
+    candidates = candidate_incidents(ctx, margin=margin).filter(occurred_at__lt=ends).order_by()
+
+    def shares() -> Iterator[ComplianceShare]:
+        chunk = []
+        for incident in candidates.iterator(chunk_size=2000):
+            chunk.append(incident)
+            if len(chunk) == 2000:
+                for basis, span in spans:
+                    yield from _shares(ceasefire, basis, ctx, chunk, span, {} if basis.declaration else overrides)
+                chunk = []
+        for basis, span in spans:
+            yield from _shares(ceasefire, basis, ctx, chunk, span, {} if basis.declaration else overrides)
+
+    stored = _store(shares())
     ComplianceLedger.objects.update_or_create(ceasefire=ceasefire, defaults={"built_at": timezone.now(), "days": LEDGER_DAYS})
     return stored
 
