@@ -190,3 +190,36 @@ def test_a_month_dated_after_the_series_counts_on_the_days_its_month_covers(buil
         assert abs(total(fresh) - before - 2 / 31) < 2e-4  # each day rounded to 4 places
         close(by_party(stored), by_party(fresh))
         transaction.set_rollback(True)
+
+
+def test_the_day_summer_time_begins_counts_its_23_hours(built):
+    """Damascus moved to summer time on 27 March 2020: a week-precision incident of 25–31 March
+    local (167 hours) counts 23/167 on the 27th and 24/167 on the days around it — evaluated
+    and read from the ledger alike."""
+    march = Ceasefire.objects.get(starts_at=STARTS[1])
+    counted_there = Assessment.objects.filter(ceasefire=march, place_overlap=1).select_related("incident").first().incident
+    basis = Basis(march.starts_at)
+
+    def days_of(answer):
+        return {day["date"]: day["total"] for day in answer["series"]}
+
+    before = days_of(evaluated(march, days=30, basis=basis))
+    with transaction.atomic():
+        incidents.INCIDENTS.create(
+            data={
+                "title": "A week of shelling",
+                "kind": IncidentKind.ARTILLERY_SHELLING,
+                "occurred_at": datetime(2020, 3, 25, 10, tzinfo=UTC),
+                "time_precision": TimePrecision.WEEK,
+                "place": counted_there.place,
+                "geo_precision": counted_there.geo_precision,
+                "status": IncidentStatus.VERIFIED,
+                "attribution": "unknown",
+            },
+            user=None,
+        )
+        fresh, stored = evaluated(march, days=30, basis=basis), compliance(march, days=30, basis=basis)
+        added = {day: round(total - before[day], 4) for day, total in days_of(fresh).items() if total != before[day]}
+        assert added == {f"2020-03-{d}": round((23 if d == 27 else 24) / 167, 4) for d in range(25, 32)}
+        close(by_party(stored), by_party(fresh))
+        transaction.set_rollback(True)

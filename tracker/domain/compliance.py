@@ -9,14 +9,15 @@ whole span at once (tracker/selectors/compliance.py) for any number of days.
 """
 
 import zoneinfo
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 Window = tuple[datetime, datetime]
 
 
 def local_midnight(day: date, tz: zoneinfo.ZoneInfo) -> datetime:
-    """The first instant of a local day."""
-    return datetime(day.year, day.month, day.day, tzinfo=tz)
+    """The first instant of a local day, in UTC. In UTC because Python subtracts two datetimes
+    of one zone by their wall clocks: the day summer time ends would last 24 hours, not 25."""
+    return datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(UTC)
 
 
 def fraction(window: Window, start: datetime, end: datetime) -> float:
