@@ -56,6 +56,7 @@ def by_party(answer: dict) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rebuild", action="store_true", help="rebuild every ledger even if built")
+    parser.add_argument("--days", type=int, nargs="+", default=[14, 90, 365], help="series lengths to measure")
     args = parser.parse_args()
     print(f"database: {connection.vendor}, {Incident.all_objects.count():,} incidents")
     ceasefires = list(Ceasefire.objects.select_related("compliance_ledger").order_by("pk"))
@@ -71,7 +72,7 @@ def main() -> None:
     ceasefires = list(Ceasefire.objects.select_related("compliance_ledger").order_by("pk"))
     print("| days | readers | evaluated afresh (median / max) | from the ledger (median / max) | ratio | answers agree |")
     print("| --- | --- | --- | --- | --- | --- |")
-    for days in (14, 90, 365):
+    for days in args.days:
         for readers, statuses in (("public", list(PUBLIC_STATUSES)), ("curators", None)):
             fresh, stored, agreeing, total = [], [], 0, 0
             for ceasefire in ceasefires:
