@@ -160,34 +160,38 @@ def test_an_unbuilt_ledger_is_never_read(idlib):
     assert body["totals"]["before"] > 0
 
 
+def _shell_the_march_zone(occurred_at: datetime, precision: str, days: int) -> tuple[dict, dict, dict]:
+    """The March ceasefire's series over `days` before an incident of this precision is added
+    where its verdicts are counted, and after: (before, evaluated after, read from the ledger
+    after). Run inside a transaction the caller rolls back."""
+    march = Ceasefire.objects.get(starts_at=STARTS[1])
+    counted_there = Assessment.objects.filter(ceasefire=march, place_overlap=1).select_related("incident").first().incident
+    basis = Basis(march.starts_at)
+    before = evaluated(march, days=days, basis=basis)
+    incidents.INCIDENTS.create(
+        data={
+            "title": "Shelling",
+            "kind": IncidentKind.ARTILLERY_SHELLING,
+            "occurred_at": occurred_at,
+            "time_precision": precision,
+            "place": counted_there.place,
+            "geo_precision": counted_there.geo_precision,
+            "status": IncidentStatus.VERIFIED,
+            "attribution": "unknown",
+        },
+        user=None,
+    )
+    return before, evaluated(march, days=days, basis=basis), compliance(march, days=days, basis=basis)
+
+
 def test_a_month_dated_after_the_series_counts_on_the_days_its_month_covers(built):
     """A month-precision incident dated 20 March covers local 1–31 March: a series of the March
     ceasefire's two days (4 and 5 March, Damascus) counts 1/31 of it on each. Scans by date must
     reach past the series' end to find it (WINDOW_REACH)."""
-    march = Ceasefire.objects.get(starts_at=STARTS[1])
-    counted_there = Assessment.objects.filter(ceasefire=march, place_overlap=1).select_related("incident").first().incident
-    basis = Basis(march.starts_at)
-
-    def total(answer):
-        return sum(day["total"] for day in answer["series"])
-
-    before = total(evaluated(march, days=1, basis=basis))
     with transaction.atomic():
-        incidents.INCIDENTS.create(
-            data={
-                "title": "Shelling reported for March",
-                "kind": IncidentKind.ARTILLERY_SHELLING,
-                "occurred_at": datetime(2020, 3, 20, 10, tzinfo=UTC),
-                "time_precision": TimePrecision.MONTH,
-                "place": counted_there.place,
-                "geo_precision": counted_there.geo_precision,
-                "status": IncidentStatus.VERIFIED,
-                "attribution": "unknown",
-            },
-            user=None,
-        )
-        fresh, stored = evaluated(march, days=1, basis=basis), compliance(march, days=1, basis=basis)
-        assert abs(total(fresh) - before - 2 / 31) < 2e-4  # each day rounded to 4 places
+        before, fresh, stored = _shell_the_march_zone(datetime(2020, 3, 20, 10, tzinfo=UTC), TimePrecision.MONTH, days=1)
+        total = sum(day["total"] for day in fresh["series"]) - sum(day["total"] for day in before["series"])
+        assert abs(total - 2 / 31) < 2e-4  # each day rounded to 4 places
         close(by_party(stored), by_party(fresh))
         transaction.set_rollback(True)
 
@@ -196,30 +200,12 @@ def test_the_day_summer_time_begins_counts_its_23_hours(built):
     """Damascus moved to summer time on 27 March 2020: a week-precision incident of 25–31 March
     local (167 hours) counts 23/167 on the 27th and 24/167 on the days around it — evaluated
     and read from the ledger alike."""
-    march = Ceasefire.objects.get(starts_at=STARTS[1])
-    counted_there = Assessment.objects.filter(ceasefire=march, place_overlap=1).select_related("incident").first().incident
-    basis = Basis(march.starts_at)
-
-    def days_of(answer):
-        return {day["date"]: day["total"] for day in answer["series"]}
-
-    before = days_of(evaluated(march, days=30, basis=basis))
     with transaction.atomic():
-        incidents.INCIDENTS.create(
-            data={
-                "title": "A week of shelling",
-                "kind": IncidentKind.ARTILLERY_SHELLING,
-                "occurred_at": datetime(2020, 3, 25, 10, tzinfo=UTC),
-                "time_precision": TimePrecision.WEEK,
-                "place": counted_there.place,
-                "geo_precision": counted_there.geo_precision,
-                "status": IncidentStatus.VERIFIED,
-                "attribution": "unknown",
-            },
-            user=None,
-        )
-        fresh, stored = evaluated(march, days=30, basis=basis), compliance(march, days=30, basis=basis)
-        added = {day: round(total - before[day], 4) for day, total in days_of(fresh).items() if total != before[day]}
+        before, fresh, stored = _shell_the_march_zone(datetime(2020, 3, 25, 10, tzinfo=UTC), TimePrecision.WEEK, days=30)
+        was = {day["date"]: day["total"] for day in before["series"]}
+        added = {
+            day["date"]: round(day["total"] - was[day["date"]], 4) for day in fresh["series"] if day["total"] != was[day["date"]]
+        }
         assert added == {f"2020-03-{d}": round((23 if d == 27 else 24) / 167, 4) for d in range(25, 32)}
         close(by_party(stored), by_party(fresh))
         transaction.set_rollback(True)
