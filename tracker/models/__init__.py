@@ -3,7 +3,7 @@
 from tracker.models.assessments import Assessment, VerdictRecompute, VerdictRules
 from tracker.models.auth import ApiToken, IdempotencyRecord
 from tracker.models.ceasefires import Ceasefire, CeasefireParty, CeasefireStatus, Declaration
-from tracker.models.compliance import ComplianceLedger, ComplianceShare
+from tracker.models.compliance import ComplianceLedger, ComplianceShare, ComplianceTally
 from tracker.models.generation import DataGeneration
 from tracker.models.incidents import Citation, Incident
 from tracker.models.parties import Party, PartyAlias
@@ -24,6 +24,7 @@ __all__ = [
     "Citation",
     "ComplianceLedger",
     "ComplianceShare",
+    "ComplianceTally",
     "DataGeneration",
     "Declaration",
     "Incident",

@@ -7,9 +7,10 @@ reviewer's override counts; on a declaration basis verdicts are evaluated afresh
 
 Two ways to the same answer: `evaluated` runs the verdict rules over the zone's incidents (the
 reference, and the answer for a ceasefire whose ledger is not built); `compliance` reads the
-ceasefire's compliance ledger when it has one — each counted incident's per-day shares, stored
-by tracker/services/compliance_ledger.py — so its cost follows the days asked for, not the size
-of the database. A property test holds the two equal.
+ceasefire's compliance ledger when it has one — the counted incidents' per-day shares summed per
+status, verdict, kind and perpetrator, stored by tracker/services/compliance_ledger.py — so its
+cost follows the days asked for, not the size of the database or how many incidents fell on
+them. A property test holds the two equal.
 """
 
 import zoneinfo
@@ -19,15 +20,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db.models import Case, F, FloatField, Q, Sum, When
-from django.db.models.functions import Coalesce
+from django.db.models import F, Sum
 
 from tracker.choices import IncidentKind, Verdict
 from tracker.domain.commitments import lifecycle_end
 from tracker.domain.compliance import Window, day_bounds, fraction, local_midnight, touched
 from tracker.domain.timewindows import WINDOW_REACH, incident_window
 from tracker.domain.verdicts import CeasefireContext, concerns, evaluate
-from tracker.models import Assessment, Ceasefire, ComplianceShare, Declaration, Incident, Party
+from tracker.models import Assessment, Ceasefire, ComplianceTally, Declaration, Incident, Party
 from tracker.selectors.verdicts import candidate_incidents, ceasefire_context
 
 MAX_DAYS = 365
@@ -241,12 +241,12 @@ def compliance(ceasefire: Ceasefire, *, days: int, basis: Basis, statuses: Itera
     own day is split at the start — so "before" over N local days ending at 23:01 is not
     divided as if it were as long as "after". Deaths are weighted the same way.
 
-    Read from the ceasefire's compliance ledger when it has one (a few queries over the days
-    asked for), else evaluated afresh."""
+    Read from the ceasefire's compliance ledger when it has one (two queries over the tallies
+    of the days asked for), else evaluated afresh."""
     if not hasattr(ceasefire, "compliance_ledger"):
         return evaluated(ceasefire, days=days, basis=basis, statuses=statuses)
     span = Span.around(ceasefire, basis.starts_at, _validated(days), lifecycle_end(ceasefire))
-    rows = ComplianceShare.objects.filter(
+    rows = ComplianceTally.objects.filter(
         ceasefire=ceasefire, declaration=basis.declaration, day__gte=span.first, day__lte=span.bounds[-1][0]
     )
     if statuses is not None:
@@ -256,25 +256,15 @@ def compliance(ceasefire: Ceasefire, *, days: int, basis: Basis, statuses: Itera
         rows.values_list("day", "verdict", "kind").annotate(share=Sum(F("before") + F("after"))).order_by()
     ):
         tallies.day(day, verdict, kind, share)
-    with_figures = Q(killed_low__isnull=False)
-    sums = {}
-    for side in ("before", "after"):
-        share = F(side)
-        sums |= {
-            f"{side}_share": Sum(share),
-            f"{side}_low": Sum(share * F("killed_low"), filter=with_figures),
-            f"{side}_high": Sum(share * Coalesce("killed_high", "killed_low"), filter=with_figures),
-            f"{side}_figures": Sum(Case(When(with_figures, then=share), default=0.0, output_field=FloatField())),
-        }
+    sides = ("before", "after")
+    # Named apart from the fields they sum (an annotation may not shadow a field).
+    sums = {f"sum_{side}{part}": Sum(f"{side}{part}") for side in sides for part in ("", "_low", "_high", "_figures")}
     for row in rows.values("perpetrator_id", "verdict").annotate(**sums).order_by():
-        for side in ("before", "after"):
-            deaths = (
-                (row[f"{side}_low"] or 0.0, row[f"{side}_high"] or 0.0, row[f"{side}_figures"])
-                if row[f"{side}_figures"]
-                else None
-            )
-            tallies.side(row["perpetrator_id"], side, row[f"{side}_share"], deaths)
-        tallies.verdict(row["perpetrator_id"], row["verdict"], row["before_share"] + row["after_share"])
+        for side in sides:
+            figures = row[f"sum_{side}_figures"]
+            deaths = (row[f"sum_{side}_low"], row[f"sum_{side}_high"], figures) if figures else None
+            tallies.side(row["perpetrator_id"], side, row[f"sum_{side}"], deaths)
+        tallies.verdict(row["perpetrator_id"], row["verdict"], row["sum_before"] + row["sum_after"])
     return _answer(ceasefire, basis, days, span, tallies)
 
 
