@@ -2,10 +2,13 @@
 random incidents and edits, on every basis, for short and long series, for the public and for
 curators (tracker/selectors/compliance.py, tracker/services/compliance_ledger.py)."""
 
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import Count
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
@@ -13,7 +16,7 @@ from tracker.choices import IncidentKind, IncidentStatus, TimePrecision, Verdict
 from tracker.models import Assessment, Ceasefire, ComplianceLedger, ComplianceShare, Incident, Party, Place
 from tracker.models.visibility import PUBLIC_STATUSES
 from tracker.selectors.compliance import Basis, compliance, evaluated
-from tracker.services import assessments, common, incidents
+from tracker.services import assessments, common, compliance_ledger, incidents
 from tracker.services.compliance_ledger import bases
 
 pytestmark = pytest.mark.django_db
@@ -217,3 +220,41 @@ def test_the_day_summer_time_begins_counts_its_23_hours(built):
         assert added == {f"2020-03-{d}": round((23 if d == 27 else 24) / 167, 4) for d in range(25, 32)}
         close(by_party(stored), by_party(fresh))
         transaction.set_rollback(True)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_writers_summing_one_day_at_once_leave_its_tallies_whole(assessed):
+    """Each write deletes the tallies of the days it touches and sums them again; a second
+    writer on the same day must wait for the first's commit, or its sums double the day."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: SQLite serialises writers, there is no race to test")
+    january = Ceasefire.objects.get(starts_at=STARTS[0])
+    shares = ComplianceShare.objects.filter(ceasefire=january, declaration=None)
+    day = shares.values("day").annotate(n=Count("incident_id", distinct=True)).filter(n__gte=2).order_by("day")[0]["day"]
+    first_id, second_id = shares.filter(day=day).order_by("incident_id").values_list("incident_id", flat=True).distinct()[:2]
+    first_holds = threading.Event()
+
+    def write(incident_id: int, *, hold: bool) -> None:
+        try:
+            if not hold:
+                first_holds.wait(10)
+            with transaction.atomic():
+                compliance_ledger.refresh_incidents([incident_id])
+                if hold:
+                    first_holds.set()
+                    time.sleep(1.5)  # the second writer sums the day meanwhile, or waits
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=write, args=(pk,), kwargs={"hold": pk == first_id}) for pk in (first_id, second_id)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    days = abs((day - january.starts_at.date()).days) + 1
+    for basis in bases(january):  # the first basis a writer sums is the one it waits on
+        close(
+            by_party(compliance(january, days=days, basis=basis)),
+            by_party(evaluated(january, days=days, basis=basis)),
+            basis.label,
+        )
