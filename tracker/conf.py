@@ -78,6 +78,13 @@ SETTINGS: dict[str, Setting] = {
     ),
     "MAP_CENTER": Setting((35.9, 36.6), "Where maps open (Idlib: where the founding data is).", None),
     "MAP_ZOOM": Setting(8, "The zoom maps open at.", None),
+    # Subscriptions (webhooks): README "Subscriptions".
+    "WEBHOOK_ALLOW_PRIVATE": Setting(
+        False,
+        "Deliver to loopback, private and link-local addresses (development receivers only; never in production).",
+        "bool",
+    ),
+    "WEBHOOK_TIMEOUT_SECONDS": Setting(10.0, "Longest a delivery attempt may take, connecting to the last byte.", "float"),
     # The network in front of the app.
     "PROXY_COUNT": Setting(0, "Reverse proxies in front of the app servers; 0: X-Forwarded-For is ignored.", "int"),
 }
