@@ -18,3 +18,11 @@ class TrackerConfig(AppConfig):
         generation.install()
 
         post_migrate.connect(provenance.fill_missing, sender=self)
+
+        # Subscriptions: the webhooks interface reads their filters with the incident list's
+        # filterset, and dispatches the events writes record, on the task queue after the commit.
+        from tracker.services import outbox, subscriptions
+        from tracker.webhooks import dispatch, filters
+
+        subscriptions.FILTER_CHECKS.append(filters.validate_filter)
+        outbox.events_recorded.connect(dispatch.enqueue_dispatch, dispatch_uid="webhooks-dispatch")

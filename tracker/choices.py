@@ -46,6 +46,7 @@ Stance = vocabulary("Stance")
 Verdict = vocabulary("Verdict")
 Reason = vocabulary("Reason")
 SyndicationDecision = vocabulary("SyndicationDecision")
+DeliveryState = vocabulary("DeliveryState")
 
 
 BINDING_ROLES = frozenset({PartyRole.SIGNATORY, PartyRole.BOUND})

@@ -11,27 +11,41 @@ GLOBAL_PARAMS = frozenset({"format"})
 PAGE_PARAMS = frozenset({"page", "page_size", "count", "cursor"})
 
 
+def known_params(filterset_class) -> set[str]:
+    """The query parameters a filterset reads."""
+    known = set(filterset_class.base_filters)
+    for f in filterset_class.base_filters.values():
+        # Range-style filters accept suffixed names (e.g. `near` + its own widget parts).
+        known |= set(getattr(f, "extra_param_names", ()))
+    return known
+
+
+def param_errors(query_params, known: set[str] | None) -> dict[str, list[str]]:
+    """What is wrong with the parameters: a NUL byte, too many values, or (with `known`) a
+    name not known — each listed under the parameter's name."""
+    errors = {}
+    limit = conf.MAX_FILTER_VALUES
+    for name, values in query_params.lists():
+        if "\x00" in name or any("\x00" in v for v in values):
+            errors[name.replace("\x00", "\\x00")] = ["Null characters are not allowed."]
+        elif len(values) > limit:
+            errors[name] = [f"At most {limit} values may be given ({len(values)} were)."]
+        elif known is not None and name not in known:
+            errors[name] = [f"Unknown query parameter. Known: {', '.join(sorted(known))}."]
+    return errors
+
+
 class StrictFilterBackend(DjangoFilterBackend):
     """django-filter, plus: an unknown query parameter or a NUL byte in any value is a 400
     naming the parameter (a typo like `kinds=airstrike` must not return everything)."""
 
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
-        known = set(GLOBAL_PARAMS) if getattr(view, "action", "list") == "export" else GLOBAL_PARAMS | PAGE_PARAMS
+        action = getattr(view, "action", "list")
+        known = set(GLOBAL_PARAMS) if action == "export" else GLOBAL_PARAMS | PAGE_PARAMS
         if filterset_class is not None:
-            known |= set(filterset_class.base_filters)
-            for f in filterset_class.base_filters.values():
-                # Range-style filters accept suffixed names (e.g. `near` + its own widget parts).
-                known |= set(getattr(f, "extra_param_names", ()))
-        errors = {}
-        limit = conf.MAX_FILTER_VALUES
-        for name, values in request.query_params.lists():
-            if "\x00" in name or any("\x00" in v for v in values):
-                errors[name.replace("\x00", "\\x00")] = ["Null characters are not allowed."]
-            elif len(values) > limit:
-                errors[name] = [f"At most {limit} values may be given ({len(values)} were)."]
-            elif getattr(view, "action", "list") in ("list", "export") and name not in known:
-                errors[name] = [f"Unknown query parameter. Known: {', '.join(sorted(known))}."]
+            known |= known_params(filterset_class)
+        errors = param_errors(request.query_params, known if action in ("list", "export") else None)
         if errors:
             raise ValidationError(errors)
         return super().filter_queryset(request, queryset, view)

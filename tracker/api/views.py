@@ -244,12 +244,18 @@ class IncidentViewSet(IncidentRowsListMixin, TrashMixin, ServiceModelViewSet):
         return serializers.IncidentSerializer if self.action in LIST_ACTIONS else serializers.IncidentDetailSerializer
 
     def get_queryset(self):
-        if self.action in LIST_ACTIONS:
-            citations = Citation.objects.only("id", "incident_id", "report_id")
-        else:
+        return self.served_to(self.request.user, detail=self.action not in LIST_ACTIONS, queryset=super().get_queryset())
+
+    @classmethod
+    def served_to(cls, user, *, detail: bool, queryset=None):
+        """The incidents `user` may see, read as a list (light) or a detail serializes them (also
+        what a subscription's delivery carries: tracker/webhooks/)."""
+        if detail:
             citations = Citation.objects.select_related(*CLAIM_RELATED)
-        queryset = super().get_queryset().prefetch_related(Prefetch("citations", queryset=citations.order_by("id")))
-        return queryset.visible_to(self.request.user)
+        else:
+            citations = Citation.objects.only("id", "incident_id", "report_id")
+        queryset = cls.queryset.all() if queryset is None else queryset
+        return queryset.prefetch_related(Prefetch("citations", queryset=citations.order_by("id"))).visible_to(user)
 
     def get_object(self):
         try:

@@ -80,3 +80,16 @@ def outcome(status: int | None) -> str:
     if 200 <= status <= 299:
         return "delivered"
     return "gone" if status == 410 else "failed"
+
+
+# The event types a subscription may ask for (README "Subscriptions").
+INCIDENT_CREATED = "incident.created"
+INCIDENT_CHANGED = "incident.changed"
+INCIDENT_WITHDRAWN = "incident.withdrawn"  # left the subscriber's view: unpublished, rejected, trashed, merged, purged
+ASSESSMENT_CHANGED = "assessment.changed"  # a verdict of the incident changed
+EVENT_TYPES = (INCIDENT_CREATED, INCIDENT_CHANGED, INCIDENT_WITHDRAWN, ASSESSMENT_CHANGED)
+
+
+def message_id() -> str:
+    """A delivery's `webhook-id`: the same on every attempt (receivers drop duplicates by it)."""
+    return "msg_" + secrets.token_urlsafe(18)

@@ -10,6 +10,13 @@ from tracker.models.parties import Party, PartyAlias
 from tracker.models.places import Place, PlaceName
 from tracker.models.provenance import IncidentProvenance
 from tracker.models.sources import Report, ReportBand, Source
+from tracker.models.subscriptions import (
+    Delivery,
+    IncidentEvent,
+    Subscription,
+    SubscriptionIncident,
+    SubscriptionSecret,
+)
 from tracker.models.trash import TrashedCitation, TrashedIncident, TrashedPlace, TrashedReport
 
 __all__ = [
@@ -26,8 +33,10 @@ __all__ = [
     "ComplianceShare",
     "ComplianceTally",
     "DataGeneration",
+    "Delivery",
     "Declaration",
     "Incident",
+    "IncidentEvent",
     "IncidentProvenance",
     "Party",
     "PartyAlias",
@@ -36,6 +45,9 @@ __all__ = [
     "Report",
     "ReportBand",
     "Source",
+    "Subscription",
+    "SubscriptionIncident",
+    "SubscriptionSecret",
     "TrashedCitation",
     "TrashedIncident",
     "TrashedPlace",

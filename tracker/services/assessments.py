@@ -30,7 +30,7 @@ from tracker.selectors.verdicts import (
     incident_context,
     place_timezones,
 )
-from tracker.services import common, compliance_ledger
+from tracker.services import common, compliance_ledger, outbox
 
 
 def current_rules() -> VerdictRules:
@@ -115,17 +115,23 @@ def _store(pairs: list[tuple[Incident, Ceasefire, Evaluation]], existing: dict[t
     now, counts = timezone.now(), Counts()
     new, changed = [], []
     rules = current_rules() if pairs else None
+    verdicts_moved = set()  # incidents whose verdict under a ceasefire appeared, changed or went
     for incident, ceasefire, result in pairs:
         current = existing.pop((incident.pk, ceasefire.pk), None)
         if current is None:
             assessment = Assessment(incident=incident, ceasefire=ceasefire, computed_at=now)
             _apply(assessment, result, now, rules)
             new.append(assessment)
-        elif _apply(current, result, now, rules):
-            current.updated_at = now
-            changed.append(current)
+            verdicts_moved.add(incident.pk)
         else:
-            counts.unchanged += 1
+            effective = current.override_verdict or current.verdict
+            if _apply(current, result, now, rules):
+                current.updated_at = now
+                changed.append(current)
+                if (current.override_verdict or current.verdict) != effective:
+                    verdicts_moved.add(incident.pk)
+            else:
+                counts.unchanged += 1
     # One history row per created or changed assessment, written in bulk like the rows.
     bulk_insert.create(Assessment, new)
     bulk_update_with_history(changed, Assessment, UPDATE_FIELDS, batch_size=500, **bulk_defaults())
@@ -141,6 +147,8 @@ def _store(pairs: list[tuple[Incident, Ceasefire, Evaluation]], existing: dict[t
     bulk_update_with_history(kept, Assessment, ["override_stale", "updated_at", "version"], batch_size=500, **bulk_defaults())
     # Deleting through the ORM sends post_delete per row, which records each in history.
     counts.deleted = Assessment.objects.filter(pk__in=[a.pk for a in gone]).delete()[0] if gone else 0
+    verdicts_moved.update(a.incident_id for a in gone)
+    outbox.record((pk, outbox.VERDICT) for pk in sorted(verdicts_moved))
     return counts
 
 

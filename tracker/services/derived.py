@@ -49,7 +49,7 @@ from tracker.models import (
     Source,
 )
 from tracker.selectors.places import gazetteer_changed
-from tracker.services import assessments, compliance_ledger, provenance, recompute, syndication
+from tracker.services import assessments, compliance_ledger, outbox, provenance, recompute, syndication
 
 WITH_THE_WRITE = "with the write"
 ON_THE_QUEUE = "on the task queue"
@@ -184,6 +184,21 @@ def _compliance_ledger(changes: list[Change]) -> None:
     compliance_ledger.refresh_incidents(ids)
 
 
+def _incident_events(changes: list[Change]) -> None:
+    events = []
+    for pk, change in _latest(changes, Incident).items():
+        if change.created:
+            events.append((pk, outbox.CREATED))
+        elif not change.live:
+            events.append((pk, outbox.REMOVED))  # trashed, purged, merged away
+        else:
+            events.append((pk, outbox.CHANGED))  # restored from the trash too
+    for change in _latest(changes, Assessment).values():
+        if change.changed("override_verdict"):  # a computed verdict that changes: assessments._store
+            events.append((change.instance.incident_id, outbox.VERDICT))
+    outbox.record(events)
+
+
 def _place_names(changes: list[Change]) -> None:
     # Now, for this transaction's own reads; again after the commit, for every other process.
     gazetteer_changed()
@@ -210,6 +225,9 @@ RULES: tuple[Rule, ...] = (
     # Each counted incident's per-day shares of a ceasefire's compliance series, on every basis
     # (the whole ceasefire's are rebuilt with its verdicts, on the queue, by assess_ceasefire).
     Rule("compliance series' per-day shares", (Incident, Place, Assessment), _compliance_ledger, WITH_THE_WRITE),
+    # What happened to which incidents, for subscriptions: one INSERT with the write; matched
+    # and delivered on the task queue after the commit (tracker/services/outbox.py).
+    Rule("subscriptions' incident events", (Incident, Assessment), _incident_events, WITH_THE_WRITE),
     Rule("the place resolver's name index", (Place, PlaceName), _place_names, AFTER_THE_COMMIT),
     # Run by the database connection for every committed write (see the module's docstring).
     Rule("the data generation (keys the response cache)", (models.Model,), None, AFTER_THE_COMMIT),

@@ -1,0 +1,126 @@
+"""Delivering webhooks: each due delivery signed and POSTed once, its answer recorded, and the
+next attempt scheduled (tracker/domain/webhooks.py says when) — on the task queue.
+
+A worker claims a few due deliveries at a time by moving their next attempt a lease ahead (a
+worker that dies leaves them due again when the lease runs out), then sends each outside any
+transaction: a slow receiver holds no lock and no other delivery. A subscription is paused, with
+its reason for the owner (the admin and the API show it), when a receiver answers 410 Gone, when
+its URL is refused (a non-public address), or when PAUSE_AFTER deliveries in a row have failed;
+its pending deliveries wait until it is resumed.
+"""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django_tasks import task
+
+from tracker.choices import DeliveryState
+from tracker.domain import webhooks
+from tracker.models import Delivery, Subscription, SubscriptionSecret
+from tracker.services import common, webhook_sender
+
+CLAIM = 20  # deliveries a worker takes at a time
+LEASE = timedelta(minutes=2)  # longer than an attempt can take (the sender's timeout)
+PAUSE_AFTER = 10  # failed deliveries in a row
+
+
+def secrets_in_force(subscription_id: int, now=None) -> list[str]:
+    """The subscription's signing secrets, newest first: the current one and any rotated one
+    whose overlap has not ended."""
+    now = now or timezone.now()
+    rows = SubscriptionSecret.objects.filter(subscription_id=subscription_id).order_by("-created_at", "-id")
+    return [row.secret for row in rows if row.expires_at is None or row.expires_at > now]
+
+
+def _claim(now) -> list[Delivery]:
+    with transaction.atomic():
+        due = Delivery.objects.filter(
+            state=DeliveryState.PENDING,
+            next_attempt_at__lte=now,
+            subscription__active=True,
+            subscription__deleted_at=None,
+        ).order_by("next_attempt_at", "id")
+        claimed = list(due.select_for_update(skip_locked=True, of=("self",))[:CLAIM])
+        Delivery.objects.filter(pk__in=[d.pk for d in claimed]).update(next_attempt_at=now + LEASE)
+    return claimed
+
+
+@task()
+def deliver_due() -> int:
+    """Send every delivery due now; returns how many attempts were made."""
+    attempts = 0
+    while claimed := _claim(timezone.now()):
+        for delivery in claimed:
+            attempt(delivery)
+            attempts += 1
+    return attempts
+
+
+def attempt(delivery: Delivery) -> Delivery:
+    """One attempt at a delivery: signed with the secrets in force, sent, recorded."""
+    now = timezone.now()
+    body = delivery.body.encode()
+    timestamp = int(now.timestamp())
+    headers = {
+        "webhook-id": delivery.message_id,
+        "webhook-timestamp": str(timestamp),
+        "webhook-signature": webhooks.signature_header(
+            secrets_in_force(delivery.subscription_id, now), delivery.message_id, timestamp, body
+        ),
+    }
+    refused = None
+    try:
+        sent = webhook_sender.post(delivery.subscription.target_url, body, headers)
+    except webhook_sender.TargetRefused as error:
+        refused, sent = str(error), webhook_sender.Attempt(status=None, latency_ms=0, error=str(error))
+    delivery.attempts += 1
+    delivery.last_attempt_at = now
+    delivery.last_status, delivery.last_latency_ms = sent.status, sent.latency_ms
+    delivery.last_response, delivery.last_error = sent.excerpt, sent.error[:500]
+    meaning = "failed" if refused else webhooks.outcome(sent.status)
+    if meaning == "delivered":
+        delivery.state, delivery.delivered_at, delivery.next_attempt_at = DeliveryState.DELIVERED, timezone.now(), None
+    elif meaning == "retry":
+        wait = webhooks.retry_delay(delivery.attempts, sent.retry_after)
+        if now + wait - delivery.created_at > webhooks.RETRY_FOR:
+            delivery.state, delivery.next_attempt_at = DeliveryState.FAILED, None
+        else:
+            delivery.next_attempt_at = now + wait
+    else:
+        delivery.state, delivery.next_attempt_at = DeliveryState.FAILED, None
+    delivery.save()
+    if refused:
+        pause(delivery.subscription, f"Its URL was refused: {refused}")
+    elif meaning == "gone":
+        pause(delivery.subscription, "The receiver answered 410 Gone: it wants no more deliveries.")
+    elif delivery.state == DeliveryState.FAILED and _failing(delivery.subscription_id):
+        pause(delivery.subscription, f"The last {PAUSE_AFTER} deliveries failed (the last: {_described(delivery)}).")
+    return delivery
+
+
+def _described(delivery: Delivery) -> str:
+    return f"HTTP {delivery.last_status}" if delivery.last_status else (delivery.last_error or "no answer")
+
+
+def _failing(subscription_id: int) -> bool:
+    finished = Delivery.objects.filter(subscription_id=subscription_id).exclude(state=DeliveryState.PENDING)
+    last = list(finished.order_by("-last_attempt_at", "-id").values_list("state", flat=True)[:PAUSE_AFTER])
+    return len(last) == PAUSE_AFTER and all(state == DeliveryState.FAILED for state in last)
+
+
+def pause(subscription: Subscription, reason: str, *, user=None) -> Subscription:
+    """Stop delivering to the subscription (its pending deliveries wait), saying why."""
+    subscription = Subscription.objects.get(pk=subscription.pk)
+    if not subscription.active and subscription.paused_reason == reason:
+        return subscription
+    return common.update(instance=subscription, data={"active": False, "paused_reason": reason}, user=user)
+
+
+def redeliver(delivery: Delivery) -> Delivery:
+    """Send a delivery again (by hand: from the admin or the API), with the same id, so a
+    receiver that had it can tell."""
+    delivery.state, delivery.next_attempt_at = DeliveryState.PENDING, timezone.now()
+    delivery.save(update_fields=["state", "next_attempt_at"])
+    transaction.on_commit(deliver_due.enqueue, robust=True)
+    return delivery
