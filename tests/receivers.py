@@ -49,12 +49,15 @@ def receiver() -> Iterator[Receiver]:
                 answer = state.script[min(len(state.received), len(state.script)) - 1]
             if answer.delay:
                 threading.Event().wait(answer.delay)
-            self.send_response(answer.status)
-            for name, value in answer.headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(answer.body)))
-            self.end_headers()
-            self.wfile.write(answer.body)
+            try:
+                self.send_response(answer.status)
+                for name, value in answer.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(answer.body)))
+                self.end_headers()
+                self.wfile.write(answer.body)
+            except (BrokenPipeError, ConnectionResetError):
+                pass  # the sender stopped reading (its cap) or gave up (its timeout): as a real receiver sees it
 
         def log_message(self, *args):  # quiet
             pass
