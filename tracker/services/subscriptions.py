@@ -11,6 +11,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.utils import timezone
 
 from tracker import conf
@@ -71,8 +72,9 @@ def rotate_secret(*, subscription: Subscription, user, overlap: timedelta | None
     TRACKER_WEBHOOK_SECRET_OVERLAP_HOURS), so the receiver can switch without losing a delivery."""
     overlap = overlap if overlap is not None else timedelta(hours=conf.WEBHOOK_SECRET_OVERLAP_HOURS)
     now = timezone.now()
-    SubscriptionSecret.objects.filter(subscription=subscription, expires_at=None).update(expires_at=now + overlap)
-    SubscriptionSecret.objects.filter(subscription=subscription, expires_at__gt=now + overlap).update(expires_at=now + overlap)
+    ends = now + overlap  # for every secret in force, however long its own overlap had to run
+    in_force = Q(expires_at=None) | Q(expires_at__gt=ends)
+    SubscriptionSecret.objects.filter(in_force, subscription=subscription).update(expires_at=ends)
     common.update(subscription, data={}, user=user)  # in its history: when the secret was rotated, by whom
     return _issue_secret(subscription)
 

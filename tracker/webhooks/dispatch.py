@@ -17,11 +17,14 @@ and each subscription gets, per incident:
 Each delivery's body is frozen here; tracker/services/webhook_delivery.py signs and sends it.
 """
 
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import reduce
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
 
@@ -141,8 +144,10 @@ def dispatch(events: list[IncidentEvent]) -> int:
         for subscription, pk, what, event, _ in plan
     )
     SubscriptionIncident.objects.bulk_create(follow, ignore_conflicts=True)
-    for subscription_id, pk in unfollow:
-        SubscriptionIncident.objects.filter(subscription_id=subscription_id, incident_id=pk).delete()
+    if unfollow:  # one DELETE for the batch
+        SubscriptionIncident.objects.filter(
+            reduce(operator.or_, (Q(subscription_id=s, incident_id=pk) for s, pk in unfollow))
+        ).delete()
     return len(plan)
 
 
