@@ -7,12 +7,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
 from tracker import choices
+from tracker.domain import webhooks
 from tracker.models import (
     Assessment,
     Ceasefire,
     CeasefireParty,
     Citation,
     Declaration,
+    Delivery,
     Incident,
     Party,
     PartyAlias,
@@ -20,6 +22,8 @@ from tracker.models import (
     PlaceName,
     Report,
     Source,
+    Subscription,
+    SubscriptionSecret,
 )
 
 
@@ -162,3 +166,36 @@ class AssessmentFactory(factory.django.DjangoModelFactory):
     time_overlap = 1.0
     place_overlap = 1.0
     computed_at = factory.LazyFunction(lambda: datetime.now(UTC))
+
+
+class SubscriptionFactory(factory.django.DjangoModelFactory):
+    """A subscription with its signing secret (what the service's create issues)."""
+
+    class Meta:
+        model = Subscription
+        skip_postgeneration_save = True
+
+    owner = factory.SubFactory(UserFactory)
+    name = factory.Sequence(lambda n: f"subscription {n}")
+    target_url = "https://hooks.example.org/tracker"
+    events = factory.LazyFunction(lambda: list(webhooks.EVENT_TYPES))
+
+    @factory.post_generation
+    def secret(self, create, extracted, **kwargs):
+        if create:
+            SubscriptionSecret.objects.create(
+                subscription=self, secret=extracted or webhooks.new_secret(), created_at=datetime.now(UTC)
+            )
+
+
+class DeliveryFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Delivery
+
+    subscription = factory.SubFactory(SubscriptionFactory)
+    message_id = factory.LazyFunction(webhooks.message_id)
+    event = webhooks.INCIDENT_CREATED
+    incident_id = 1
+    sequence = factory.Sequence(lambda n: n + 1)
+    body = "{}"
+    created_at = factory.LazyFunction(lambda: datetime.now(UTC))

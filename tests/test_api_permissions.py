@@ -230,3 +230,76 @@ def test_only_reviewers_verify(client_for):
         ).status_code
         == 200
     )
+
+
+# Subscriptions are their owner's (tracker.api.permissions.OwnSubscriptions): every signed-in
+# account may hold and change its own — another's is a 404, as if it did not exist; a read-only
+# token may only read them; the anonymous are asked to sign in.
+SUBSCRIPTION_ENDPOINTS = {
+    # endpoint: (method, path after /api/v1/subscriptions/, body, status for the owner)
+    "list": ("get", "", None, 200),
+    "get": ("get", "{id}/", None, 200),
+    "post": ("post", "", {"name": "n", "target_url": "https://hooks.example.org/x", "events": ["incident.created"]}, 201),
+    "put": ("put", "{id}/", {"name": "n", "target_url": "https://hooks.example.org/y", "events": ["incident.changed"]}, 200),
+    "patch": ("patch", "{id}/", {"active": False}, 200),
+    "delete": ("delete", "{id}/", None, 204),
+    "rotate-secret": ("post", "{id}/rotate-secret/", {}, 200),
+    "deliveries": ("get", "{id}/deliveries/", None, 200),
+    "delivery": ("get", "{id}/deliveries/{delivery}/", None, 200),
+    "redeliver": ("post", "{id}/deliveries/{delivery}/redeliver/", None, 202),
+    "trash": ("get", "trash/", None, 200),
+    "restore": ("post", "{trashed}/restore/", None, 200),
+    "purge": ("delete", "{trashed}/purge/", None, 404),  # not through the API: a superuser's, in the admin
+}
+
+
+def _subscription_expected(role: str, endpoint: str, owned: bool) -> int:
+    method, path, _, ok = SUBSCRIPTION_ENDPOINTS[endpoint]
+    if endpoint == "purge":
+        return 404  # no such route, for anyone
+    if role == "anonymous":
+        return 401
+    if role == "read_only_token" and method != "get":
+        return 403
+    if not owned and "{" in path:
+        return 404
+    return ok
+
+
+@pytest.mark.parametrize("endpoint", list(SUBSCRIPTION_ENDPOINTS))
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("owned", [True, False], ids=["own", "another's"])
+def test_permission_matrix_of_subscriptions(endpoint, role, owned, client_for, user_for, settings):
+    from tests.factories import DeliveryFactory, SubscriptionFactory, UserFactory
+    from tracker.services.common import delete
+
+    settings.TRACKER_WEBHOOK_ALLOW_PRIVATE = False
+    client = client_for(role)
+    owner = client.user if owned and client.user is not None else UserFactory(username="someone-else")
+    subscription = SubscriptionFactory(owner=owner)
+    delivery = DeliveryFactory(subscription=subscription)
+    trashed = SubscriptionFactory(owner=owner)
+    delete(trashed, user=None)
+    method, path, body, _ = SUBSCRIPTION_ENDPOINTS[endpoint]
+    url = "/api/v1/subscriptions/" + path.format(id=subscription.pk, delivery=delivery.pk, trashed=trashed.pk)
+    headers = if_match(trashed if "{trashed}" in path else subscription) if method in ("put", "patch", "delete") else {}
+    before = snapshot()
+    response = getattr(client, method)(url, body, format="json", **headers)
+    want = _subscription_expected(role, endpoint, owned)
+    assert response.status_code == want, response.content
+    if want >= 400:
+        assert "detail" in response.json()
+        assert snapshot() == before, "a refused request changed data"
+
+
+@override_settings(TRACKER_PUBLIC_READ=False)
+@pytest.mark.parametrize(("role", "status"), [("no_permission", 403), ("curator", 201), ("ingest", 201)])
+def test_without_public_read_only_those_who_may_read_incidents_subscribe(role, status, client_for):
+    response = client_for(role).post(
+        "/api/v1/subscriptions/",
+        {"name": "n", "target_url": "https://hooks.example.org/x", "events": ["incident.created"]},
+        format="json",
+    )
+    assert response.status_code == status, response.content
+    if status == 403:
+        assert response.json() == {"detail": "Subscriptions deliver incidents, which this account may not read."}

@@ -150,7 +150,7 @@ def test_a_rotated_secret_signs_beside_the_new_one_until_the_overlap_ends(curato
     with receiver() as r:
         subscription = subscribe(curator, r.url)
         old = subscription.issued_secret
-        new = subscriptions.rotate_secret(subscription=subscription, user=curator, overlap=timedelta(hours=1))
+        new = subscriptions.rotate_secret(subscription=subscription, user=curator, overlap=timedelta(hours=1)).secret
         run_tasks(lambda: incidents.INCIDENTS.create(data=_incident(), user=curator))
         assert len(r.received[0].headers["webhook-signature"].split(" ")) == 2
         verified(r.received[0].body, r.received[0].headers, old)

@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 from tracker.api.filter_fields import (
     BBoxFilter,
     BoundedNumberFilter,
+    ChoicesFilter,
     CountryFilter,
     InstantFilter,
     IntegerFilter,
@@ -28,6 +29,7 @@ from tracker.api.filterset_base import TrackerFilterSet, declared_only
 from tracker.choices import (
     Attribution,
     Confidence,
+    DeliveryState,
     IncidentKind,
     IncidentStatus,
     Initiator,
@@ -38,7 +40,20 @@ from tracker.choices import (
 )
 from tracker.domain.geo import bbox_around
 from tracker.domain.names import normalize_name
-from tracker.models import Assessment, Ceasefire, Citation, Incident, Party, Place, PlaceName, Report, Source
+from tracker.domain.webhooks import EVENT_TYPES
+from tracker.models import (
+    Assessment,
+    Ceasefire,
+    Citation,
+    Delivery,
+    Incident,
+    Party,
+    Place,
+    PlaceName,
+    Report,
+    Source,
+    Subscription,
+)
 from tracker.models.assessments import effective_verdict_in
 from tracker.models.hierarchy import subtree_id_list, subtree_ids, subtree_of
 from tracker.selectors.distances import haversine_expression
@@ -395,3 +410,22 @@ class AssessmentFilterSet(certainty_filters("incident__")):
 
     def filter_overridden(self, qs, name, value):
         return qs.exclude(override_verdict="") if value else qs.filter(override_verdict="")
+
+
+class SubscriptionFilterSet(TrackerFilterSet):
+    active = StrictBooleanFilter(field_name="active", lookup_expr="exact", help_text="true: delivering; false: paused.")
+    ordering = ordering_by("name", "created_at")
+
+    Meta = declared_only(Subscription)
+
+
+class DeliveryFilterSet(TrackerFilterSet):
+    """A subscription's delivery log (`/subscriptions/{id}/deliveries/`)."""
+
+    updated_since = None  # deliveries have no updated_at: `created_after` instead
+    state = one_of(DeliveryState, "state")
+    event = ChoicesFilter(field_name="event", choices=[(e, e) for e in EVENT_TYPES], help_text="Repeatable. Event type.")
+    incident = IntegerFilter(field_name="incident_id", min_value=1, max_value=2**63 - 1, help_text="Incident id.")
+    created_after = InstantFilter(field_name="created_at", lookup_expr="gte", help_text="Created at or after this instant.")
+
+    Meta = declared_only(Delivery)

@@ -51,3 +51,21 @@ class TrackerModelPermissions(permissions.DjangoModelPermissions):
         if safe and conf.PUBLIC_READ:
             return True
         return super().has_permission(request, view)
+
+
+class OwnSubscriptions(permissions.BasePermission):
+    """Subscriptions are their owner's: any signed-in account may hold some (the API shows each
+    account its own only), as long as it may read the incidents they deliver — everyone while
+    ``TRACKER_PUBLIC_READ`` is true, else those with the incident view permission. Read-only
+    tokens may only read them."""
+
+    def has_permission(self, request, view):
+        if not request.user or not request.user.is_authenticated:
+            return False
+        if request.method not in permissions.SAFE_METHODS and isinstance(request.auth, ApiToken) and request.auth.read_only:
+            self.message = "This token is read-only."
+            return False
+        if not conf.PUBLIC_READ and not request.user.has_perm("tracker.view_incident"):
+            self.message = "Subscriptions deliver incidents, which this account may not read."
+            return False
+        return True

@@ -3,7 +3,7 @@
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from tracker.api import views
+from tracker.api import subscriptions, views
 
 app_name = "tracker-api"
 
@@ -16,6 +16,7 @@ router.register("reports", views.ReportViewSet)
 router.register("incidents", views.IncidentViewSet)
 router.register("citations", views.CitationViewSet)
 router.register("assessments", views.AssessmentViewSet)
+router.register("subscriptions", subscriptions.SubscriptionViewSet)
 
 urlpatterns = [
     path("ceasefires/<int:pk>/violations/", views.CeasefireViolationsView.as_view(), name="ceasefire-violations"),

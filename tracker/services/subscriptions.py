@@ -8,7 +8,7 @@ would refuse is refused here, naming the parameter, whichever interface wrote it
 
 from collections.abc import Callable, Mapping
 from datetime import timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -66,8 +66,13 @@ def subscription_update(*, subscription: Subscription, data: Mapping[str, Any], 
     return common.update(subscription, data=data, user=user, expected_version=expected_version)
 
 
+class Rotated(NamedTuple):
+    secret: str  # the new one, shown this once
+    previous_expire_at: Any  # when the secrets it replaces stop signing
+
+
 @common.operation()
-def rotate_secret(*, subscription: Subscription, user, overlap: timedelta | None = None) -> str:
+def rotate_secret(*, subscription: Subscription, user, overlap: timedelta | None = None) -> Rotated:
     """A new signing secret; the ones in force keep signing beside it for `overlap` (default
     TRACKER_WEBHOOK_SECRET_OVERLAP_HOURS), so the receiver can switch without losing a delivery."""
     overlap = overlap if overlap is not None else timedelta(hours=conf.WEBHOOK_SECRET_OVERLAP_HOURS)
@@ -76,7 +81,7 @@ def rotate_secret(*, subscription: Subscription, user, overlap: timedelta | None
     in_force = Q(expires_at=None) | Q(expires_at__gt=ends)
     SubscriptionSecret.objects.filter(in_force, subscription=subscription).update(expires_at=ends)
     common.update(subscription, data={}, user=user)  # in its history: when the secret was rotated, by whom
-    return _issue_secret(subscription)
+    return Rotated(_issue_secret(subscription), ends)
 
 
 def subscription_delete(*, subscription: Subscription, user, expected_version=None) -> None:

@@ -62,9 +62,11 @@ def check_url(url: str) -> urllib.parse.SplitResult:
     if parts.username or parts.password:
         raise TargetRefused("The URL must not carry credentials.")
     try:
-        parts.port  # noqa: B018 - raises on a port out of range
+        port = parts.port  # raises on a port out of range
     except ValueError as error:
         raise TargetRefused("The URL's port is not valid.") from error
+    if port == 0:
+        raise TargetRefused("The URL's port is not valid.")
     return parts
 
 

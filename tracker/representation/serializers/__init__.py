@@ -72,6 +72,13 @@ from tracker.representation.serializers.sources import (
     ReportSerializer,
     SourceSerializer,
 )
+from tracker.representation.serializers.subscriptions import (
+    DeliveryDetailSerializer,
+    DeliverySerializer,
+    RotatedSecretSerializer,
+    RotateSecretSerializer,
+    SubscriptionSerializer,
+)
 
 __all__ = [
     "AUDIT_FIELDS",
@@ -124,6 +131,11 @@ __all__ = [
     "ResolveSerializer",
     "SourceBriefSerializer",
     "SourceSerializer",
+    "SubscriptionSerializer",
+    "DeliverySerializer",
+    "DeliveryDetailSerializer",
+    "RotateSecretSerializer",
+    "RotatedSecretSerializer",
     "TrackerModelSerializer",
     "VerdictCountsSerializer",
     "VerdictRulesSerializer",
