@@ -38,6 +38,13 @@ def _feed_without_lag(settings):
     settings.TRACKER_FEED_SETTLE_SECONDS = 0
 
 
+@pytest.fixture(autouse=True)
+def _webhooks_inline(settings):
+    """Tests run in a transaction that a background thread cannot see: webhook work runs in the
+    test's own thread, after its (captured) commit. test_webhook_runner checks the others."""
+    settings.TRACKER_WEBHOOK_RUNNER = "inline"
+
+
 @pytest.fixture
 def roles(db):
     call_command("setup_roles", verbosity=0, stdout=io.StringIO())

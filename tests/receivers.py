@@ -21,6 +21,7 @@ class Answer:
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
     delay: float = 0.0
+    gate: threading.Event | None = None  # answered only once the test sets it
 
 
 @dataclass
@@ -49,6 +50,8 @@ def receiver() -> Iterator[Receiver]:
                 answer = state.script[min(len(state.received), len(state.script)) - 1]
             if answer.delay:
                 threading.Event().wait(answer.delay)
+            if answer.gate is not None:
+                answer.gate.wait(30)
             try:
                 self.send_response(answer.status)
                 for name, value in answer.headers.items():

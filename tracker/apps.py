@@ -20,9 +20,11 @@ class TrackerConfig(AppConfig):
         post_migrate.connect(provenance.fill_missing, sender=self)
 
         # Subscriptions: the webhooks interface reads their filters with the incident list's
-        # filterset, and dispatches the events writes record, on the task queue after the commit.
-        from tracker.services import outbox, subscriptions
-        from tracker.webhooks import dispatch, filters
+        # filterset, and its runner dispatches the events writes record and sends what is due,
+        # after the commit, off the request (tracker/webhooks/worker.py).
+        from tracker.services import outbox, subscriptions, webhook_delivery
+        from tracker.webhooks import filters, worker
 
         subscriptions.FILTER_CHECKS.append(filters.validate_filter)
-        outbox.events_recorded.connect(dispatch.enqueue_dispatch, dispatch_uid="webhooks-dispatch")
+        outbox.events_recorded.connect(worker.wake, dispatch_uid="webhooks-events")
+        webhook_delivery.deliveries_due.connect(worker.wake, dispatch_uid="webhooks-due")

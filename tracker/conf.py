@@ -86,6 +86,13 @@ SETTINGS: dict[str, Setting] = {
     ),
     "WEBHOOK_TIMEOUT_SECONDS": Setting(10.0, "Longest a delivery attempt may take, connecting to the last byte.", "float"),
     "WEBHOOK_MAX_SUBSCRIPTIONS": Setting(20, "Subscriptions one owner may hold (the trash included): 400 above.", "int"),
+    "WEBHOOK_RUNNER": Setting(
+        "auto",
+        "Where webhooks are dispatched and sent: auto (queue with the database task backend, else thread), queue "
+        "(tasks for db_worker), thread (a background thread per app process) or inline (after the commit, in the "
+        "caller: tests and scripts).",
+        "str",
+    ),
     "WEBHOOK_SECRET_OVERLAP_HOURS": Setting(24.0, "How long a rotated secret still signs beside the new one.", "float"),
     # The network in front of the app.
     "PROXY_COUNT": Setting(0, "Reverse proxies in front of the app servers; 0: X-Forwarded-For is ignored.", "int"),

@@ -1,5 +1,6 @@
 """Delivering webhooks: each due delivery signed and POSTed once, its answer recorded, and the
-next attempt scheduled (tracker/domain/webhooks.py says when) — on the task queue.
+next attempt scheduled (tracker/domain/webhooks.py says when) — by the webhooks runner
+(tracker/webhooks/worker.py), never in a writer's request.
 
 A worker claims a few due deliveries at a time by moving their next attempt a lease ahead (a
 worker that dies leaves them due again when the lease runs out), then sends each outside any
@@ -12,6 +13,8 @@ its pending deliveries wait until it is resumed.
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Min
+from django.dispatch import Signal
 from django.utils import timezone
 from django_tasks import task
 
@@ -24,6 +27,10 @@ CLAIM = 20  # deliveries a worker takes at a time
 LEASE = timedelta(minutes=2)  # longer than an attempt can take (the sender's timeout)
 PAUSE_AFTER = 10  # failed deliveries in a row
 
+# Sent after the commit of a delivery made due by hand (a redelivery): the webhooks runner
+# (tracker/webhooks/worker.py) answers it.
+deliveries_due = Signal()
+
 
 def secrets_in_force(subscription_id: int, now=None) -> list[str]:
     """The subscription's signing secrets, newest first: the current one and any rotated one
@@ -33,14 +40,18 @@ def secrets_in_force(subscription_id: int, now=None) -> list[str]:
     return [row.secret for row in rows if row.expires_at is None or row.expires_at > now]
 
 
+def _waiting():
+    return Delivery.objects.filter(state=DeliveryState.PENDING, subscription__active=True, subscription__deleted_at=None)
+
+
+def next_due():
+    """When the next pending delivery of an active subscription is due (None: none waits)."""
+    return _waiting().aggregate(due=Min("next_attempt_at"))["due"]
+
+
 def _claim(now) -> list[Delivery]:
     with transaction.atomic():
-        due = Delivery.objects.filter(
-            state=DeliveryState.PENDING,
-            next_attempt_at__lte=now,
-            subscription__active=True,
-            subscription__deleted_at=None,
-        ).order_by("next_attempt_at", "id")
+        due = _waiting().filter(next_attempt_at__lte=now).order_by("next_attempt_at", "id")
         claimed = list(due.select_for_update(skip_locked=True, of=("self",))[:CLAIM])
         Delivery.objects.filter(pk__in=[d.pk for d in claimed]).update(next_attempt_at=now + LEASE)
     return claimed
@@ -122,5 +133,5 @@ def redeliver(delivery: Delivery) -> Delivery:
     receiver that had it can tell."""
     delivery.state, delivery.next_attempt_at = DeliveryState.PENDING, timezone.now()
     delivery.save(update_fields=["state", "next_attempt_at"])
-    transaction.on_commit(deliver_due.enqueue, robust=True)
+    transaction.on_commit(lambda: deliveries_due.send(sender=Delivery), robust=True)
     return delivery

@@ -1,5 +1,5 @@
 """Turning recorded incident events (tracker/services/outbox.py) into deliveries, on the task
-queue, after the writes that recorded them committed.
+queue, after the writes that recorded them committed (tracker/webhooks/worker.py runs it).
 
 For each batch of events, in the order they were recorded: the events of one incident collapse
 into one (its last sequence number; `created` stays created, a removal at the end is a removal),
@@ -34,7 +34,7 @@ from tracker.domain import webhooks
 from tracker.models import Delivery, Incident, IncidentEvent, Subscription, SubscriptionIncident
 from tracker.models.visibility import visible_statuses
 from tracker.representation.serializers import IncidentDetailSerializer
-from tracker.services import outbox, webhook_delivery
+from tracker.services import outbox
 from tracker.webhooks import matching
 
 BATCH = 500  # events per transaction
@@ -73,11 +73,6 @@ def _type_in_view(kind: str) -> str:
     }.get(kind, webhooks.INCIDENT_CHANGED)
 
 
-def enqueue_dispatch(**kwargs) -> None:
-    """After a commit that recorded events (tracker/services/outbox.py): dispatch them on the queue."""
-    dispatch_events.enqueue()
-
-
 @task()
 def dispatch_events() -> int:
     """Dispatch every recorded event not yet dispatched; returns the deliveries created. Two
@@ -91,8 +86,6 @@ def dispatch_events() -> int:
                 break
             created += dispatch(events)
             IncidentEvent.objects.filter(pk__in=[e.pk for e in events]).update(dispatched_at=timezone.now())
-    if created:
-        transaction.on_commit(webhook_delivery.deliver_due.enqueue, robust=True)
     return created
 
 

@@ -1,0 +1,139 @@
+"""Webhook work never runs in the writer's request (tracker/webhooks/worker.py): with the
+`immediate` task backend a background thread dispatches, sends and retries; with the database
+queue a `db_worker` does, and a retry due later is one deferred task. Real commits here: the
+thread and the worker read the database from outside the test's thread."""
+
+import os
+import subprocess
+import sys
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test import override_settings
+from django.utils import timezone
+
+from tests.factories import UserFactory
+from tests.receivers import Answer, receiver
+from tests.test_subscriptions import ALL_EVENTS, _incident, subscribe, verified
+from tracker.choices import DeliveryState
+from tracker.domain import webhooks
+from tracker.models import Delivery
+from tracker.services import incidents
+from tracker.webhooks import worker
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+ROOT = Path(__file__).resolve().parent.parent
+DATABASE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+
+@pytest.fixture(autouse=True)
+def local_receivers(settings):
+    settings.TRACKER_WEBHOOK_ALLOW_PRIVATE = True
+
+
+@pytest.fixture
+def writer(roles):
+    return UserFactory(username="writer", roles=["curator", "reviewer"])
+
+
+def eventually(check, seconds: float = 15):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(0.05)
+    raise AssertionError("not within the time allowed")
+
+
+@pytest.fixture
+def in_a_thread(settings, monkeypatch):
+    settings.TRACKER_WEBHOOK_RUNNER = "auto"  # the immediate backend: a thread
+    # Retries a fraction of a second apart, so the test sees the thread wake for one.
+    monkeypatch.setattr(webhooks, "RETRY_DELAYS", (timedelta(milliseconds=300),))
+    yield
+    worker._thread.stop()
+
+
+def test_the_curators_request_answers_before_the_receiver_does(in_a_thread, writer, client_for):
+    assert worker.runner() == "thread"
+    answered = threading.Event()
+    with receiver() as r:
+        r.answers(Answer(status=503, gate=answered), Answer(status=204))
+        subscription = subscribe(writer, r.url, events=ALL_EVENTS)
+        client = client_for("anonymous")
+        client.force_authenticate(writer)
+        created = client.post(
+            "/api/v1/incidents/",
+            {
+                "title": "Shelling",
+                "kind": "artillery_shelling",
+                "occurred_at": "2020-01-15T08:00:00Z",
+                "place": _incident()["place"].pk,
+                "status": "verified",
+            },
+            format="json",
+        )
+        # The request has answered while the receiver still holds the first attempt open.
+        assert created.status_code == 201, created.content
+        eventually(lambda: r.received)
+        assert not answered.is_set() and Delivery.objects.get().attempts == 0
+        answered.set()
+        # 503, then the thread wakes for the retry when it is due, and it lands.
+        delivery = eventually(lambda: Delivery.objects.filter(state=DeliveryState.DELIVERED).first())
+    assert (delivery.attempts, delivery.last_status, len(r.received)) == (2, 204, 2)
+    body = verified(r.received[1].body, r.received[1].headers, subscription.issued_secret)
+    assert (body["type"], body["data"]["incident_id"]) == ("incident.created", created.json()["id"])
+
+
+def test_the_database_queue_defers_one_run_for_the_next_retry(writer, settings):
+    """Production: the write queues the run; a `db_worker` sends; a 503 leaves one run deferred
+    to when the retry is due — not one per waiting delivery."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: the worker is another process on the same database")
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TRACKER_WEBHOOK_RUNNER = "auto"
+    db = connection.settings_dict
+    environment = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TRACKER_"))},
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "TRACKER_TASKS_BACKEND": "database",
+        "TRACKER_WEBHOOK_ALLOW_PRIVATE": "true",
+    }
+
+    def run_worker():
+        done = subprocess.run(
+            [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay", "--no-reload"],
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+
+    with receiver() as r, override_settings(TASKS=DATABASE):
+        assert worker.runner() == "queue"
+        r.answers(Answer(status=503), Answer(status=503), Answer(status=204))
+        subscribe(writer, r.url, events=ALL_EVENTS)
+        for n in range(2):
+            incidents.INCIDENTS.create(data={**_incident(), "title": f"Shelling {n}"}, user=writer)
+        assert Delivery.objects.count() == 0  # queued, not run: nothing in the writer's thread
+        assert DBTaskResult.objects.filter(status="READY").count() == 2
+        run_worker()
+        assert len(r.received) == 2 and Delivery.objects.filter(state=DeliveryState.PENDING).count() == 2
+        deferred = DBTaskResult.objects.filter(status="READY")
+        assert deferred.count() == 1  # one run for both retries
+        assert deferred.get().run_after > timezone.now()
+        # Time passes: the retry is due.
+        Delivery.objects.update(next_attempt_at=timezone.now())
+        deferred.update(run_after=timezone.now())
+        run_worker()
+    assert list(Delivery.objects.values_list("state", "attempts")) == [(DeliveryState.DELIVERED, 2)] * 2
+    assert len(r.received) == 4
+    assert not DBTaskResult.objects.filter(status="READY").exists()  # nothing waits: no run deferred
