@@ -23,7 +23,9 @@ from tracker.services import common, webhook_sender
 FILTER_CHECKS: list[Callable[[str, Any], None]] = []
 
 
-def _checked(data: Mapping[str, Any], owner, instance: Subscription | None = None) -> dict:
+def checked(data: Mapping[str, Any], owner) -> dict:
+    """`data` if its target URL and filter may be written for `owner`; else a ValidationError
+    naming the field (the admin's form asks before saving, as the API's serializer does)."""
     data = dict(data)
     if "target_url" in data:
         try:
@@ -52,7 +54,7 @@ def subscription_create(*, data: Mapping[str, Any], user) -> Subscription:
         raise ValidationError(
             {"owner": f"At most {conf.WEBHOOK_MAX_SUBSCRIPTIONS} subscriptions per owner (TRACKER_WEBHOOK_MAX_SUBSCRIPTIONS)."}
         )
-    subscription = common.create(Subscription, data={**_checked(data, owner), "owner": owner}, user=user)
+    subscription = common.create(Subscription, data={**checked(data, owner), "owner": owner}, user=user)
     subscription.issued_secret = _issue_secret(subscription)
     return subscription
 
@@ -60,7 +62,7 @@ def subscription_create(*, data: Mapping[str, Any], user) -> Subscription:
 @common.operation()
 def subscription_update(*, subscription: Subscription, data: Mapping[str, Any], user, expected_version=None) -> Subscription:
     """Change a subscription; resuming one (`active` true) clears why it was paused."""
-    data = _checked(data, subscription.owner, subscription)
+    data = checked(data, subscription.owner)
     if data.get("active") and not subscription.active:
         data["paused_reason"] = ""
     return common.update(subscription, data=data, user=user, expected_version=expected_version)

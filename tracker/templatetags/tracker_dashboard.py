@@ -24,3 +24,13 @@ def curation_dashboard(context) -> dict:
         "in_force": dashboard.violations_this_week(),
         "stale": dashboard.stale_overrides() if user.has_perm("tracker.view_assessment") else [],
     }
+
+
+@register.simple_tag(takes_context=True)
+def paused_subscriptions(context) -> list:
+    """The signed-in user's subscriptions the tracker paused, with why (deliveries kept failing,
+    410 Gone, a refused URL): its owner is told here until it is resumed or deleted."""
+    from tracker.models import Subscription
+
+    user = context["request"].user
+    return list(Subscription.objects.filter(owner=user, active=False).exclude(paused_reason="").order_by("name"))
