@@ -290,3 +290,44 @@ def _incident(**fields) -> dict:
         "status": IncidentStatus.VERIFIED,
         **fields,
     }
+
+
+def _readme_verify():
+    """The receiver's `verify` exactly as README "Subscriptions (webhooks)" prints it."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("### Subscriptions (webhooks)", 1)[1]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    assert len(code.strip().splitlines()) <= 12  # "a 10-line example": the function's own lines
+    namespace: dict = {}
+    exec(compile(code, "README.md", "exec"), namespace)  # our own README's example
+    return namespace["verify"]
+
+
+def test_the_readme_receiver_verifies_a_real_delivery_and_refuses_a_forged_one(curator, run_tasks):
+    verify = _readme_verify()
+    with receiver() as r:
+        subscription = subscribe(curator, r.url)
+        incident = run_tasks(lambda: incidents.INCIDENTS.create(data=_incident(), user=curator))
+        rotated = subscriptions.rotate_secret(subscription=subscription, user=curator).secret
+        run_tasks(lambda: incidents.INCIDENTS.update_instance(incident, data={"killed_low": 4}, user=curator))
+    first, second = r.received
+    assert verify(subscription.issued_secret, first.headers, first.body)["type"] == "incident.created"
+    assert verify(rotated, second.headers, second.body)["data"]["incident"]["killed_low"] == 4  # either secret
+    assert (
+        verify(subscription.issued_secret, second.headers, second.body)["data"]["sequence"]
+        > json.loads(first.body)["data"]["sequence"]
+    )
+    for secret, headers, body in [
+        (subscription.issued_secret, first.headers, first.body.replace(b'"incident.created"', b'"incident.changed"')),
+        (rotated, first.headers, first.body),  # the new secret did not sign what was sent before it
+        (subscription.issued_secret, {**first.headers, "webhook-id": "msg_other"}, first.body),
+        (
+            subscription.issued_secret,
+            {**first.headers, "webhook-timestamp": str(int(first.headers["webhook-timestamp"]) - 3600)},
+            first.body,
+        ),
+    ]:
+        with pytest.raises(ValueError):
+            verify(secret, headers, body)
