@@ -47,6 +47,9 @@ SETTINGS: dict[str, Setting] = {
     ),
     # Reading.
     "PUBLIC_READ": Setting(True, "Anonymous clients may read the public API.", "bool"),
+    "TOKEN_CACHE_SECONDS": Setting(
+        5, "How long a valid API token is kept in the cache with its user's permissions (0: read on every request).", "int"
+    ),
     "RESPONSE_CACHE_SECONDS": Setting(
         60, "Longest life of a cached answer (shared within a visibility class); 0 turns the cache off.", "int"
     ),

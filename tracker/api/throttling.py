@@ -10,15 +10,20 @@ from tracker.proxies import client_address
 INGEST_GROUP = "ingest"
 
 
+def groups_of(user) -> set[str]:
+    """The user's group names, read once and kept on the user object (for the request, or with
+    a cached token: tracker/api/authentication.py)."""
+    groups = getattr(user, "_tracker_groups", None)
+    if groups is None:
+        groups = user._tracker_groups = set(user.groups.values_list("name", flat=True))
+    return groups
+
+
 def scope_of(request) -> str:
     user = request.user
     if not user or not user.is_authenticated:
         return "anon"
-    # Group names are cached on the user for the request (one query at most).
-    groups = getattr(user, "_tracker_groups", None)
-    if groups is None:
-        groups = user._tracker_groups = set(user.groups.values_list("name", flat=True))
-    return "ingest" if INGEST_GROUP in groups else "user"
+    return "ingest" if INGEST_GROUP in groups_of(user) else "user"
 
 
 class ScopedUserRateThrottle(SimpleRateThrottle):
