@@ -231,6 +231,12 @@ def test_the_write_watcher_outlives_other_execute_wrappers():
         ('INSERT INTO "tracker_idempotencyrecord" ("key") VALUES (%s)', False),
         ('DELETE FROM "django_session" WHERE "session_key" = %s', False),
         ('UPDATE "tracker_apitoken_x" SET "a" = 1', True),
+        # The webhooks' rows and the task queue's: no cached answer shows them.
+        ('UPDATE "tracker_delivery" SET "attempts" = %s WHERE "tracker_delivery"."id" = %s', False),
+        ('INSERT INTO "tracker_incidentevent" ("incident_id") VALUES (%s)', False),
+        ('INSERT OR IGNORE INTO "tracker_subscriptionincident" ("incident_id") VALUES (%s)', False),
+        ('INSERT OR IGNORE INTO "tracker_incident" ("id") VALUES (%s)', True),
+        ('UPDATE "django_tasks_database_dbtaskresult" SET "status" = %s', False),
     ],
 )
 def test_which_statements_count_as_writes(sql, writes):

@@ -137,3 +137,21 @@ def test_the_database_queue_defers_one_run_for_the_next_retry(writer, settings):
     assert list(Delivery.objects.values_list("state", "attempts")) == [(DeliveryState.DELIVERED, 2)] * 2
     assert len(r.received) == 4
     assert not DBTaskResult.objects.filter(status="READY").exists()  # nothing waits: no run deferred
+
+
+def test_webhook_work_leaves_the_cached_answers_alone(writer, settings):
+    """Dispatching and delivering write only the webhooks' own rows: the data generation that
+    keys every cached answer moves for the incident's write, not for its deliveries and retries."""
+    from tracker import generation
+
+    settings.TRACKER_WEBHOOK_RUNNER = "inline"
+    with receiver() as r:
+        r.answers(Answer(status=503), Answer(status=204))
+        subscribe(writer, r.url, events=ALL_EVENTS)
+        data = _incident()
+        start = generation.current()
+        incidents.INCIDENTS.create(data=data, user=writer)  # committed; the webhooks ran after
+        assert len(r.received) == 1 and generation.current() == start + 1
+        Delivery.objects.update(next_attempt_at=timezone.now())
+        worker.run_webhooks.call()  # the retry
+        assert len(r.received) == 2 and generation.current() == start + 1

@@ -35,11 +35,28 @@ TABLE = "tracker_datageneration"
 # only costs a cache flush.
 _READS = ("SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "SET ", "SHOW", "EXPLAIN", "PRAGMA")
 _MODIFIES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
-# Bookkeeping no API answer shows: a token's last use (recorded as it authenticates — moving the
+# Bookkeeping no cached answer shows: a token's last use (recorded as it authenticates — moving the
 # generation there would throw away every cached answer each time a token client reads), replayed
-# idempotency keys, sessions. A statement whose target is one of these is not a write here.
-UNSERVED_TABLES = frozenset({"tracker_apitoken", "tracker_idempotencyrecord", "django_session"})
-_TARGET = re.compile(r'\s*(?:UPDATE|INSERT\s+INTO|DELETE\s+FROM)\s+"?(\w+)"?[\s(]', re.IGNORECASE)
+# idempotency keys, sessions; the webhooks' own rows — subscriptions (their API is never cached),
+# their secrets, the outbox, what each follows, the delivery log (every attempt updates it: a
+# receiver being retried must not empty the cache every few seconds); the task queue's results.
+# A statement whose target is one of these is not a write here.
+UNSERVED_TABLES = frozenset(
+    {
+        "tracker_apitoken",
+        "tracker_idempotencyrecord",
+        "django_session",
+        "tracker_subscription",
+        "tracker_historicalsubscription",
+        "tracker_subscriptionsecret",
+        "tracker_incidentevent",
+        "tracker_subscriptionincident",
+        "tracker_delivery",
+        "django_tasks_database_dbtaskresult",
+    }
+)
+# SQLite's `INSERT OR IGNORE INTO` (bulk_create's ignore_conflicts) included.
+_TARGET = re.compile(r'\s*(?:UPDATE|INSERT\s+(?:OR\s+\w+\s+)?INTO|DELETE\s+FROM)\s+"?(\w+)"?[\s(]', re.IGNORECASE)
 
 
 def current(using: str | None = None) -> int | None:
