@@ -220,6 +220,30 @@ def test_a_gone_receiver_pauses_its_subscription_at_once(curator, run_tasks):
     )
 
 
+def test_a_filter_that_no_longer_reads_pauses_its_subscription_with_why(curator, run_tasks):
+    """Valid when written; then the source it names was deleted. Matching nothing in silence
+    would leave its owner waiting for deliveries that never come."""
+    from tests.factories import SourceFactory
+    from tracker.services.sources import SOURCES
+
+    source = SourceFactory()
+    with receiver() as r:
+        broken = subscribe(curator, r.url, filter=f"source={source.pk}")
+        working = subscribe(curator, r.url, filter="kind=airstrike")
+        source_id = source.pk
+        SOURCES.delete_instance(source, user=curator)
+        run_tasks(lambda: incidents.INCIDENTS.create(data=_incident(), user=curator))
+    broken.refresh_from_db()
+    assert (broken.active, broken.paused_reason) == (
+        False,
+        f"Its filter no longer reads (source: No source with id '{source_id}'.): correct it, then resume.",
+    )
+    assert [x.headers["webhook-id"] for x in r.received] == list(
+        Delivery.objects.filter(subscription=working).values_list("message_id", flat=True)
+    )
+    assert len(r.received) == 1
+
+
 def test_a_refused_target_fails_the_delivery_and_pauses(curator, run_tasks, settings):
     with receiver() as r:
         subscription = subscribe(curator, r.url)
@@ -299,7 +323,7 @@ def _readme_verify():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     section = readme.split("### Subscriptions (webhooks)", 1)[1]
     code = section.split("```python\n", 1)[1].split("```", 1)[0]
-    assert len(code.strip().splitlines()) <= 12  # "a 10-line example": the function's own lines
+    assert len([line for line in code.splitlines() if line.strip()]) <= 12  # "a 10-line example", with its import
     namespace: dict = {}
     exec(compile(code, "README.md", "exec"), namespace)  # our own README's example
     return namespace["verify"]

@@ -34,7 +34,7 @@ from tracker.domain import webhooks
 from tracker.models import Delivery, Incident, IncidentEvent, Subscription, SubscriptionIncident
 from tracker.models.visibility import visible_statuses
 from tracker.representation.serializers import IncidentDetailSerializer
-from tracker.services import outbox
+from tracker.services import outbox, webhook_delivery
 from tracker.webhooks import matching
 
 BATCH = 500  # events per transaction
@@ -97,7 +97,14 @@ def dispatch(events: list[IncidentEvent]) -> int:
         return 0
     ids = list(happened)
     live = {incident.pk: incident for incident in Incident.objects.filter(pk__in=ids)}
-    matched = matching.matches(subscriptions, list(live.values()))
+    invalid: dict[int, str] = {}
+    matched = matching.matches(subscriptions, list(live.values()), invalid)
+    for subscription in subscriptions:
+        if subscription.pk in invalid:  # the owner is told (paused, with why) rather than left waiting
+            webhook_delivery.pause(
+                subscription, f"Its filter no longer reads ({invalid[subscription.pk]}): correct it, then resume."
+            )
+    subscriptions = [s for s in subscriptions if s.pk not in invalid]
     followed = set(
         SubscriptionIncident.objects.filter(incident_id__in=ids, subscription__in=subscriptions).values_list(
             "subscription_id", "incident_id"

@@ -28,8 +28,12 @@ def _could_match(params, incidents: list[Incident]) -> list[int]:
     return [i.pk for i in incidents if all(getattr(i, term) in values for term, values in wanted.items())]
 
 
-def matches(subscriptions: Iterable[Subscription], incidents: list[Incident]) -> dict[int, set[int]]:
-    """Subscription id → the ids of these (live) incidents its owner would read in its list."""
+def matches(
+    subscriptions: Iterable[Subscription], incidents: list[Incident], invalid: dict[int, str] | None = None
+) -> dict[int, set[int]]:
+    """Subscription id → the ids of these (live) incidents its owner would read in its list.
+    A filter the list would refuse now (it was valid when written: a place or party it names
+    has gone since) matches nothing; with `invalid`, its subscription id → what is wrong."""
     queries = []
     for subscription in subscriptions:
         params = parsed(subscription.filter)
@@ -39,7 +43,11 @@ def matches(subscriptions: Iterable[Subscription], incidents: list[Incident]) ->
         base = Incident.objects.filter(pk__in=ids).visible_to(subscription.owner)
         filterset = filterset_for(params, subscription.owner, queryset=base)
         if not filterset.is_valid():
-            continue  # valid when written; a place or party it names has gone since (the admin shows it)
+            if invalid is not None:
+                invalid[subscription.pk] = "; ".join(
+                    f"{name}: {' '.join(map(str, messages))}" for name, messages in sorted(filterset.errors.items())
+                )
+            continue
         filtered = filterset.qs
         queries.append(filtered.order_by().values_list(Value(subscription.pk, output_field=IntegerField()), "pk"))
     found = defaultdict(set)
