@@ -155,3 +155,19 @@ def test_webhook_work_leaves_the_cached_answers_alone(writer, settings):
         Delivery.objects.update(next_attempt_at=timezone.now())
         worker.run_webhooks.call()  # the retry
         assert len(r.received) == 2 and generation.current() == start + 1
+
+
+def test_deliveries_are_sent_by_several_senders_at_once(in_a_thread, writer, settings):
+    """A slow receiver holds up one sender, not every delivery: three are in flight together."""
+    if connection.vendor != "postgresql":
+        pytest.skip("one sender on SQLite, which takes one writer at a time")
+    settings.TRACKER_WEBHOOK_CONCURRENCY = 3
+    held = threading.Event()
+    with receiver() as r:
+        r.answers(*[Answer(status=204, gate=held)] * 3)
+        for _ in range(3):
+            subscribe(writer, r.url, events=ALL_EVENTS)
+        incidents.INCIDENTS.create(data=_incident(), user=writer)
+        eventually(lambda: len(r.received) == 3)  # all three held open at the receiver at once
+        held.set()
+        eventually(lambda: Delivery.objects.filter(state=DeliveryState.DELIVERED).count() == 3)

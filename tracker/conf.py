@@ -96,6 +96,9 @@ SETTINGS: dict[str, Setting] = {
         "caller: tests and scripts).",
         "str",
     ),
+    "WEBHOOK_CONCURRENCY": Setting(
+        4, "Webhook deliveries sent at once by each runner (threads, each its own connection).", "int"
+    ),
     "WEBHOOK_SECRET_OVERLAP_HOURS": Setting(24.0, "How long a rotated secret still signs beside the new one.", "float"),
     # The network in front of the app.
     "PROXY_COUNT": Setting(0, "Reverse proxies in front of the app servers; 0: X-Forwarded-For is ignored.", "int"),

@@ -10,9 +10,10 @@ its URL is refused (a non-public address), or when PAUSE_AFTER deliveries in a r
 its pending deliveries wait until it is resumed.
 """
 
+import threading
 from datetime import timedelta
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import Min
 from django.dispatch import Signal
 from django.utils import timezone
@@ -24,6 +25,7 @@ from tracker.models import Delivery, Subscription, SubscriptionSecret
 from tracker.services import common, webhook_sender
 
 CLAIM = 20  # deliveries a worker takes at a time
+SENDER_CLAIM = 1  # ... and each of several senders at once: one, so that a slow receiver holds up no other delivery
 LEASE = timedelta(minutes=2)  # longer than an attempt can take (the sender's timeout)
 PAUSE_AFTER = 10  # failed deliveries in a row
 
@@ -49,36 +51,60 @@ def next_due():
     return _waiting().aggregate(due=Min("next_attempt_at"))["due"]
 
 
-def _claim(now) -> list[Delivery]:
+def _claim(now, size: int) -> list[Delivery]:
     with transaction.atomic():
         due = _waiting().filter(next_attempt_at__lte=now).order_by("next_attempt_at", "id")
-        claimed = list(due.select_for_update(skip_locked=True, of=("self",))[:CLAIM])
+        claimed = list(due.select_related("subscription").select_for_update(skip_locked=True, of=("self",))[:size])
         Delivery.objects.filter(pk__in=[d.pk for d in claimed]).update(next_attempt_at=now + LEASE)
     return claimed
 
 
 @task()
-def deliver_due() -> int:
-    """Send every delivery due now; returns how many attempts were made."""
+def deliver_due(concurrency: int = 1) -> int:
+    """Send every delivery due now, by `concurrency` senders at once (each claims its own few:
+    a slow receiver holds up one sender, not the others); returns the attempts made. Deliveries
+    of one incident may then arrive out of order: their `sequence` orders them (README)."""
+    if concurrency <= 1:
+        return _send_due(CLAIM)
+    counts: list[int] = []
+
+    def sender():
+        try:
+            counts.append(_send_due(SENDER_CLAIM))
+        finally:
+            connections.close_all()  # this thread's own connections
+
+    senders = [threading.Thread(target=sender, name=f"webhook-sender-{n}", daemon=True) for n in range(concurrency)]
+    for thread in senders:
+        thread.start()
+    for thread in senders:
+        thread.join()
+    return sum(counts)
+
+
+def _send_due(size: int) -> int:
     attempts = 0
-    while claimed := _claim(timezone.now()):
+    while claimed := _claim(timezone.now(), size):
+        secrets: dict[int, list[str]] = {}  # per subscription, for this batch
         for delivery in claimed:
-            attempt(delivery)
+            attempt(delivery, secrets)
             attempts += 1
     return attempts
 
 
-def attempt(delivery: Delivery) -> Delivery:
-    """One attempt at a delivery: signed with the secrets in force, sent, recorded."""
+def attempt(delivery: Delivery, secrets: dict[int, list[str]] | None = None) -> Delivery:
+    """One attempt at a delivery: signed with the secrets in force (read once per batch of
+    `secrets`), sent, recorded."""
     now = timezone.now()
+    secrets = {} if secrets is None else secrets
+    if delivery.subscription_id not in secrets:
+        secrets[delivery.subscription_id] = secrets_in_force(delivery.subscription_id, now)
     body = delivery.body.encode()
     timestamp = int(now.timestamp())
     headers = {
         "webhook-id": delivery.message_id,
         "webhook-timestamp": str(timestamp),
-        "webhook-signature": webhooks.signature_header(
-            secrets_in_force(delivery.subscription_id, now), delivery.message_id, timestamp, body
-        ),
+        "webhook-signature": webhooks.signature_header(secrets[delivery.subscription_id], delivery.message_id, timestamp, body),
     }
     refused = None
     try:

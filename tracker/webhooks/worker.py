@@ -42,7 +42,11 @@ def run_webhooks() -> dict:
     """Dispatch every recorded event, send every delivery due now, and schedule the next run
     for the next retry (queue mode). Returns the counts, for the task's result."""
     created = dispatch.dispatch_events.call()
-    attempts = webhook_delivery.deliver_due.call()
+    # Inline (tests, scripts), other senders would not see the caller's uncommitted transaction;
+    # SQLite takes one writer at a time, so senders there would only queue on its lock.
+    alone = runner() == "inline" or connection.vendor == "sqlite"
+    concurrency = 1 if alone else conf.WEBHOOK_CONCURRENCY
+    attempts = webhook_delivery.deliver_due.call(concurrency)
     if runner() == "queue":
         _defer(webhook_delivery.next_due())
     return {"deliveries_created": created, "attempts": attempts}
