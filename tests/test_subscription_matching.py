@@ -60,7 +60,11 @@ def _filter(draw) -> str:
 
 @st.composite
 def filters(draw):
-    return [(_filter(draw), draw(st.booleans())) for _ in range(draw(st.integers(1, 6)))]
+    drawn = [(_filter(draw), draw(st.booleans())) for _ in range(draw(st.integers(1, 6)))]
+    # The same filter again, for an owner of the same visibility class (answered together) or
+    # of the other (answered apart).
+    again = draw(st.lists(st.sampled_from([*drawn, *((text, not sees_all) for text, sees_all in drawn)]), max_size=4))
+    return drawn + again
 
 
 @pytest.fixture

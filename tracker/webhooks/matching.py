@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from django.db.models import IntegerField, Value
 
 from tracker.models import Incident, Subscription
+from tracker.models.visibility import visibility_class
 from tracker.webhooks.filters import filterset_for, parsed
 
 CHUNK = 100  # subscriptions per query: SQLite allows at most 500 terms in a compound SELECT
@@ -33,27 +34,38 @@ def matches(
 ) -> dict[int, set[int]]:
     """Subscription id → the ids of these (live) incidents its owner would read in its list.
     A filter the list would refuse now (it was valid when written: a place or party it names
-    has gone since) matches nothing; with `invalid`, its subscription id → what is wrong."""
-    queries = []
+    has gone since) matches nothing; with `invalid`, its subscription id → what is wrong.
+
+    Subscriptions with the same filter whose owners see the same incidents (one visibility
+    class) share one answer: the filter is evaluated once for all of them."""
+    groups: dict[tuple, list[Subscription]] = defaultdict(list)
     for subscription in subscriptions:
         params = parsed(subscription.filter)
+        terms = tuple(sorted((name, tuple(values)) for name, values in params.lists()))
+        groups[terms, visibility_class(subscription.owner)].append(subscription)
+    queries, members = [], []
+    for group in groups.values():
+        first = group[0]
+        params = parsed(first.filter)
         ids = _could_match(params, incidents)
         if not ids:
             continue
-        base = Incident.objects.filter(pk__in=ids).visible_to(subscription.owner)
-        filterset = filterset_for(params, subscription.owner, queryset=base)
+        base = Incident.objects.filter(pk__in=ids).visible_to(first.owner)
+        filterset = filterset_for(params, first.owner, queryset=base)
         if not filterset.is_valid():
             if invalid is not None:
-                invalid[subscription.pk] = "; ".join(
+                problem = "; ".join(
                     f"{name}: {' '.join(map(str, messages))}" for name, messages in sorted(filterset.errors.items())
                 )
+                invalid.update((subscription.pk, problem) for subscription in group)
             continue
-        filtered = filterset.qs
-        queries.append(filtered.order_by().values_list(Value(subscription.pk, output_field=IntegerField()), "pk"))
+        queries.append(filterset.qs.order_by().values_list(Value(len(members), output_field=IntegerField()), "pk"))
+        members.append(group)
     found = defaultdict(set)
     for start in range(0, len(queries), CHUNK):
         chunk = queries[start : start + CHUNK]
         union = chunk[0].union(*chunk[1:], all=True) if len(chunk) > 1 else chunk[0]
-        for subscription_id, incident_id in union:
-            found[subscription_id].add(incident_id)
+        for group_index, incident_id in union:
+            for subscription in members[group_index]:
+                found[subscription.pk].add(incident_id)
     return found
