@@ -124,7 +124,7 @@ def test_the_database_queue_defers_one_run_for_the_next_retry(writer, settings):
         for n in range(2):
             incidents.INCIDENTS.create(data={**_incident(), "title": f"Shelling {n}"}, user=writer)
         assert Delivery.objects.count() == 0  # queued, not run: nothing in the writer's thread
-        assert DBTaskResult.objects.filter(status="READY").count() == 2
+        assert DBTaskResult.objects.filter(status="READY").count() == 1  # one run for both writes
         run_worker()
         assert len(r.received) == 2 and Delivery.objects.filter(state=DeliveryState.PENDING).count() == 2
         deferred = DBTaskResult.objects.filter(status="READY")
@@ -171,3 +171,21 @@ def test_deliveries_are_sent_by_several_senders_at_once(in_a_thread, writer, set
         eventually(lambda: len(r.received) == 3)  # all three held open at the receiver at once
         held.set()
         eventually(lambda: Delivery.objects.filter(state=DeliveryState.DELIVERED).count() == 3)
+
+
+def test_the_queue_holds_one_waiting_run_and_one_deferred_run_at_most(settings):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TRACKER_WEBHOOK_RUNNER = "queue"
+    soon = timezone.now() + timedelta(seconds=30)
+    with override_settings(TASKS=DATABASE):
+        worker._defer(soon)
+        worker._defer(soon + timedelta(seconds=5))  # the one queued runs by then: nothing more
+        assert DBTaskResult.objects.filter(status="READY").count() == 1
+        worker._defer(soon - timedelta(seconds=20))  # sooner than the one queued: one more
+        assert DBTaskResult.objects.filter(status="READY").count() == 2
+        worker.wake()
+        worker.wake()  # a run waits to start already
+        assert DBTaskResult.objects.filter(status="READY").count() == 3
+        worker._defer(soon + timedelta(hours=1))  # the waiting run will see it
+        assert DBTaskResult.objects.filter(status="READY").count() == 3

@@ -69,9 +69,25 @@ def wake(**kwargs) -> None:
     if how == "inline":
         run_webhooks.call()
     elif how == "queue":
-        run_webhooks.enqueue()
+        _enqueue_once()
     else:
         _thread.wake()
+
+
+def _queued():
+    """The runs waiting in the queue (not yet started) — and the queue's "not deferred" instant."""
+    from django_tasks.base import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    return DBTaskResult.objects.filter(status=TaskResultStatus.READY, task_path=run_webhooks.module_path), get_date_max()
+
+
+def _enqueue_once() -> None:
+    """A run now, unless one waits to start already: it starts after this commit, so it sees
+    what this commit recorded (a bulk import's thousand commits make one run, not a thousand)."""
+    queued, now = _queued()
+    if not queued.filter(run_after=now).exists():
+        run_webhooks.enqueue()
 
 
 def _defer(due: datetime | None) -> None:
@@ -79,11 +95,9 @@ def _defer(due: datetime | None) -> None:
     if due is None:
         return
     from django.db.models import Q
-    from django_tasks.base import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult, get_date_max
 
-    queued = DBTaskResult.objects.filter(status=TaskResultStatus.READY, task_path=run_webhooks.module_path)
-    if not queued.filter(Q(run_after__lte=due) | Q(run_after=get_date_max())).exists():
+    queued, now = _queued()
+    if not queued.filter(Q(run_after__lte=due) | Q(run_after=now)).exists():
         run_webhooks.using(run_after=max(due, timezone.now())).enqueue()
 
 
