@@ -1,7 +1,7 @@
 """Benchmark: subscriptions under a bulk import — incidents created, then changed, by the bulk
 endpoint with many subscriptions (most not matching), against the same without subscriptions.
 
-    .venv/bin/python bench/webhooks.py [--incidents 1000] [--subscriptions 1000] [--matching 10]
+    .venv/bin/python bench/webhooks.py [--incidents 1000] [--subscriptions 1000] [--matching 10] [--thread]
 
 Uses DATABASE_URL if set (point it at a scratch database: it is flushed), else a scratch SQLite
 file under bench/results/. The database holds the Idlib fixture (its ceasefires: each incident's
@@ -12,8 +12,9 @@ with new casualty figures (every one changed). Round 1 has no subscription; roun
 answers 204: `--matching` of them match every incident (half `kind=airstrike`, half the Idlib
 governorate), the rest match none — a third by kind (refused in Python before any query), the
 rest by a place elsewhere, a casualty floor or a free-text term (each needs the filterset's
-query). The webhooks run as in a single app process with the `immediate` backend: the runner's
-background thread (tracker/webhooks/worker.py), one delivery at a time.
+query). The webhooks run as in production: on the database task queue, run by one `db_worker`
+process beside this one (both rounds); `--thread`: as with the `immediate` backend, in a
+background thread of this process (tracker/webhooks/worker.py).
 
 Reported, per round and step: the curator's request time (and its ratio to round 1's), the
 time from the request's start until the last delivery landed at the receiver, the deliveries,
@@ -21,20 +22,28 @@ and — measured apart, in this thread — what matching costs: every subscripti
 the changed incidents, per changed incident. Figures go to bench/results/webhooks.md.
 """
 
+import os
 import random
+import subprocess
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import scratch
 
+THREAD = "--thread" in sys.argv
+if not THREAD:
+    os.environ["TRACKER_TASKS_BACKEND"] = "database"  # this process enqueues; the worker runs
 scratch.setup("webhooks")
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
+from tracker import conf  # noqa: E402
 from tracker.choices import DeliveryState  # noqa: E402
 from tracker.models import Delivery, Incident, IncidentEvent, Place, Subscription  # noqa: E402
 from tracker.models.hierarchy import subtree_id_list  # noqa: E402
@@ -160,8 +169,10 @@ def matching_cost(n: int) -> float:
 
 
 def main() -> None:
-    args = scratch.parser(__doc__, incidents=1000, subscriptions=1000, matching=10, seed=1).parse_args()
-    settings.TRACKER_WEBHOOK_RUNNER = "thread"
+    parser = scratch.parser(__doc__, incidents=1000, subscriptions=1000, matching=10, seed=1)
+    parser.add_argument("--thread", action="store_true")
+    args = parser.parse_args()
+    settings.TRACKER_WEBHOOK_RUNNER = "thread" if THREAD else "queue"
     settings.TRACKER_WEBHOOK_ALLOW_PRIVATE = True
     settings.TRACKER_RESPONSE_CACHE_SECONDS = 0
     settings.ALLOWED_HOSTS = ["*"]
@@ -172,6 +183,25 @@ def main() -> None:
     elsewhere = Place.objects.exclude(pk__in=subtree_id_list(Place, idlib.pk)).exclude(parent=None).order_by("pk").first()
     places = list(subtree_id_list(Place, idlib.pk))
     receiver = Receiver()
+    worker_process = None
+    if not THREAD:
+        environment = {**os.environ, "TRACKER_WEBHOOK_RUNNER": "queue", "TRACKER_WEBHOOK_ALLOW_PRIVATE": "true"}
+        worker_process = subprocess.Popen(
+            [
+                sys.executable,
+                "manage.py",
+                "db_worker",
+                "--queue-name",
+                "*",
+                "--no-reload",
+                "--interval",
+                "0.1",
+                "--verbosity",
+                "0",
+            ],
+            cwd=scratch.ROOT,
+            env=environment,
+        )
     client = APIClient()
     client.force_authenticate(user("bench-curator", "reviewer"))
 
@@ -186,11 +216,16 @@ def main() -> None:
         print(f"{label}: create {created}, change {changed}")
     per_incident = matching_cost(args.incidents)
     worker._thread.stop()
+    if worker_process is not None:
+        worker_process.terminate()
+        worker_process.wait(30)
 
     base = {"create": rows[0][1]["request"], "change": rows[0][2]["request"]}
     lines = [
         f"{args.incidents:,} incidents by one bulk request, then all changed by another; {args.subscriptions:,} subscriptions "
-        f"({args.matching} matching every incident) in the second round; {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}.",
+        f"({args.matching} matching every incident) in the second round; {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}; "
+        f"webhooks run by {'a thread of the app process' if THREAD else 'one db_worker process'}, "
+        f"{'one' if connection.vendor == 'sqlite' else conf.WEBHOOK_CONCURRENCY} sender(s) at once.",
         "",
         "| round | step | request s | vs without | last delivery landed after s | deliveries |",
         "| --- | --- | --- | --- | --- | --- |",
