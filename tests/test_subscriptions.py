@@ -355,3 +355,35 @@ def test_the_readme_receiver_verifies_a_real_delivery_and_refuses_a_forged_one(c
     ]:
         with pytest.raises(ValueError):
             verify(secret, headers, body)
+
+
+def test_a_verdict_that_changes_is_an_assessment_changed_event(assessed, curator, run_tasks):
+    """A reviewer's override, and a ceasefire edit that moves computed verdicts: each incident
+    whose verdict changed is told once, with the verdicts as the API now serves them."""
+    from tracker.models import Assessment, Ceasefire
+    from tracker.services import assessments, ceasefires
+
+    ceasefire = Ceasefire.objects.get(name="Idlib ceasefire (January 2020)")
+    assessment = Assessment.objects.filter(ceasefire=ceasefire, incident__status=IncidentStatus.VERIFIED).order_by("pk").first()
+    new = "not_violation" if assessment.verdict != "not_violation" else "violation"
+    with receiver() as r:
+        subscription = subscribe(curator, r.url, events=["assessment.changed"])
+        run_tasks(
+            lambda: assessments.assessment_override(assessment=assessment, verdict=new, reason="Checked on site.", user=curator)
+        )
+        told = [verified(x.body, x.headers, subscription.issued_secret) for x in r.received]
+        assert [(b["type"], b["data"]["incident_id"]) for b in told] == [("assessment.changed", assessment.incident_id)]
+        served = {a["ceasefire"]["id"]: a["effective_verdict"] for a in told[0]["data"]["incident"]["assessments"]}
+        assert served[ceasefire.pk] == new
+
+        before = dict(Assessment.objects.filter(ceasefire=ceasefire).values_list("incident_id", "verdict"))
+        later = {"ends_at": ceasefire.starts_at + timedelta(days=2)}  # the March incidents now after its end
+        run_tasks(lambda: ceasefires.ceasefire_update(ceasefire=ceasefire, data=later, user=curator))
+        after = dict(Assessment.objects.filter(ceasefire=ceasefire).values_list("incident_id", "verdict"))
+    # A verdict changed, or went: the incident is no longer assessed against the ceasefire.
+    moved = {pk for pk in before.keys() | after.keys() if before.get(pk) != after.get(pk)} - {assessment.incident_id}
+    visible = set(Incident.objects.filter(pk__in=moved).values_list("pk", flat=True))
+    assert visible, "the edit moves some verdicts"
+    told = [verified(x.body, x.headers, subscription.issued_secret) for x in r.received[1:]]
+    assert {b["data"]["incident_id"] for b in told} == visible
+    assert {b["type"] for b in told} == {"assessment.changed"}

@@ -52,11 +52,18 @@ def next_due():
 
 
 def _claim(now, size: int) -> list[Delivery]:
+    """Up to `size` due deliveries of live subscriptions, leased to this sender. The live
+    subscriptions are read apart, so that the due scan is one table's index, whatever the
+    planner believes of a join (a new subscriptions table looks empty to it until analysed: it
+    then looped over every subscription, 0.8 s a claim at 10,000 pending deliveries)."""
+    live = list(Subscription.objects.filter(active=True, deleted_at=None).values_list("pk", flat=True))
+    if not live:
+        return []
     with transaction.atomic():
-        due = _waiting().filter(next_attempt_at__lte=now).order_by("next_attempt_at", "id")
-        claimed = list(due.select_related("subscription").select_for_update(skip_locked=True, of=("self",))[:size])
-        Delivery.objects.filter(pk__in=[d.pk for d in claimed]).update(next_attempt_at=now + LEASE)
-    return claimed
+        due = Delivery.objects.filter(state=DeliveryState.PENDING, next_attempt_at__lte=now, subscription_id__in=live)
+        ids = list(due.order_by("next_attempt_at", "id").select_for_update(skip_locked=True).values_list("pk", flat=True)[:size])
+        Delivery.objects.filter(pk__in=ids).update(next_attempt_at=now + LEASE)
+    return list(Delivery.objects.filter(pk__in=ids).select_related("subscription").order_by("id"))
 
 
 @task()
