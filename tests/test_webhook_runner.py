@@ -16,7 +16,7 @@ from django.db import connection
 from django.test import override_settings
 from django.utils import timezone
 
-from tests.factories import UserFactory
+from tests.factories import DeliveryFactory, UserFactory
 from tests.receivers import Answer, receiver
 from tests.test_subscriptions import ALL_EVENTS, _incident, subscribe, verified
 from tracker.choices import DeliveryState
@@ -189,3 +189,14 @@ def test_the_queue_holds_one_waiting_run_and_one_deferred_run_at_most(settings):
         assert DBTaskResult.objects.filter(status="READY").count() == 3
         worker._defer(soon + timedelta(hours=1))  # the waiting run will see it
         assert DBTaskResult.objects.filter(status="READY").count() == 3
+
+
+def test_an_app_process_sends_what_a_stopped_one_left_pending(in_a_thread, writer):
+    """The thread runner: a delivery left pending (its process stopped) goes out when the next
+    app process starts, without waiting for a write."""
+    with receiver() as r:
+        subscription = subscribe(writer, r.url, events=ALL_EVENTS)
+        DeliveryFactory(subscription=subscription, next_attempt_at=timezone.now())
+        worker.on_app_start()
+        delivery = eventually(lambda: Delivery.objects.filter(state=DeliveryState.DELIVERED).first())
+    assert [x.headers["webhook-id"] for x in r.received] == [delivery.message_id]

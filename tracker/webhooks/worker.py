@@ -12,7 +12,8 @@ How it runs is TRACKER_WEBHOOK_RUNNER:
   is already queued by then — so however many deliveries wait, one run is pending at a time.
 - `thread`: one daemon thread per app process runs it (the `immediate` backend runs tasks in
   the request, which a slow receiver must not hold); it sleeps until the next retry is due or a
-  commit wakes it. Deliveries left pending when a process stops are sent at its next wake.
+  commit wakes it. What a stopped process left pending is sent when the next app process starts
+  (`on_app_start`, from config/wsgi.py) or at the next write.
 - `inline`: in the caller, after its commit — for the tests (which run in a transaction another
   thread cannot see) and scripts that want the deliveries made before they go on.
 """
@@ -88,6 +89,14 @@ def _enqueue_once() -> None:
     queued, now = _queued()
     if not queued.filter(run_after=now).exists():
         run_webhooks.enqueue()
+
+
+def on_app_start() -> None:
+    """An app server process starting (config/wsgi.py): with the `thread` runner, wake it once,
+    so that events and deliveries left pending when earlier processes stopped go out now rather
+    than at the next write."""
+    if runner() == "thread":
+        _thread.wake()
 
 
 def _defer(due: datetime | None) -> None:
