@@ -46,6 +46,23 @@ def _webhooks_inline(settings):
 
 
 @pytest.fixture
+def local_receivers(settings):
+    """Webhooks may go to the test's own receivers on 127.0.0.1 (tests/receivers.py)."""
+    settings.TRACKER_WEBHOOK_ALLOW_PRIVATE = True
+
+
+@pytest.fixture
+def run_tasks(django_capture_on_commit_callbacks):
+    """Run what the writes put on the queue after their commit (the `immediate` backend)."""
+
+    def run(write):
+        with django_capture_on_commit_callbacks(execute=True):
+            return write()
+
+    return run
+
+
+@pytest.fixture
 def roles(db):
     call_command("setup_roles", verbosity=0, stdout=io.StringIO())
 

@@ -1,7 +1,11 @@
 """Small helpers shared by the tests."""
 
+import os
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 from django.forms import MultiWidget
 
@@ -59,3 +63,26 @@ def external_assets(page: str) -> list[str]:
     Attributes, not the text: a random CSRF token may well contain "cdn"."""
     sources = re.findall(r'<script[^>]*\ssrc="([^"]+)"', page) + re.findall(r'<link[^>]*\shref="([^"]+)"', page)
     return [url for url in sources if url.startswith(("http://", "https://", "//"))]
+
+
+def run_db_worker(**environment: str) -> None:
+    """Run a real `manage.py db_worker` on the test's PostgreSQL database, in batch mode (what
+    is queued now, then exit), with these TRACKER_* settings; fail the test if it fails."""
+    from django.db import connection
+
+    db = connection.settings_dict
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TRACKER_"))},
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
+        "TRACKER_TASKS_BACKEND": "database",
+        **environment,
+    }
+    done = subprocess.run(
+        [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay", "--no-reload"],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr

@@ -10,14 +10,9 @@ from tests.receivers import receiver
 from tracker.choices import DeliveryState
 from tracker.models import Delivery, Subscription
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("local_receivers")]
 
 HOSTILE = '<img src=x onerror="alert(1)">'
-
-
-@pytest.fixture(autouse=True)
-def local_receivers(settings):
-    settings.TRACKER_WEBHOOK_ALLOW_PRIVATE = True
 
 
 @pytest.fixture

@@ -12,23 +12,9 @@ from tracker.choices import DeliveryState
 from tracker.models import Delivery, Subscription
 from tracker.services import incidents, webhook_delivery
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("local_receivers")]
 
 URL = "/api/v1/subscriptions/"
-
-
-@pytest.fixture(autouse=True)
-def local_receivers(settings):
-    settings.TRACKER_WEBHOOK_ALLOW_PRIVATE = True
-
-
-@pytest.fixture
-def run_tasks(django_capture_on_commit_callbacks):
-    def run(write):
-        with django_capture_on_commit_callbacks(execute=True):
-            return write()
-
-    return run
 
 
 def body(**overrides) -> dict:

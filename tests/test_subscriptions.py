@@ -20,14 +20,9 @@ from tracker.models import Delivery, Incident, IncidentEvent, Subscription
 from tracker.services import common, incidents, subscriptions, webhook_delivery
 from tracker.services.subscriptions import SUBSCRIPTIONS
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("local_receivers")]
 
 ALL_EVENTS = ["incident.created", "incident.changed", "incident.withdrawn", "assessment.changed"]
-
-
-@pytest.fixture(autouse=True)
-def local_receivers(settings):
-    settings.TRACKER_WEBHOOK_ALLOW_PRIVATE = True
 
 
 @pytest.fixture
@@ -38,17 +33,6 @@ def curator(roles):
 @pytest.fixture
 def public_reader(roles):
     return UserFactory(username="outsider", is_staff=False)
-
-
-@pytest.fixture
-def run_tasks(django_capture_on_commit_callbacks):
-    """Run what the writes put on the queue after their commit (the `immediate` backend)."""
-
-    def run(write):
-        with django_capture_on_commit_callbacks(execute=True):
-            return write()
-
-    return run
 
 
 def verified(body: bytes, headers: dict, secret: str) -> dict:

@@ -1,9 +1,6 @@
 """A ceasefire's verdicts recomputed through Django's Tasks API: in the request by default, on
 the database queue with a real `db_worker` process in production; pending meanwhile, and said so."""
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +15,7 @@ from tests.factories import (
     PlaceFactory,
     UserFactory,
 )
-from tests.helpers import if_match, utc
+from tests.helpers import if_match, run_db_worker, utc
 from tracker.models import Assessment, VerdictRecompute
 from tracker.services import assessments, ceasefires, recompute
 
@@ -139,21 +136,7 @@ def test_the_database_queue_with_a_real_worker(roles):
     assert verdict(incident) == ("violation", [])  # queued, not run
     assert VerdictRecompute.objects.get(ceasefire=ceasefire).pending_since is not None
 
-    db = connection.settings_dict
-    environment = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TRACKER_"))},
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "TRACKER_TASKS_BACKEND": "database",
-    }
-    worker = subprocess.run(
-        [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay", "--no-reload"],
-        cwd=ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert worker.returncode == 0, worker.stderr
+    run_db_worker()
     assert DBTaskResult.objects.get().status == "SUCCESSFUL"
     assert verdict(incident) == ("not_violation", ["before_start"])
     assert VerdictRecompute.objects.get(ceasefire=ceasefire).pending_since is None

@@ -3,9 +3,6 @@
 queue a `db_worker` does, and a retry due later is one deferred task. Real commits here: the
 thread and the worker read the database from outside the test's thread."""
 
-import os
-import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
@@ -17,6 +14,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from tests.factories import DeliveryFactory, UserFactory
+from tests.helpers import run_db_worker
 from tests.receivers import Answer, receiver
 from tests.test_subscriptions import ALL_EVENTS, _incident, subscribe, verified
 from tracker.choices import DeliveryState
@@ -25,15 +23,10 @@ from tracker.models import Delivery
 from tracker.services import incidents
 from tracker.webhooks import worker
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("local_receivers")]
 
 ROOT = Path(__file__).resolve().parent.parent
 DATABASE = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
-
-
-@pytest.fixture(autouse=True)
-def local_receivers(settings):
-    settings.TRACKER_WEBHOOK_ALLOW_PRIVATE = True
 
 
 @pytest.fixture
@@ -98,24 +91,9 @@ def test_the_database_queue_defers_one_run_for_the_next_retry(writer, settings):
     from django_tasks_db.models import DBTaskResult
 
     settings.TRACKER_WEBHOOK_RUNNER = "auto"
-    db = connection.settings_dict
-    environment = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "TRACKER_"))},
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "TRACKER_TASKS_BACKEND": "database",
-        "TRACKER_WEBHOOK_ALLOW_PRIVATE": "true",
-    }
 
     def run_worker():
-        done = subprocess.run(
-            [sys.executable, "manage.py", "db_worker", "--batch", "--no-startup-delay", "--no-reload"],
-            cwd=ROOT,
-            env=environment,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert done.returncode == 0, done.stderr
+        run_db_worker(TRACKER_WEBHOOK_ALLOW_PRIVATE="true")
 
     with receiver() as r, override_settings(TASKS=DATABASE):
         assert worker.runner() == "queue"
