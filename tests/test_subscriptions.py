@@ -371,3 +371,27 @@ def test_a_verdict_that_changes_is_an_assessment_changed_event(assessed, curator
     told = [verified(x.body, x.headers, subscription.issued_secret) for x in r.received[1:]]
     assert {b["data"]["incident_id"] for b in told} == visible
     assert {b["type"] for b in told} == {"assessment.changed"}
+
+
+def test_the_log_forgets_finished_deliveries_and_dispatched_events_after_its_days(curator, settings):
+    from tests.factories import DeliveryFactory, SubscriptionFactory
+    from tracker.webhooks import worker
+
+    settings.TRACKER_WEBHOOK_LOG_DAYS = 30
+    old, recent = timezone.now() - timedelta(days=31), timezone.now() - timedelta(days=29)
+    subscription = SubscriptionFactory(owner=curator)
+    kept = [
+        DeliveryFactory(subscription=subscription, created_at=old, state=DeliveryState.PENDING),  # still to send
+        DeliveryFactory(subscription=subscription, created_at=recent, state=DeliveryState.DELIVERED),
+    ]
+    for state in (DeliveryState.DELIVERED, DeliveryState.FAILED):
+        DeliveryFactory(subscription=subscription, created_at=old, state=state)
+    IncidentEvent.objects.create(incident_id=1, kind="changed", created_at=old, dispatched_at=old)
+    waiting = IncidentEvent.objects.create(incident_id=2, kind="changed", created_at=old)
+    worker.run_webhooks.call()
+    assert sorted(Delivery.objects.values_list("pk", flat=True)) == sorted(d.pk for d in kept)
+    assert list(IncidentEvent.objects.values_list("pk", flat=True)) == [waiting.pk]  # dispatched by this run: kept
+    worker.run_webhooks.call()  # within the hour: not pruned again (no scan of the log per run)
+    DeliveryFactory(subscription=subscription, created_at=old, state=DeliveryState.FAILED)
+    worker.run_webhooks.call()
+    assert Delivery.objects.count() == 3

@@ -96,6 +96,9 @@ SETTINGS: dict[str, Setting] = {
         "caller: tests and scripts).",
         "str",
     ),
+    "WEBHOOK_LOG_DAYS": Setting(
+        30, "How long a finished delivery (delivered or failed) stays in the log, with its body; and a dispatched event.", "int"
+    ),
     "WEBHOOK_CONCURRENCY": Setting(
         4, "Webhook deliveries sent at once by each runner (threads, each its own connection).", "int"
     ),

@@ -19,9 +19,10 @@ from django.dispatch import Signal
 from django.utils import timezone
 from django_tasks import task
 
+from tracker import conf
 from tracker.choices import DeliveryState
 from tracker.domain import webhooks
-from tracker.models import Delivery, Subscription, SubscriptionSecret
+from tracker.models import Delivery, IncidentEvent, Subscription, SubscriptionSecret
 from tracker.services import common, webhook_sender
 
 CLAIM = 20  # deliveries a worker takes at a time
@@ -159,6 +160,17 @@ def pause(subscription: Subscription, reason: str, *, user=None) -> Subscription
     if not subscription.active and subscription.paused_reason == reason:
         return subscription
     return common.update(instance=subscription, data={"active": False, "paused_reason": reason}, user=user)
+
+
+def prune(now=None) -> tuple[int, int]:
+    """Forget what is older than TRACKER_WEBHOOK_LOG_DAYS: finished deliveries (delivered or
+    failed: the log and its bodies would grow without end) and dispatched outbox events. Pending
+    deliveries and undispatched events stay whatever their age. Returns how many of each went."""
+    cutoff = (now or timezone.now()) - timedelta(days=conf.WEBHOOK_LOG_DAYS)
+    finished = Delivery.objects.filter(created_at__lt=cutoff).exclude(state=DeliveryState.PENDING)
+    deliveries, _ = finished.delete()
+    events, _ = IncidentEvent.objects.filter(dispatched_at__lt=cutoff).delete()
+    return deliveries, events
 
 
 def redeliver(delivery: Delivery) -> Delivery:

@@ -22,6 +22,7 @@ import logging
 import threading
 from datetime import datetime, timedelta
 
+from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from django.db import close_old_connections, connection
 from django.utils import timezone
@@ -34,20 +35,24 @@ from tracker.webhooks import dispatch
 log = logging.getLogger(__name__)
 
 RUNNERS = ("auto", "queue", "thread", "inline")
+PRUNED_KEY, PRUNE_EVERY = "tracker:webhooks:pruned", 3600
 # The thread wakes at least this often, for what another process made due (a redelivery).
 THREAD_IDLE = timedelta(seconds=60)
 
 
 @task()
 def run_webhooks() -> dict:
-    """Dispatch every recorded event, send every delivery due now, and schedule the next run
-    for the next retry (queue mode). Returns the counts, for the task's result."""
+    """Dispatch every recorded event, send every delivery due now, forget what is older than
+    the log keeps, and schedule the next run for the next retry (queue mode). Returns the
+    counts, for the task's result."""
     created = dispatch.dispatch_events.call()
     # Inline (tests, scripts), other senders would not see the caller's uncommitted transaction;
     # SQLite takes one writer at a time, so senders there would only queue on its lock.
     alone = runner() == "inline" or connection.vendor == "sqlite"
     concurrency = 1 if alone else conf.WEBHOOK_CONCURRENCY
     attempts = webhook_delivery.deliver_due.call(concurrency)
+    if cache.add(PRUNED_KEY, True, PRUNE_EVERY):  # at most once an hour, across processes: a scan of the log
+        webhook_delivery.prune()
     if runner() == "queue":
         _defer(webhook_delivery.next_due())
     return {"deliveries_created": created, "attempts": attempts}
