@@ -30,7 +30,7 @@ from tracker.choices import Verdict
 from tracker.domain.names import transliteration_key
 from tracker.models import Assessment, Ceasefire, Citation, Declaration, Incident, Party, Place, Report, Source
 from tracker.models.assessments import effective_verdict_in
-from tracker.representation import incident_rows, serializers
+from tracker.representation import incident_csv, incident_rows, serializers
 from tracker.representation.export import export_response
 from tracker.representation.incident_rows import iso
 from tracker.selectors.changes import removed_incidents
@@ -289,15 +289,17 @@ class IncidentViewSet(IncidentRowsListMixin, TrashMixin, ServiceModelViewSet):
         renderer_classes=[NDJSONRenderer, CSVRenderer, GeoJSONRenderer],
     )
     def export(self, request):
-        queryset = incident_rows.rows_queryset(self.filter_queryset(self.get_queryset()))
-        context = self.get_serializer_context()
+        filtered = self.filter_queryset(self.get_queryset())
+        fmt = request.accepted_renderer.format
         return export_response(
-            queryset,
+            incident_rows.rows_queryset(filtered),
             self.get_serializer_class(),
-            request.accepted_renderer.format,
-            context,
+            fmt,
+            self.get_serializer_context(),
             "incidents",
             build=incident_rows.build,
+            # PostgreSQL formats the CSV itself (the same bytes); elsewhere Python does.
+            encoded=incident_csv.stream(filtered) if fmt == "csv" else None,
         )
 
     @extend_schema(

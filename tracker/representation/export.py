@@ -56,13 +56,22 @@ WRITERS = {"csv": _csv, "geojson": _geojson, "ndjson": _ndjson}
 
 
 def export_response(
-    queryset, serializer_class, fmt: str, context: dict, filename: str, *, build: Callable[[list], list[dict]] | None = None
+    queryset,
+    serializer_class,
+    fmt: str,
+    context: dict,
+    filename: str,
+    *,
+    build: Callable[[list], list[dict]] | None = None,
+    encoded: Iterator[bytes] | None = None,
 ) -> StreamingHttpResponse:
     """The streamed export of `queryset` in `fmt`. More rows than the cap is a 400 before any
     is sent (a truncated file would look complete).
 
     Each chunk of rows becomes items through `build` when given (a lean representation read
-    from value rows), else through `serializer_class`, whose fields give the CSV header."""
+    from value rows), else through `serializer_class`, whose fields give the CSV header.
+    `encoded`, when given, is the finished file already (the database formatted it: e.g.
+    incident_csv), sent as it is after the same cap check."""
     cap = max_rows()
     if queryset.order_by()[cap : cap + 1].exists():
         raise ValidationError(
@@ -75,7 +84,9 @@ def export_response(
         def build(batch):
             return serializer_class(batch, many=True, context=context).data
 
-    texts = WRITERS[fmt](_chunks(queryset, build), serializer_class(context=context))
-    response = StreamingHttpResponse((text.encode() for text in texts), content_type=MEDIA_TYPES[fmt])
+    if encoded is None:
+        texts = WRITERS[fmt](_chunks(queryset, build), serializer_class(context=context))
+        encoded = (text.encode() for text in texts)
+    response = StreamingHttpResponse(encoded, content_type=MEDIA_TYPES[fmt])
     response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
     return response
