@@ -30,7 +30,7 @@ from tracker.choices import Verdict
 from tracker.domain.names import transliteration_key
 from tracker.models import Assessment, Ceasefire, Citation, Declaration, Incident, Party, Place, Report, Source
 from tracker.models.assessments import effective_verdict_in
-from tracker.representation import incident_csv, incident_rows, serializers
+from tracker.representation import incident_csv, incident_json, incident_rows, serializers
 from tracker.representation.export import export_response
 from tracker.representation.incident_rows import iso
 from tracker.selectors.changes import removed_incidents
@@ -49,6 +49,8 @@ PENDING_HEADER = "Verdicts-Pending-Since"
 
 # Actions that serve many incidents: light serializer and citations, strict filters.
 LIST_ACTIONS = ("list", "trash", "export")
+# Export formats the database writes itself on PostgreSQL (None elsewhere: Python writes them).
+DATABASE_WRITTEN = {"csv": incident_csv.stream, "ndjson": incident_json.ndjson_stream}
 WITH_GEOJSON = [*api_settings.DEFAULT_RENDERER_CLASSES, GeoJSONRenderer]
 
 
@@ -298,8 +300,8 @@ class IncidentViewSet(IncidentRowsListMixin, TrashMixin, ServiceModelViewSet):
             self.get_serializer_context(),
             "incidents",
             build=incident_rows.build,
-            # PostgreSQL formats the CSV itself (the same bytes); elsewhere Python does.
-            encoded=incident_csv.stream(filtered) if fmt == "csv" else None,
+            # PostgreSQL formats the CSV and NDJSON itself (the same bytes); elsewhere Python does.
+            encoded=DATABASE_WRITTEN[fmt](filtered) if fmt in DATABASE_WRITTEN else None,
         )
 
     @extend_schema(
