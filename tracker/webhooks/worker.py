@@ -38,6 +38,7 @@ RUNNERS = ("auto", "queue", "thread", "inline")
 PRUNED_KEY, PRUNE_EVERY = "tracker:webhooks:pruned", 3600
 # The thread wakes at least this often, for what another process made due (a redelivery).
 THREAD_IDLE = timedelta(seconds=60)
+AFTER_FAILED_RUN = timedelta(seconds=2)  # a run that failed (a locked database, a dropped connection) is tried again soon
 
 
 @task()
@@ -153,7 +154,8 @@ class _Runner:
                 run_webhooks.call()
                 due = webhook_delivery.next_due()
             except Exception:  # a failed run must not end the thread: the work stays in the database
-                log.exception("Webhook run failed; retried at the next wake.")
+                log.exception("Webhook run failed; retried in a moment.")
+                due = timezone.now() + AFTER_FAILED_RUN
             finally:
                 close_old_connections()
                 connection.close()
