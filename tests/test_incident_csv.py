@@ -4,6 +4,7 @@ floats, instants and verdicts, under every filter and visibility class."""
 
 import csv
 import io
+import json
 import math
 from datetime import UTC, datetime
 
@@ -26,7 +27,7 @@ from tests.factories import (
 )
 from tests.test_incident_rows import varied  # noqa: F401 - the row builder's branches, reused
 from tracker.models import Incident, IncidentProvenance
-from tracker.representation import incident_csv, incident_rows, sql_text
+from tracker.representation import incident_csv, incident_json, incident_rows, sql_text
 from tracker.representation.export import _chunks, _csv
 from tracker.representation.serializers import IncidentSerializer
 
@@ -136,29 +137,35 @@ QUERIES = [{}, {"kind": "airstrike"}, {"ordering": "-fatalities"}, {"q": "Carria
 
 
 @pytest.mark.parametrize("role", ["anonymous", "read_only_token", "curator", "reviewer"])
-def test_the_endpoint_answers_from_copy_what_python_would(hostile, roles, client_for, role, monkeypatch):
+def test_the_endpoint_exports_what_python_would(hostile, roles, client_for, role, monkeypatch):
     from tracker.api import views
 
+    assert {"csv": incident_csv.stream, "ndjson": incident_json.ndjson_stream} == views.DATABASE_WRITTEN
     client = client_for(role)
     Incident.objects.filter(pk__in=[i.pk for i in hostile[::2]]).update(status="verified")
     Incident.objects.filter(pk=hostile[3].pk).update(kind="airstrike", status="verified")
 
-    def export(query: dict, *, python: bool):
+    def export(query: dict, fmt: str, *, python: bool):
         with monkeypatch.context() as patched:
             if python:
-                patched.setattr(views.incident_csv, "stream", lambda queryset: None)
-            return client.get("/api/v1/incidents/export/", {"format": "csv", **query})
+                patched.setattr(views, "DATABASE_WRITTEN", {})
+            return client.get("/api/v1/incidents/export/", {"format": fmt, **query})
 
     for query in QUERIES:
-        response = export(query, python=False)
-        if response.status_code == 400:  # a filter this role may not use answers the same either way
-            assert export(query, python=True).json() == response.json()
-            continue
-        from_copy = b"".join(response.streaming_content)
-        assert from_copy == b"".join(export(query, python=True).streaming_content), query
-        listed = client.get("/api/v1/incidents/", {**query, "page_size": 1000}).json()["results"]
-        exported = [int(row["id"]) for row in csv.DictReader(io.StringIO(from_copy.decode(), newline=""))]
-        assert exported == [i["id"] for i in listed], query
+        listed = client.get("/api/v1/incidents/", {**query, "page_size": 1000}).json().get("results")
+        for fmt in ("csv", "ndjson"):
+            response = export(query, fmt, python=False)
+            if response.status_code == 400:  # a filter this role may not use answers the same either way
+                assert export(query, fmt, python=True).json() == response.json()
+                continue
+            from_database = b"".join(response.streaming_content)
+            assert from_database == b"".join(export(query, fmt, python=True).streaming_content), (query, fmt)
+            text = from_database.decode()
+            if fmt == "csv":
+                exported = [int(row["id"]) for row in csv.DictReader(io.StringIO(text, newline=""))]
+                assert exported == [i["id"] for i in listed], query
+            else:
+                assert [json.loads(line) for line in text.splitlines()] == listed, query
 
 
 def test_an_unpublished_title_never_reaches_a_public_export(hostile, roles, client_for):
@@ -204,3 +211,10 @@ def test_text_is_escaped_and_disarmed_as_python_does_it(postgres, text):
     column = sql_text.SQL("<<x>>::text", x=Value(text))
     assert _sql_value(sql_text.json_str(column)) == dumps_text(text)
     assert _sql_value(sql_text.text_cell(column)) == (neutralise(text) or None)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])  # no writes
+@given(st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31), timezones=st.just(UTC)))
+def test_instants_are_written_as_the_api_writes_them_from_year_1(postgres, instant):
+    column = sql_text.SQL("<<x>>::timestamptz", x=Value(instant.isoformat()))
+    assert _sql_value(sql_text.iso(column)) == incident_rows.iso(instant)

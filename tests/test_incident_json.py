@@ -1,6 +1,6 @@
 """The incident items PostgreSQL writes as JSON (tracker.representation.incident_json) must be the
-bytes the Python path writes: item for item, line for line of the NDJSON export, under every
-filter and visibility class."""
+bytes the Python path writes, item for item (the export endpoint's NDJSON, under every filter
+and visibility class, is compared beside the CSV in tests/test_incident_csv.py)."""
 
 import json
 
@@ -13,7 +13,7 @@ from tests.factories import IncidentFactory
 from tests.test_incident_csv import _sql_value, hostile  # noqa: F401 - a shared fixture
 from tests.test_incident_rows import varied  # noqa: F401
 from tracker.models import Incident
-from tracker.representation import incident_csv, incident_json, incident_rows, sql_text
+from tracker.representation import incident_json, incident_rows, sql_text
 from tracker.representation.encoding import dumps_text
 
 
@@ -22,35 +22,6 @@ def test_each_item_is_the_python_items_text(hostile, ordering):  # noqa: F811
     queryset = Incident.objects.order_by(*ordering)
     written = list(queryset.annotate(item=incident_json.item()).values_list("item", flat=True))
     assert written == [dumps_text(item) for item in incident_rows.build(incident_rows.rows_queryset(queryset))]
-
-
-QUERIES = [{}, {"ordering": "-fatalities"}, {"kind": "airstrike"}, {"q": "Carriage"}, {"status": "verified,draft"}]
-
-
-@pytest.mark.parametrize("role", ["anonymous", "read_only_token", "reviewer"])
-def test_the_ndjson_export_is_the_python_paths_bytes(hostile, roles, client_for, role, monkeypatch):  # noqa: F811
-    from tracker.api.views import DATABASE_WRITTEN
-
-    assert {"csv": incident_csv.stream, "ndjson": incident_json.ndjson_stream} == DATABASE_WRITTEN  # what the export serves
-    client = client_for(role)
-    Incident.objects.filter(pk__in=[i.pk for i in hostile[::2]]).update(status="verified")
-    Incident.objects.filter(pk=hostile[3].pk).update(kind="airstrike", status="verified")
-
-    def export(query: dict, python: bool):
-        with monkeypatch.context() as patched:
-            if python:
-                patched.setattr(incident_json, "available", lambda: False)
-            return client.get("/api/v1/incidents/export/", {"format": "ndjson", **query})
-
-    for query in QUERIES:
-        response = export(query, python=False)
-        if response.status_code == 400:  # a filter this role may not use answers the same either way
-            assert export(query, python=True).json() == response.json()
-            continue
-        from_database = b"".join(response.streaming_content)
-        assert from_database == b"".join(export(query, python=True).streaming_content), query
-        listed = client.get("/api/v1/incidents/", {**query, "page_size": 1000}).json()["results"]
-        assert [json.loads(line) for line in from_database.decode().splitlines()] == listed, query
 
 
 def test_the_ndjson_export_is_passed_on_in_blocks(postgres, monkeypatch):
