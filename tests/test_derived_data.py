@@ -18,7 +18,18 @@ from tests.factories import (
 from tests.helpers import utc
 from tracker.models import Assessment, Incident, IncidentProvenance, VerdictRecompute
 from tracker.selectors.places import GENERATION_KEY
-from tracker.services import assessments, ceasefires, common, derived, gazetteer, incidents, provenance, recompute
+from tracker.services import (
+    assessments,
+    ceasefires,
+    common,
+    compliance_ledger,
+    derived,
+    gazetteer,
+    incidents,
+    outbox,
+    provenance,
+    recompute,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -47,6 +58,8 @@ def calls(monkeypatch):
     spy(assessments, "assess_incident")
     spy(assessments, "reassess_responses")
     spy(recompute, "request_ceasefire_verdicts")
+    spy(compliance_ledger, "refresh_incidents")
+    spy(outbox, "record")
     return seen
 
 
@@ -67,13 +80,45 @@ def test_a_nested_operation_that_fails_takes_its_changes_with_it(calls):
     """An import row that fails is rolled back with its savepoint: nothing is derived from it."""
     kept = IncidentFactory()
     with common.operation():
-        incidents.incident_update(incident=kept, data={"title": "Kept"}, user=None)
+        incidents.incident_update(incident=kept, data={"title": "Kept", "occurred_at": utc(2020, 3, 6, 9)}, user=None)
         with pytest.raises(RuntimeError), common.operation():
             incidents.incident_create(data=incident_data("Rolled back"), user=None)
             raise RuntimeError("the row fails after its write")
     assert list(Incident.objects.values_list("title", flat=True)) == ["Kept"]
     assert [i.pk for i in calls["assess_incident"]] == [kept.pk]
     assert [set(ids) for ids in calls["refresh"]] == [{kept.pk}]
+
+
+def test_an_edit_of_an_incidents_prose_alone_derives_nothing_but_its_event(calls):
+    """Title, description and target: no rule reads them, so no reassessment, no ledger refresh,
+    no regrading — and the subscribers still hear of the change."""
+    incident = IncidentFactory()
+    verdicts = list(Assessment.objects.filter(incident=incident).values_list("ceasefire_id", "verdict", "computed_at"))
+    incidents.incident_update(
+        incident=incident, data={"title": "Renamed", "description": "New words", "target_description": "A bakery"}, user=None
+    )
+    assert calls["assess_incident"] == calls["reassess_responses"] == []
+    assert [set(ids) for ids in calls["refresh"]] == [set(ids) for ids in calls["refresh_incidents"]] == [set()]
+    assert [list(events) for events in calls["record"]] == [[(incident.pk, outbox.CHANGED)]]
+    assert list(Assessment.objects.filter(incident=incident).values_list("ceasefire_id", "verdict", "computed_at")) == verdicts
+
+
+@pytest.mark.parametrize(
+    "edits",
+    [
+        [{"description": "New words", "occurred_at": utc(2020, 3, 6, 9)}],  # prose and time in one write
+        [{"occurred_at": utc(2020, 3, 6, 9)}, {"description": "New words"}],  # time, then prose: the last
+    ],
+    ids=["one write", "two writes"],
+)
+def test_an_operation_that_also_moves_the_incident_reassesses_it(calls, edits):
+    incident = IncidentFactory()
+    with common.operation():
+        for data in edits:
+            incidents.incident_update(incident=incident, data=data, user=None)
+    assert [i.pk for i in calls["assess_incident"]] == [incident.pk]
+    assert [set(ids) for ids in calls["refresh_incidents"]] == [{incident.pk}]
+    assert [set(ids) for ids in calls["refresh"]] == [{incident.pk}]
 
 
 def test_a_ceasefire_and_its_roles_and_lifecycle_request_one_recompute(calls):

@@ -61,6 +61,14 @@ LOCATING_FIELDS = ("latitude", "longitude", "geometry", "parent_id", "timezone")
 # A report's fields that decide what it is a copy of.
 SYNDICATION_FIELDS = ("body", "published_at", "syndication_decision")
 
+# An incident's prose: words for readers that no rule reads (the verdicts, the compliance series
+# and the provenance grade read its time, place, kind, parties, status and links). An edit of
+# these alone — the commonest curator edit — changes no derived datum but the subscribers' event,
+# so it costs one UPDATE, not a reassessment under every ceasefire and the compliance ledgers'
+# lock (bench/README.md, the mixed load). Listed, not inferred: a field left out of this list is
+# one whose edit reassesses, the safe default for a field added later.
+INCIDENT_PROSE = frozenset({"title", "description", "target_description"})
+
 
 @dataclass(frozen=True)
 class Change:
@@ -92,6 +100,10 @@ class Change:
         """Whether the write set any of these fields (a creation sets them all)."""
         return self.kind != "updated" or self.before is None or any(name in self.before for name in attnames)
 
+    def only(self, attnames: frozenset[str]) -> bool:
+        """Whether the write was an update that changed these fields and no other."""
+        return self.kind == "updated" and bool(self.before) and set(self.before) <= attnames
+
     def was(self, attname: str) -> Any:
         """The field's value before the write (its value now if the write left it)."""
         if self.before is not None and attname in self.before:
@@ -115,11 +127,21 @@ def _latest(changes: Iterable[Change], model: type[models.Model]) -> dict[Any, C
     return {change.pk: change for change in changes if isinstance(change.instance, model)}
 
 
+def _prose_only(changes: list[Change]) -> set[Any]:
+    """The incidents whose every change in the operation touched their prose and nothing else."""
+    incidents = [change for change in changes if isinstance(change.instance, Incident)]
+    other = {change.pk for change in incidents if not change.only(INCIDENT_PROSE)}
+    return {change.pk for change in incidents} - other
+
+
 def _provenance(changes: list[Change]) -> None:
     ids: set[int] = set()
+    prose_only = _prose_only(changes)
     for change in changes:
         if change.kind == "deleted" and not isinstance(change.instance, Citation):
             continue  # a source, party or report removed for good: nothing referred to it
+        if isinstance(change.instance, Incident) and change.pk in prose_only:
+            continue
         ids.update(provenance.incidents_concerned(change.instance, created=change.created))
         if isinstance(change.instance, Citation) and change.changed("incident_id"):
             ids.add(change.was("incident_id"))  # a citation moved away (a merge): the old incident
@@ -139,8 +161,11 @@ def _syndication(changes: list[Change]) -> None:
 def _incident_verdicts(changes: list[Change]) -> None:
     assess: dict[int, Incident] = {}
     responses: dict[int, Incident] = {}
+    prose_only = _prose_only(changes)
     for pk, change in _latest(changes, Incident).items():
         incident = change.instance
+        if pk in prose_only:
+            continue
         if change.live:
             assess[pk] = incident
         if not change.created:  # what responds to it reads its time and verdicts
@@ -174,7 +199,8 @@ def _ceasefire_verdicts(changes: list[Change]) -> None:
 
 
 def _compliance_ledger(changes: list[Change]) -> None:
-    ids: set[int] = set(_latest(changes, Incident))  # live or not: a trashed one's shares go
+    # Live or not (a trashed one's shares go), unless only its prose changed.
+    ids: set[int] = set(_latest(changes, Incident)) - _prose_only(changes)
     for change in _latest(changes, Place).values():
         if change.kind == "updated" and change.changed(*LOCATING_FIELDS):
             ids.update(Incident.objects.filter(place=change.instance).values_list("pk", flat=True))
