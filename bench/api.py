@@ -367,6 +367,33 @@ def export_against_copy(formats: list[str]) -> dict:
     return results
 
 
+def run_mixed(token: str, all_scenarios: list, seconds: float) -> dict:
+    """The mixed load against the cached tracker (already running): every write must still be
+    seen (and none lost) by the next read."""
+    from tracker.models import Incident
+
+    writable = list(Incident.objects.order_by("-occurred_at").values_list("pk", flat=True)[:50])
+    read_paths = [f"/api/v1/incidents/?{s.tracker}" for s in all_scenarios]
+    result = mixed.run(PORTS["tracker-cached"], token, read_paths, writable, connections=32, seconds=seconds)
+    print(f"mixed load: {json.dumps(result)}", flush=True)
+    return result
+
+
+def mixed_load(seconds: float) -> dict:
+    """`--mixed-only`: the mixed load alone, on the same data, server and client as in the full run."""
+    logs = RESULTS / "api-logs"
+    logs.mkdir(exist_ok=True)
+    all_scenarios = scenarios(scenario_ids())
+    django_setup()
+    token = writer_token()
+    systems = start_systems(None, logs, only=("tracker-cached",))
+    try:
+        return run_mixed(token, all_scenarios, seconds)
+    finally:
+        for server in systems.values():
+            server.stop()
+
+
 # --- report ----------------------------------------------------------------------------------
 
 
@@ -375,6 +402,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="100,000 incidents, one short run per measure.")
     parser.add_argument("--incidents", type=int, help="Override the size (default 1,000,000; 100,000 with --quick).")
     parser.add_argument("--no-bulk", action="store_true", help="Skip the bulk recompute and the export against COPY.")
+    parser.add_argument(
+        "--mixed-only",
+        action="store_true",
+        help="Only the mixed read/write load (the cached tracker alone, no peers): bench/results/mixed.json.",
+    )
     args = parser.parse_args()
     incidents = args.incidents or (100_000 if args.quick else 1_000_000)
     seconds, repetitions = (3, 1) if args.quick else (10, 3)
@@ -385,6 +417,9 @@ def main() -> None:
         raise SystemExit("wrk is not installed: apt-get install wrk")
 
     ensure_data(incidents)
+    if args.mixed_only:
+        RESULTS.joinpath("mixed.json").write_text(json.dumps(mixed_load(mixed_seconds), indent=2) + "\n")
+        return
     sqlite_path = ensure_sqlite_copy()
     install_peers()
     ids = scenario_ids()
@@ -428,13 +463,7 @@ def main() -> None:
                     f"{name} / {system}: " + "; ".join(f"{x['connections']} conns {x['rps']:.0f} req/s" for x in loads),
                     flush=True,
                 )
-        from tracker.models import Incident
-
-        writable = list(Incident.objects.order_by("-occurred_at").values_list("pk", flat=True)[:50])
-        read_paths = [f"/api/v1/incidents/?{s.tracker}" for s in all_scenarios]
-        # With the cache on: every write must still be seen (and none lost) by the next read.
-        report["mixed"] = mixed.run(PORTS["tracker-cached"], token, read_paths, writable, connections=32, seconds=mixed_seconds)
-        print(f"mixed load: {json.dumps(report['mixed'])}", flush=True)
+        report["mixed"] = run_mixed(token, all_scenarios, mixed_seconds)
     finally:
         for server in systems.values():
             server.stop()

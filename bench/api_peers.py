@@ -55,19 +55,21 @@ if (cluster.isPrimary) {
 """
 
 
-def start_systems(sqlite_path: Path, logs: Path) -> dict[str, Server]:
-    (PEERS / "datasette" / "bench_datasette.py").write_text(DATASETTE_APP)
-    node = PEERS / "platformatic"
-    (node / "cluster.mjs").write_text(PLATFORMATIC_CLUSTER)
-    (node / "platformatic.db.json").write_text(
-        json.dumps(
-            {
-                "server": {"hostname": "127.0.0.1", "port": PORTS["platformatic"], "logger": {"level": "warn"}},
-                "db": {"connectionString": DATABASE_URL, "graphql": False, "openapi": True},
-                "watch": False,
-            }
+def start_systems(sqlite_path: Path | None, logs: Path, *, only: tuple[str, ...] | None = None) -> dict[str, Server]:
+    """Start every system (or `only` these of the tracker's SERVERS, without the peers)."""
+    if not only:
+        (PEERS / "datasette" / "bench_datasette.py").write_text(DATASETTE_APP)
+        node = PEERS / "platformatic"
+        (node / "cluster.mjs").write_text(PLATFORMATIC_CLUSTER)
+        (node / "platformatic.db.json").write_text(
+            json.dumps(
+                {
+                    "server": {"hostname": "127.0.0.1", "port": PORTS["platformatic"], "logger": {"level": "warn"}},
+                    "db": {"connectionString": DATABASE_URL, "graphql": False, "openapi": True},
+                    "watch": False,
+                }
+            )
         )
-    )
     tracker_env = {
         "DATABASE_URL": DATABASE_URL,
         "DJANGO_DEBUG": "false",
@@ -79,7 +81,7 @@ def start_systems(sqlite_path: Path, logs: Path) -> dict[str, Server]:
     }
     systems = {}
     try:
-        for name in SERVERS:
+        for name in only or SERVERS:
             systems[name] = Server(
                 name,
                 [str(ROOT / ".venv" / "bin" / "gunicorn"), "config.wsgi", "-w", str(WORKERS), "-b", f"127.0.0.1:{PORTS[name]}",
@@ -88,6 +90,10 @@ def start_systems(sqlite_path: Path, logs: Path) -> dict[str, Server]:
                 env={**tracker_env, "TRACKER_RESPONSE_CACHE_SECONDS": "300" if name == "tracker-cached" else "0"},
                 cwd=ROOT, log=logs / f"{name}.log",
             )  # fmt: skip
+        if only:
+            for system in systems.values():
+                system.wait_ready()
+            return systems
         systems["datasette"] = Server(
             "datasette",
             [str(PEERS / "datasette" / "bin" / "gunicorn"), "bench_datasette:app", "-w", str(WORKERS),
