@@ -66,6 +66,7 @@ SETTINGS: dict[str, Setting] = {
     "BULK_MAX_BODY_BYTES": Setting(16 * 1_048_576, "Bulk request bodies: 413 above.", "int"),
     "IDEMPOTENCY_HOURS": Setting(24.0, "How long an Idempotency-Key holds.", "float"),
     "EXPORT_MAX_ROWS": Setting(1_000_000, "Rows per export: 400 above.", "int"),
+    "AGGREGATE_MAX_GROUPS": Setting(10_000, "Groups per aggregate answer: 400 above.", "int"),
     "MAX_FILTER_VALUES": Setting(50, "Values per query parameter: 400 above.", "int"),
     # Imports in the admin.
     "IMPORT_MAX_BYTES": Setting(200 * 1024 * 1024, "Largest file accepted for import.", "int"),

@@ -83,6 +83,15 @@ def country_code(name: str = "", *, numeric: str = "", alpha3: str = "") -> str:
         return ""
 
 
+def country_name(code: str) -> str:
+    """The common name of the country with this alpha-2 code ("Syria", not "Syrian Arab
+    Republic"); the code itself when pycountry does not know it."""
+    found = pycountry.countries.get(alpha_2=code.upper())
+    if found is None:
+        return code
+    return getattr(found, "common_name", None) or found.name
+
+
 def _degrees(text: str) -> float:
     """±DDMM[SS] or ±DDDMM[SS] (zone.tab's notation) in degrees."""
     sign = -1 if text[0] == "-" else 1

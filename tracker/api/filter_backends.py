@@ -42,10 +42,17 @@ class StrictFilterBackend(DjangoFilterBackend):
     def filter_queryset(self, request, queryset, view):
         filterset_class = self.get_filterset_class(view, queryset)
         action = getattr(view, "action", "list")
-        known = set(GLOBAL_PARAMS) if action == "export" else GLOBAL_PARAMS | PAGE_PARAMS
+        # An action answering from the filtered list, not a page of it (the aggregates), names
+        # its own parameters; the filters' are known to it as to the list.
+        own = getattr(view, "action_params", {}).get(action)
+        known = set(GLOBAL_PARAMS) if action == "export" or own is not None else GLOBAL_PARAMS | PAGE_PARAMS
+        refused = getattr(view, "action_refuses", {}).get(action, {})
         if filterset_class is not None:
-            known |= known_params(filterset_class)
-        errors = param_errors(request.query_params, known if action in ("list", "export") else None)
+            known |= known_params(filterset_class) - set(refused)
+        known |= set(own or ())
+        strict = action in ("list", "export") or own is not None
+        errors = param_errors(request.query_params, known if strict else None)
+        errors.update({name: [refused[name]] for name in refused if name in request.query_params})
         if errors:
             raise ValidationError(errors)
         return super().filter_queryset(request, queryset, view)

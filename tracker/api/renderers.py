@@ -74,7 +74,11 @@ class CSVRenderer(PageRenderer):
     charset = "utf-8"
 
     def body(self, data, items, page, view) -> str:
-        cols = self._columns(view, items)
+        if isinstance(data, dict) and isinstance(data.get("columns"), list):
+            # An answer that names its own columns (the aggregates) has its header even when empty.
+            cols = [(name, (name,)) for name in data["columns"]]
+        else:
+            cols = self._columns(view, items)
         return formats.csv_text([[header for header, _ in cols], *(formats.flat_row(i, cols) for i in items)])
 
     @staticmethod

@@ -33,6 +33,7 @@ from tracker.models.assessments import effective_verdict_in
 from tracker.representation import incident_csv, incident_json, incident_rows, serializers
 from tracker.representation.export import export_response
 from tracker.representation.incident_rows import iso
+from tracker.selectors import aggregates
 from tracker.selectors.changes import removed_incidents
 from tracker.selectors.compliance import compliance, parse_basis
 from tracker.selectors.duplicates import duplicates_of, merged_target
@@ -48,7 +49,7 @@ from tracker.services.provenance import CLAIM_RELATED
 PENDING_HEADER = "Verdicts-Pending-Since"
 
 # Actions that serve many incidents: light serializer and citations, strict filters.
-LIST_ACTIONS = ("list", "trash", "export")
+LIST_ACTIONS = ("list", "trash", "export", "aggregate")
 # Export formats the database writes itself on PostgreSQL (None elsewhere: Python writes them).
 DATABASE_WRITTEN = {"csv": incident_csv.stream, "ndjson": incident_json.ndjson_stream}
 WITH_GEOJSON = [*api_settings.DEFAULT_RENDERER_CLASSES, GeoJSONRenderer]
@@ -60,7 +61,7 @@ class ListFormatsMixin:
 
     def get_renderers(self):
         renderers = super().get_renderers()
-        if getattr(self, "action", None) in ("list", "export"):
+        if getattr(self, "action", None) in ("list", "export", "aggregate"):
             return renderers
         return [r for r in renderers if not isinstance(r, CSVRenderer | GeoJSONRenderer)]
 
@@ -240,6 +241,10 @@ class IncidentViewSet(IncidentRowsListMixin, TrashMixin, ServiceModelViewSet):
     renderer_classes = WITH_GEOJSON
     writes = incidents.INCIDENTS
     merges = True  # a merged duplicate's id answers 301 (schema)
+    # The aggregates take the list's filters and their own parameters; groups have their own
+    # order, so the list's `ordering` is refused there rather than ignored.
+    action_params = {"aggregate": tuple(serializers.AggregateQuerySerializer().fields)}
+    action_refuses = {"aggregate": {"ordering": "Does not apply to aggregates: groups come in their keys' order."}}
 
     def get_serializer_class(self):
         # Claims side by side and consensus ranges on one incident; lists stay light.
@@ -302,6 +307,66 @@ class IncidentViewSet(IncidentRowsListMixin, TrashMixin, ServiceModelViewSet):
             build=incident_rows.build,
             # PostgreSQL formats the CSV and NDJSON itself (the same bytes); elsewhere Python does.
             encoded=DATABASE_WRITTEN[fmt](filtered) if fmt in DATABASE_WRITTEN else None,
+        )
+
+    @extend_schema(
+        summary="Aggregate the filtered incidents: counts and casualty sums per group",
+        description="Every filter of the list, plus `group_by` (time, area, party, kind, status, verdict or H3 cell) "
+        "and `metric`. One row per group, in the groups' order, and the totals over the filtered incidents (whose "
+        "count is the list's). `format=csv` for a spreadsheet; `format=geojson` when grouped by an area (country, "
+        "admin1, admin2 or h3), each group with its area's shape. At most TRACKER_AGGREGATE_MAX_GROUPS (default "
+        "10,000) groups: more is a 400. tracker/selectors/aggregates.py says how each grouping is computed.",
+        parameters=[serializers.AggregateQuerySerializer],
+        responses={
+            (200, "application/json"): serializers.AggregateSerializer,
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, "application/geo+json"): OpenApiTypes.OBJECT,
+        },
+    )
+    @action(
+        detail=False,
+        methods=["get"],
+        pagination_class=None,
+        renderer_classes=[*api_settings.DEFAULT_RENDERER_CLASSES, CSVRenderer, GeoJSONRenderer],
+    )
+    def aggregate(self, request):
+        filtered = self.filter_queryset(self.get_queryset())  # validates the filters first
+        known = self.action_params["aggregate"]
+        params = serializers.AggregateQuerySerializer(data={k: v for k, v in request.query_params.items() if k in known})
+        params.is_valid(raise_exception=True)
+        query = params.validated_data
+        ceasefire = request.query_params.get("ceasefire")
+        wanted = aggregates.Request(
+            group_by=query["group_by"],
+            metrics=query["metric"],
+            time_zone=query["time_zone"],
+            ceasefire=Ceasefire.objects.filter(pk=ceasefire).first() if ceasefire else None,
+            h3_resolution=query.get("h3_resolution"),
+            max_groups=conf.AGGREGATE_MAX_GROUPS,
+        )
+        geojson = request.accepted_renderer.format == "geojson"
+        try:
+            if geojson and not set(wanted.group_by) & set(aggregates.AREA_GROUPS):
+                raise aggregates.AggregateError(
+                    "format", f"GeoJSON needs an area among the groups: {', '.join(aggregates.AREA_GROUPS)}."
+                )
+            found = aggregates.aggregate(filtered, wanted)
+        except aggregates.AggregateError as error:
+            raise ValidationError({error.param: [str(error)]}) from None
+        if geojson:
+            aggregates.add_shapes(found["results"], wanted)
+        return Response(
+            {
+                "group_by": list(wanted.group_by),
+                "metrics": list(found["totals"]),
+                "time_zone": wanted.time_zone if set(wanted.group_by) & set(aggregates.TIME_GROUPS) else None,
+                "ceasefire": wanted.ceasefire.pk if wanted.ceasefire else None,
+                "h3_resolution": wanted.h3_resolution,
+                "columns": found["columns"],
+                "count": len(found["results"]),
+                "totals": found["totals"],
+                "results": found["results"],
+            }
         )
 
     @extend_schema(

@@ -98,7 +98,8 @@ def geometry(item: dict) -> dict | None:
 
 def feature(item: dict) -> dict:
     properties = {k: v for k, v in item.items() if k != "geometry"}
-    return {"type": "Feature", "id": item.get("id"), "geometry": geometry(item), "properties": properties}
+    identified = {"id": item["id"]} if item.get("id") is not None else {}  # an aggregate's group has none
+    return {"type": "Feature", **identified, "geometry": geometry(item), "properties": properties}
 
 
 def feature_json(item: dict) -> str:

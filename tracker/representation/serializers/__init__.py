@@ -1,6 +1,7 @@
 """Serializers per resource; the package's names are the API's schema components, imported from
 `tracker.representation.serializers` by the API and the admin."""
 
+from tracker.representation.serializers.aggregates import AggregateQuerySerializer, AggregateSerializer
 from tracker.representation.serializers.base import (
     AUDIT_FIELDS,
     NameListField,
@@ -81,6 +82,8 @@ from tracker.representation.serializers.subscriptions import (
 )
 
 __all__ = [
+    "AggregateQuerySerializer",
+    "AggregateSerializer",
     "AUDIT_FIELDS",
     "AssessmentBriefSerializer",
     "AssessmentSerializer",
