@@ -77,10 +77,18 @@ def scenarios(ids: dict) -> list[Scenario]:
 
 def endpoints(ids: dict) -> dict[str, str]:
     """The tracker's other read endpoints (no peer has them): path per name."""
+    start, end = WINDOW
+    window = f"occurred_after={start}&occurred_before={end}"
+    aggregate = "/api/v1/incidents/aggregate/?group_by="
     return {
         "incident detail": f"/api/v1/incidents/{ids['incident']}/",
         "ceasefire violations": f"/api/v1/ceasefires/{ids['ceasefire']}/violations/?page_size={PAGE}",
         "ceasefire compliance (14 days)": f"/api/v1/ceasefires/{ids['ceasefire']}/compliance/",
+        # The aggregates: a dashboard's questions, on a filter's index and over everything.
+        "aggregate: month x admin1, kind + window": f"{aggregate}month,admin1&kind=airstrike&{window}",
+        "aggregate: week x top perpetrator, every incident": f"{aggregate}week,perpetrator_top&metric=killed_low",
+        "aggregate: H3 resolution 5, kind + window": f"{aggregate}h3&h3_resolution=5&kind=airstrike&{window}",
+        "aggregate: verdict against a ceasefire": f"{aggregate}verdict&ceasefire={ids['ceasefire']}",
     }
 
 

@@ -283,3 +283,14 @@ def test_groups_add_up_to_the_lists_count(client_for, world, groups, filters):
     assert sum(r["count"] for r in body["results"]) == body["totals"]["count"] == listed
     killed = [r["killed_low"] for r in body["results"] if r["killed_low"] is not None]
     assert (sum(killed) if killed else None) == body["totals"]["killed_low"]
+
+
+def test_the_readmes_example_on_the_fixture(api, idlib):
+    body = api.get(f"{URL}?group_by=week,admin1&metric=killed_low,killed_high").json()
+    assert body["columns"] == ["week", "admin1", "admin1_name", "count", "killed_low", "killed_high"]
+    assert body["totals"] == {"count": 5, "killed_low": 31, "killed_high": None}
+    assert [(r["week"], r["admin1_name"], r["count"], r["killed_low"]) for r in body["results"]] == [
+        ("2019-12-30", None, 1, 1),
+        ("2020-01-06", "Idlib Governorate", 3, 17),
+        ("2020-03-02", "Idlib Governorate", 1, 13),
+    ]

@@ -79,9 +79,9 @@ def test_permission_matrix(resource, role, method, client_for):
 
 def _extra_expected(role: str, endpoint: str, route: str) -> int:
     """History, trash, restore, purge, verdict overrides, violations and compliance."""
-    if endpoint in ("violations", "compliance", "assessment-get", "export"):
+    if endpoint in ("violations", "compliance", "assessment-get", "export", "aggregate"):
         return 200
-    if endpoint == "export-post":
+    if endpoint in ("export-post", "aggregate-post"):
         return {"anonymous": 401, "no_permission": 403, "read_only_token": 403}.get(role, 405)
     if role == "anonymous":
         return 401
@@ -110,6 +110,7 @@ def _extra_cases():
         for e in ("assessment-get", "assessment-patch", "assessment-post", "assessment-put", "assessment-delete")
     ]
     cases += [("ceasefires", "violations"), ("ceasefires", "compliance"), ("incidents", "export"), ("incidents", "export-post")]
+    cases += [("incidents", "aggregate"), ("incidents", "aggregate-post")]
     return cases
 
 
@@ -147,6 +148,8 @@ def test_permission_matrix_of_the_other_endpoints(route, endpoint, role, client_
         "compliance": lambda: client.get(f"/api/v1/ceasefires/{obj.pk}/compliance/"),
         "export": lambda: client.get("/api/v1/incidents/export/?format=csv"),
         "export-post": lambda: client.post("/api/v1/incidents/export/", {}, format="json"),
+        "aggregate": lambda: client.get("/api/v1/incidents/aggregate/?group_by=kind"),
+        "aggregate-post": lambda: client.post("/api/v1/incidents/aggregate/?group_by=kind", {}, format="json"),
     }[endpoint]()
     want = _extra_expected(role, endpoint, route)
     assert response.status_code == want, response.content
@@ -179,6 +182,7 @@ def test_private_read_covers_verdicts_violations_and_compliance(role, status, cl
         f"/api/v1/ceasefires/{ceasefire}/violations/",
         f"/api/v1/ceasefires/{ceasefire}/compliance/",
         "/api/v1/incidents/export/?format=csv",
+        "/api/v1/incidents/aggregate/?group_by=kind",
     ):
         assert client.get(path).status_code == status, path
 

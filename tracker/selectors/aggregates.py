@@ -34,10 +34,11 @@ data, and a filter's index serves the aggregate as it serves the list.
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from zoneinfo import ZoneInfo
 
 import h3
-from django.db import models
+from django.db import connection, models
 from django.db.models import Case, Count, F, Func, OuterRef, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, NullIf
 
@@ -225,10 +226,27 @@ def check(request: Request) -> None:
     if request.time_zone != PLACE_ZONE:
         try:
             ZoneInfo(request.time_zone)
+            known = _database_knows(request.time_zone)
         except (ValueError, KeyError, OSError):
+            known = False
+        if not known:
             raise AggregateError("time_zone", f"Unknown time zone {request.time_zone!r}: give an IANA name or `place`.")
         if not any(g in TIME_GROUPS for g in request.group_by):
             raise AggregateError("time_zone", "time_zone applies to group_by day, week or month only.")
+
+
+@cache
+def _postgresql_zones() -> frozenset[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name FROM pg_timezone_names")
+        return frozenset(name for (name,) in cursor.fetchall())
+
+
+def _database_knows(zone: str) -> bool:
+    """Whether the database converts with this zone: a zone Python knows and PostgreSQL does not
+    (their tz databases differ in age) must be a 400, not an error in the query. SQLite converts
+    with Python's own zoneinfo."""
+    return connection.vendor != "postgresql" or zone in _postgresql_zones()
 
 
 def _sums(metrics: Iterable[str]) -> dict[str, object]:
