@@ -19,7 +19,7 @@ CODEBOOK: dict[str, dict] = tomllib.loads(Path(__file__).with_name("codebook.tom
 def vocabulary(name: str) -> type[models.TextChoices]:
     """The codebook's vocabulary `name` as TextChoices: a member per term, its docstring the `about`."""
     entry = CODEBOOK[name]
-    members = [(member, (value, label)) for member, (value, label) in entry["terms"].items()]
+    members = [(member, (term[0], term[1])) for member, term in entry["terms"].items()]
     choices = models.TextChoices(name, members, module=__name__, qualname=name)
     choices.__doc__ = entry["about"]
     return choices

@@ -19,6 +19,7 @@ router.register("assessments", views.AssessmentViewSet)
 router.register("subscriptions", subscriptions.SubscriptionViewSet)
 
 urlpatterns = [
+    path("codebook/", views.CodebookView.as_view(), name="codebook"),
     path("ceasefires/<int:pk>/violations/", views.CeasefireViolationsView.as_view(), name="ceasefire-violations"),
     *router.urls,
 ]

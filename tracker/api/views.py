@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import generics, mixins, viewsets
+from rest_framework import generics, mixins, permissions, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
@@ -33,7 +33,7 @@ from tracker.models.assessments import effective_verdict_in
 from tracker.representation import incident_csv, incident_json, incident_rows, serializers
 from tracker.representation.export import export_response
 from tracker.representation.incident_rows import iso
-from tracker.selectors import aggregates
+from tracker.selectors import aggregates, codebook
 from tracker.selectors.changes import removed_incidents
 from tracker.selectors.compliance import compliance, parse_basis
 from tracker.selectors.duplicates import duplicates_of, merged_target
@@ -549,3 +549,24 @@ class CeasefireViolationsView(CachedReadsMixin, IncidentRowsListMixin, generics.
         self.ceasefire = ceasefire
         violating = Assessment.objects.filter(effective_verdict_in([Verdict.VIOLATION, Verdict.POSSIBLE]), ceasefire=ceasefire)
         return IncidentViewSet.queryset.filter(pk__in=violating.values("incident_id")).visible_to(self.request.user)
+
+
+class CodebookView(generics.GenericAPIView):
+    """Every vocabulary with what it means, and the verdict rules' version and parameters: what a
+    reader needs to interpret any answer. It holds no data, so anyone may read it."""
+
+    permission_classes = [permissions.AllowAny]
+    http_method_names = ["get", "head", "options"]
+    filter_backends: list = []
+    pagination_class = None
+    serializer_class = serializers.CodebookSerializer
+
+    @extend_schema(
+        summary="The codebook: vocabularies, definitions, verdict rules",
+        description="Each vocabulary (incident kinds, statuses, precisions, party roles, verdicts and their reasons, "
+        "confidence grades...) with what it classifies, the fields that use it, and its terms with their labels and, "
+        "where a label is not enough, definitions; and the verdict rules' version and the parameters in force "
+        "(docs/VERDICTS.md explains each rule). The same source as the schema's enums and README's tables.",
+    )
+    def get(self, request):
+        return Response(codebook.codebook())

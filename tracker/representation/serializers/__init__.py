@@ -20,6 +20,7 @@ from tracker.representation.serializers.ceasefires import (
     CeasefireStatusSerializer,
     DeclarationSerializer,
 )
+from tracker.representation.serializers.codebook import CodebookSerializer
 from tracker.representation.serializers.compliance import (
     WEIGHTED,
     ComplianceDaySerializer,
@@ -84,6 +85,7 @@ from tracker.representation.serializers.subscriptions import (
 __all__ = [
     "AggregateQuerySerializer",
     "AggregateSerializer",
+    "CodebookSerializer",
     "AUDIT_FIELDS",
     "AssessmentBriefSerializer",
     "AssessmentSerializer",
