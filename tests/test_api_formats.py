@@ -160,7 +160,7 @@ def test_incidents_and_places_answer_geojson(assessed, client_for):
         ("/api/v1/parties/?format=geojson", {"format": ["'geojson' is not a format of this endpoint. Known: json, csv, api."]}),
         (
             "/api/v1/incidents/export/?format=json",
-            {"format": ["'json' is not a format of this endpoint. Known: ndjson, csv, geojson."]},
+            {"format": ["'json' is not a format of this endpoint. Known: ndjson, csv, geojson, acled, ged."]},
         ),
         (
             "/api/v1/incidents/?format=csv&kind=rockets",

@@ -66,7 +66,7 @@ class Merged(exceptions.APIException):
 
 
 # Formats whose errors are answered in JSON: an error is not a CSV row, a feature or a record.
-FILE_FORMATS = {"csv", "geojson", "ndjson"}
+FILE_FORMATS = {"csv", "geojson", "ndjson", "acled", "ged"}
 
 
 def exception_handler(exc, context):

@@ -122,3 +122,22 @@ class NDJSONRenderer(BaseRenderer):
             return b""
         items, _ = _items(data)
         return "".join(map(formats.ndjson_line, items)).encode()
+
+
+class DatasetCSVRenderer(BaseRenderer):
+    """The export in a dataset's shape: tracker.representation.dataset_exports streams the file
+    itself; this serves content negotiation by `?format=` (errors are answered in JSON)."""
+
+    media_type = "text/csv"
+    charset = "utf-8"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        raise NotImplementedError("the dataset exports are streamed, never rendered")
+
+
+class ACLEDRenderer(DatasetCSVRenderer):
+    format = "acled"
+
+
+class GEDRenderer(DatasetCSVRenderer):
+    format = "ged"

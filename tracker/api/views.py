@@ -24,13 +24,13 @@ from tracker.api.exceptions import Merged
 from tracker.api.idempotency import IdempotentCreateMixin, idempotent
 from tracker.api.mixins import HistoryMixin, TrashMixin, VersionedWritesMixin
 from tracker.api.pagination import decode_cursor, encode_cursor, feed_settle_seconds
-from tracker.api.renderers import CSVRenderer, GeoJSONRenderer, NDJSONRenderer
+from tracker.api.renderers import ACLEDRenderer, CSVRenderer, GEDRenderer, GeoJSONRenderer, NDJSONRenderer
 from tracker.api.versioning import IF_MATCH
 from tracker.choices import Verdict
 from tracker.domain.names import transliteration_key
 from tracker.models import Assessment, Ceasefire, Citation, Declaration, Incident, Party, Place, Report, Source
 from tracker.models.assessments import effective_verdict_in
-from tracker.representation import incident_csv, incident_json, incident_rows, serializers
+from tracker.representation import dataset_exports, incident_csv, incident_json, incident_rows, serializers
 from tracker.representation.export import export_response
 from tracker.representation.incident_rows import iso
 from tracker.selectors import aggregates, codebook
@@ -282,7 +282,10 @@ class IncidentViewSet(IncidentRowsListMixin, TrashMixin, ServiceModelViewSet):
         summary="Export the filtered incidents (streamed, unpaginated)",
         description="The whole result of the list's filters, streamed in constant memory: `format=csv` (the list's "
         "flat columns), `geojson` (one FeatureCollection) or `ndjson` (one incident per line, the default). At most "
-        "TRACKER_EXPORT_MAX_ROWS (default 1,000,000) rows: more is a 400, never a silently cut file.",
+        "TRACKER_EXPORT_MAX_ROWS (default 1,000,000) rows: more is a 400, never a silently cut file. "
+        "`format=acled` and `format=ged` write CSV in ACLED's and UCDP GED's own columns and codes, which those "
+        "datasets' pipelines and the tracker's importers read (tracker/representation/dataset_exports.py says what "
+        "each column holds).",
         responses={
             (200, "application/x-ndjson"): OpenApiTypes.STR,
             (200, "text/csv"): OpenApiTypes.STR,
@@ -293,11 +296,15 @@ class IncidentViewSet(IncidentRowsListMixin, TrashMixin, ServiceModelViewSet):
         detail=False,
         methods=["get"],
         pagination_class=None,
-        renderer_classes=[NDJSONRenderer, CSVRenderer, GeoJSONRenderer],
+        renderer_classes=[NDJSONRenderer, CSVRenderer, GeoJSONRenderer, ACLEDRenderer, GEDRenderer],
     )
     def export(self, request):
         filtered = self.filter_queryset(self.get_queryset())
         fmt = request.accepted_renderer.format
+        if fmt in ("acled", "ged"):
+            # The datasets' own columns and codes (tracker/representation/dataset_exports.py).
+            encoded = dataset_exports.stream(filtered.order_by("occurred_at", "id"), fmt)
+            return export_response(filtered, None, fmt, {}, "incidents", encoded=encoded)
         return export_response(
             incident_rows.rows_queryset(filtered),
             self.get_serializer_class(),

@@ -21,7 +21,9 @@ from tracker.importers.reading import Row, RowError, labelled, parse_coordinate,
 NAME = "ucdp"
 # Columns a file must have; a row must fill all but country (see parse).
 REQUIRED = ("id", "date_start", "type_of_violence", "country", "side_a")
-ROW_REQUIRED = ("id", "date_start", "type_of_violence", "side_a")
+# side_a may be empty: GED always names it, but a file exported with no perpetrator known (the
+# tracker's own `format=ged`) must import with none, not be refused.
+ROW_REQUIRED = ("id", "date_start", "type_of_violence")
 VIOLENCE_TYPES = {"1": "state-based conflict", "2": "non-state conflict", "3": "one-sided violence"}
 
 # where_prec 1..7: exact place; within 25 km of it; second-order division; first-order
@@ -184,7 +186,7 @@ def parse(row: Row) -> Event:
         "geo_precision": geo_precision,
         "latitude": latitude,
         "longitude": longitude,
-        "attribution": Attribution.ALLEGED,
+        "attribution": Attribution.ALLEGED if side_a else Attribution.UNKNOWN,
         "initiator": Initiator.PERPETRATOR if one_sided else Initiator.UNKNOWN,
         "target_description": (side_b if one_sided else " vs ".join(s for s in (side_a, side_b) if s))[:500],
         "killed_low": low if low is not None else best,
@@ -200,7 +202,7 @@ def parse(row: Row) -> Event:
         time_precision=TimePrecision.DAY if first == last else TimePrecision.INTERVAL,
         place=place,
         fields=fields,
-        perpetrator=_party(side_a),
+        perpetrator=_party(side_a) if side_a else None,
         target=_party(side_b) if side_b and not one_sided else None,
         claims=claims,
         notes=notes,

@@ -12,6 +12,8 @@ from tracker.representation import formats
 CHUNK_ROWS = 500  # rows read, prefetched and serialized together: ~60 MiB less peak memory than 2,000, and no slower
 
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "geojson": "application/geo+json", "ndjson": "application/x-ndjson"}
+# Files in a dataset's shape (tracker.representation.dataset_exports): CSV, named for the dataset.
+DATASET_FORMATS = ("acled", "ged")
 
 
 def max_rows() -> int:
@@ -87,6 +89,10 @@ def export_response(
     if encoded is None:
         texts = WRITERS[fmt](_chunks(queryset, build), serializer_class(context=context))
         encoded = (text.encode() for text in texts)
-    response = StreamingHttpResponse(encoded, content_type=MEDIA_TYPES[fmt])
-    response["Content-Disposition"] = f'attachment; filename="{filename}.{fmt}"'
+    if fmt in DATASET_FORMATS:
+        content_type, name = MEDIA_TYPES["csv"], f"{filename}-{fmt}.csv"
+    else:
+        content_type, name = MEDIA_TYPES[fmt], f"{filename}.{fmt}"
+    response = StreamingHttpResponse(encoded, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

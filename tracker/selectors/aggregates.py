@@ -163,7 +163,8 @@ def _zone_expression(time_zone: str):
     return Coalesce(expression, Value("UTC"), output_field=models.CharField())
 
 
-def _admin_areas(kind: str) -> dict[int, int]:
+def areas_of_kind(kind: str) -> dict[int, int]:
+    """Each place's own id or its nearest ancestor's of this kind (places with none left out)."""
     rows = {pk: (parent, k) for pk, parent, k in Place.all_objects.values_list("pk", "parent_id", "kind")}
     return _nearest(rows, lambda pk, value: value == kind)
 
@@ -182,7 +183,7 @@ def _columns(request: Request) -> dict[str, object]:
         elif group == "country":
             columns[group] = NullIf(F("place__country_code"), Value(""))
         elif group in ADMIN_KINDS:
-            columns[group] = _case(_admin_areas(ADMIN_KINDS[group]), "place_id", models.IntegerField())
+            columns[group] = _case(areas_of_kind(ADMIN_KINDS[group]), "place_id", models.IntegerField())
         elif group == "perpetrator":
             columns[group] = F("perpetrator_id")
         elif group == "perpetrator_top":
