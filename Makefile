@@ -89,6 +89,8 @@ clean:
 ## vendor: refresh the browser libraries committed under tracker/static/tracker/vendor/ from the
 ## npm registry (pinned versions; run by hand when upgrading, never at run time).
 LEAFLET_VERSION := 1.9.4
+WORLD_ATLAS_VERSION := 2.0.2
+TOPOJSON_CLIENT_VERSION := 3.1.0
 vendor:
 	rm -rf $(VENV)/vendor && mkdir -p $(VENV)/vendor
 	cd $(VENV)/vendor && npm pack --silent leaflet@$(LEAFLET_VERSION) && tar xzf leaflet-$(LEAFLET_VERSION).tgz
@@ -97,3 +99,15 @@ vendor:
 	cp -r $(VENV)/vendor/package/dist/leaflet.js $(VENV)/vendor/package/dist/leaflet.js.map $(VENV)/vendor/package/dist/leaflet.css $(VENV)/vendor/package/dist/images \
 	   $(VENV)/vendor/package/LICENSE tracker/static/tracker/vendor/leaflet/
 	echo "leaflet $(LEAFLET_VERSION) (npm)" > tracker/static/tracker/vendor/leaflet/VERSION
+	# The borders drawn when no tile server answers: Natural Earth's 1:50m countries (public
+	# domain) as world-atlas's TopoJSON (ISC), decoded in the browser by topojson-client (ISC).
+	cd $(VENV)/vendor && npm pack --silent world-atlas@$(WORLD_ATLAS_VERSION) topojson-client@$(TOPOJSON_CLIENT_VERSION) \
+	   && mkdir -p atlas client && tar xzf world-atlas-$(WORLD_ATLAS_VERSION).tgz -C atlas \
+	   && tar xzf topojson-client-$(TOPOJSON_CLIENT_VERSION).tgz -C client
+	rm -rf tracker/static/tracker/vendor/borders && mkdir -p tracker/static/tracker/vendor/borders
+	cp $(VENV)/vendor/atlas/package/countries-50m.json tracker/static/tracker/vendor/borders/countries-50m.json
+	cp $(VENV)/vendor/atlas/package/LICENSE tracker/static/tracker/vendor/borders/LICENSE-world-atlas
+	cp $(VENV)/vendor/client/package/dist/topojson-client.min.js tracker/static/tracker/vendor/borders/topojson-client.min.js
+	cp $(VENV)/vendor/client/package/LICENSE tracker/static/tracker/vendor/borders/LICENSE-topojson-client
+	printf 'world-atlas %s (npm; Natural Earth 1:50m admin-0 countries, public domain)\ntopojson-client %s (npm)\n' \
+	   $(WORLD_ATLAS_VERSION) $(TOPOJSON_CLIENT_VERSION) > tracker/static/tracker/vendor/borders/VERSION

@@ -198,6 +198,11 @@ def test_the_importers_read_the_export_back(api, world, tmp_path, fmt):
         assert strike.killed_high == 9 and strike.civilians_killed_low == 5
     else:
         assert clash.kind == IncidentKind.ARMED_CLASH
+    # Formula-safe cells come back as they were written (the importers restore them).
+    hostile = Incident.objects.select_related("perpetrator").get(external_source=source, external_id=f"TRK{world['hostile'].pk}")
+    assert hostile.perpetrator.name == "@evil"
+    if fmt == "acled":
+        assert hostile.description.startswith("=cmd|' /C calc'!A0\n\n")
 
 
 def test_filters_and_the_row_cap_apply(api, world, settings):

@@ -115,11 +115,53 @@ def test_a_hostile_title_is_shown_as_text_in_the_list_map(people, data):
     page = curator.login("curator")
     page.goto(f"{curator.base_url}/admin/tracker/incident/?q=Zzyzx")
     page.wait_for_selector("#tracker-incident-map[data-markers='1']")
-    page.locator("#tracker-incident-map path.tracker-marker").hover()
+    page.locator("#tracker-incident-map path.tracker-marker").first.hover()
     tooltip = page.locator(".leaflet-tooltip")
     tooltip.wait_for()
     assert tooltip.inner_text() == f"{title} (no verdict)"
     assert tooltip.locator("img, script").count() == 0
     assert page.evaluate("window.__pwned") is None
     curator.shot(page, "hostile-title")
+    assert page.js_errors == []
+
+
+def assert_borders_drawn(page, box: str):
+    page.wait_for_selector(f"{box}[data-borders='drawn']")
+    # Country borders (Natural Earth via world-atlas), served by the tracker itself: one long path
+    # under the markers, which a curator sees in the viewport around Idlib (the Turkish border).
+    path = page.locator(f"{box} .leaflet-tracker-borders-pane path")
+    assert path.count() == 1
+    # Leaflet draws only what is in view ("M0 0" when nothing is): here, lines of many segments.
+    assert path.get_attribute("d").count("L") > 20
+    drawn = path.bounding_box()
+    view = page.locator(box).bounding_box()
+    assert drawn["x"] < view["x"] + view["width"] and drawn["y"] < view["y"] + view["height"]
+    assert page.evaluate(f"getComputedStyle(document.querySelector('{box} .leaflet-tracker-borders-pane')).zIndex") == "250"
+
+
+def test_borders_are_drawn_when_the_tiles_fail(people, place):
+    """The data fixture names a tile server that never answers (tiles.invalid)."""
+    curator, page = open_place(people, place)
+    page.wait_for_selector("#tracker-point-map[data-tiles='unavailable']")
+    assert_borders_drawn(page, "#tracker-point-map")
+    assert "country borders and markers are shown" in page.locator(".tracker-map-status").first.inner_text()
+    curator.shot(page, "borders-without-tiles")
+    assert page.js_errors == []
+
+
+def test_borders_are_drawn_with_no_tile_server_configured(people, data, settings):
+    settings.TRACKER_MAP_TILES_URL = ""  # the default: no tile server at all
+    from tests.factories import IncidentFactory
+
+    # Kafr Nabl and Gaziantep: the map fits both, the Syrian-Turkish border between them.
+    IncidentFactory(title="Zzyzx border check", status="in_review", place=PlaceFactory(latitude=35.61, longitude=36.56))
+    IncidentFactory(title="Zzyzx over the border", status="in_review", place=PlaceFactory(latitude=37.06, longitude=37.38))
+    curator = people("curator")
+    page = curator.login("curator")
+    page.goto(f"{curator.base_url}/admin/tracker/incident/?q=Zzyzx")
+    page.wait_for_selector("#tracker-incident-map[data-tiles='off']")
+    assert_borders_drawn(page, "#tracker-incident-map")
+    # Markers stay above the borders: the marker is still what the pointer reaches.
+    page.locator("#tracker-incident-map path.tracker-marker").first.hover()
+    page.locator(".leaflet-tooltip").wait_for()
     assert page.js_errors == []

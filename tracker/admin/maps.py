@@ -2,18 +2,21 @@
 list's map of its current page, coloured by verdict (tracker/static/tracker/admin/maps.js).
 
 Leaflet is served from our own static files (`make vendor` refreshes them from npm); the tile
-server is a setting (TRACKER_MAP_TILES_URL, empty for no background), and the maps work without
-it: markers on a blank background."""
+server is a setting (TRACKER_MAP_TILES_URL, empty for none), and the maps work without it: markers
+over the country borders we serve ourselves."""
 
 from django import forms
+from django.templatetags.static import static
 
 from tracker import conf
 from tracker.choices import Verdict
 
 LEAFLET = "tracker/vendor/leaflet/"
+# Country borders for maps without tiles (Natural Earth via world-atlas; `make vendor`).
+BORDERS = "tracker/vendor/borders/"
 MAP_MEDIA = forms.Media(
     css={"all": [f"{LEAFLET}leaflet.css", "tracker/admin/maps.css"]},
-    js=[f"{LEAFLET}leaflet.js", "tracker/admin/maps.js"],
+    js=[f"{LEAFLET}leaflet.js", f"{BORDERS}topojson-client.min.js", "tracker/admin/maps.js"],
 )
 # Worst first: the colour an incident gets when several ceasefires judge it.
 VERDICT_RANK = [Verdict.VIOLATION, Verdict.POSSIBLE, Verdict.NOT_VIOLATION]
@@ -26,6 +29,7 @@ def map_config() -> dict:
         "tiles_attribution": conf.MAP_TILES_ATTRIBUTION,
         "center": list(conf.MAP_CENTER),
         "zoom": conf.MAP_ZOOM,
+        "borders_url": static(f"{BORDERS}countries-50m.json"),
     }
 
 

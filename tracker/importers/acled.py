@@ -151,6 +151,7 @@ def _external_id(row: Row) -> str:
 
 
 def parse(row: Row) -> Event | Skip:
+    row = row.restored()  # the tracker's own ?format=acled export, read back as written
     for column in ROW_REQUIRED:
         row.require(column)
     external_id = _external_id(row)

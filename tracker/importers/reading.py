@@ -10,6 +10,8 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import BinaryIO
 
+from tracker import csv_cells
+
 # Values the datasets write for "no value" (R's NA, ACLED's and UCDP's exports).
 EMPTY = frozenset(["", "na", "n/a", "null", "none", "nan"])
 
@@ -38,6 +40,12 @@ class Row:
         if not value:
             raise RowError(column, "This column is required and is empty.")
         return value
+
+    def restored(self) -> "Row":
+        """The row with the tracker's own formula-safe cells read back as written ('=... for
+        =...): its CSV export and its ACLED and GED exports write text that way. A cell that
+        merely starts with an apostrophe is left as it is (tracker.csv_cells.restore)."""
+        return Row(self.number, {name: csv_cells.restore(value) for name, value in self.values.items()})
 
 
 class NotText(Exception):

@@ -13,7 +13,7 @@ reports through the API.
 
 from datetime import UTC, datetime
 
-from tracker import csv_cells, instants
+from tracker import instants
 from tracker.choices import IncidentStatus, PartyKind, PlaceKind
 from tracker.importers.events import FLAG_NOTES, Event, PartySpec, PlaceSpec
 from tracker.importers.reading import Row, RowError, parse_coordinate, parse_int, split_list
@@ -52,7 +52,7 @@ def _instant(value: str, column: str) -> datetime | None:
 
 def parse(row: Row) -> Event:
     # Our export neutralised text cells for spreadsheets ('=... for =...): read them back as written.
-    row = Row(row.number, {name: csv_cells.restore(value) for name, value in row.values.items()})
+    row = row.restored()
     for column in REQUIRED:
         row.require(column)
     occurred_at = _instant(row.get("occurred_at"), "occurred_at")

@@ -127,6 +127,7 @@ def _party(name: str) -> PartySpec:
 
 
 def parse(row: Row) -> Event:
+    row = row.restored()  # the tracker's own ?format=ged export, read back as written
     for column in ROW_REQUIRED:
         row.require(column)
     if not any(row.get(c) for c in ("country", "adm_1", "adm_2", "where_coordinates", "where_description")):

@@ -8,8 +8,11 @@
  *   corners click by click, "Upload GeoJSON" reads a file; both write the geometry field.
  * - Incident list: the incidents of the current page of results, coloured by verdict.
  *
- * The tile server comes from the page (settings TRACKER_MAP_TILES_URL); when tiles cannot load
- * the map keeps its markers and says the background is unavailable.
+ * The tile server comes from the page (settings TRACKER_MAP_TILES_URL). With none configured (the
+ * default, and any machine without internet), or when its tiles fail, the map draws the country
+ * borders we serve ourselves (Natural Earth 1:50m via world-atlas, `make vendor`) under the
+ * markers, so a curator can still see where a point is; `data-borders` on the map says whether
+ * they are drawn.
  *
  * Data reaches the DOM only as text (textContent, elements built here): never an HTML string
  * (innerHTML, Leaflet's string tooltips and popups). The one HTML string Leaflet is given is the
@@ -31,6 +34,32 @@
     if (note) note.textContent = text;
   }
 
+  /* Country borders from our own static files, under the markers (a pane below the overlays). */
+  function drawBorders(map, container, cfg) {
+    if (!cfg.borders_url || !window.topojson || container.hasAttribute("data-borders")) return;
+    container.setAttribute("data-borders", "loading");
+    fetch(cfg.borders_url, { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("borders: HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (topology) {
+        var pane = map.createPane("tracker-borders");
+        pane.style.zIndex = 250; // above tiles (200), below overlays (400) and markers (600)
+        pane.style.pointerEvents = "none";
+        L.geoJSON(topojson.mesh(topology, topology.objects.countries), {
+          pane: "tracker-borders",
+          interactive: false,
+          attribution: "Borders: Natural Earth",
+          style: { color: "#7a7a7a", weight: 1, fill: false },
+        }).addTo(map);
+        container.setAttribute("data-borders", "drawn");
+      })
+      .catch(function () {
+        container.setAttribute("data-borders", "unavailable");
+      });
+  }
+
   function baseMap(container, cfg) {
     var map = L.map(container, { scrollWheelZoom: false });
     if (cfg.tiles_url) {
@@ -40,12 +69,14 @@
           if (!failed) {
             failed = true;
             container.setAttribute("data-tiles", "unavailable");
-            status(container, "The map background could not be loaded; markers are shown without it.");
+            status(container, "The map background could not be loaded; country borders and markers are shown without it.");
+            drawBorders(map, container, cfg);
           }
         })
         .addTo(map);
     } else {
       container.setAttribute("data-tiles", "off");
+      drawBorders(map, container, cfg);
     }
     map.setView(cfg.center || [35.9, 36.6], cfg.zoom || 8);
     return map;
