@@ -45,6 +45,7 @@ from django.db.models.functions import Coalesce, NullIf
 from tracker.choices import IncidentKind, IncidentStatus, PlaceKind, Verdict
 from tracker.countries import country_name
 from tracker.models import Assessment, Ceasefire, Party, Place
+from tracker.models.incidents import CASUALTY_FIELDS
 from tracker.selectors.verdicts import place_timezones
 
 TIME_GROUPS = ("day", "week", "month")
@@ -63,16 +64,7 @@ GROUPS = (
 )
 # The sums: every casualty figure as its low and high bound. A figure no one reported (null) is
 # left out of the sum, not counted as zero: `killed_low` is the sum of the known lows.
-SUMS = (
-    "killed_low",
-    "killed_high",
-    "civilians_killed_low",
-    "civilians_killed_high",
-    "children_killed_low",
-    "children_killed_high",
-    "injured_low",
-    "injured_high",
-)
+SUMS = tuple(f"{figure}_{bound}" for figure in CASUALTY_FIELDS for bound in ("low", "high"))
 METRICS = ("count", *SUMS)
 # Groups that are areas, finest first: the one a GeoJSON feature takes its shape from.
 AREA_GROUPS = ("h3", "admin2", "admin1", "country")
