@@ -223,3 +223,13 @@ def test_an_incident_imported_from_acled_keeps_its_event_id(api, world):
     _, ged = exported(api, "ged")
     assert "SYR12345" in {row["event_id_cnty"] for row in rows}
     assert f"TRK{world['strike'].pk}" in {row["id"] for row in ged}  # not a GED id: the tracker's
+
+
+@pytest.mark.parametrize("fmt", ["acled", "ged"])
+def test_options_with_a_dataset_format_is_a_400_like_csv(api, fmt):
+    """Schemathesis found OPTIONS ?format=acled answered 500 (the renderer refused to render).
+    An endpoint's description is JSON, as for ?format=csv: the file formats are the export's."""
+    response = api.options(f"{URL}?format={fmt}")
+    assert response.status_code == 400
+    assert response.json() == {"format": [f"'{fmt}' is not a format of this endpoint. Known: ndjson."]}
+    assert api.options(URL).status_code == 200

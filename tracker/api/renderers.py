@@ -124,15 +124,10 @@ class NDJSONRenderer(BaseRenderer):
         return "".join(map(formats.ndjson_line, items)).encode()
 
 
-class DatasetCSVRenderer(BaseRenderer):
+class DatasetCSVRenderer(CSVRenderer):
     """The export in a dataset's shape: tracker.representation.dataset_exports streams the file
-    itself; this serves content negotiation by `?format=` (errors are answered in JSON)."""
-
-    media_type = "text/csv"
-    charset = "utf-8"
-
-    def render(self, data, accepted_media_type=None, renderer_context=None):
-        raise NotImplementedError("the dataset exports are streamed, never rendered")
+    itself; this serves content negotiation by `?format=`. What it is asked to render otherwise
+    (an OPTIONS answer's description) is written as any CSV; errors are answered in JSON."""
 
 
 class ACLEDRenderer(DatasetCSVRenderer):
