@@ -67,6 +67,10 @@ SETTINGS: dict[str, Setting] = {
     "IDEMPOTENCY_HOURS": Setting(24.0, "How long an Idempotency-Key holds.", "float"),
     "EXPORT_MAX_ROWS": Setting(1_000_000, "Rows per export: 400 above.", "int"),
     "AGGREGATE_MAX_GROUPS": Setting(10_000, "Groups per aggregate answer: 400 above.", "int"),
+    "PUBLISHER": Setting(
+        "Ceasefire-violation tracker",
+        "Who publishes this tracker's data: the author of each release's suggested citation and CITATION.cff.",
+    ),
     "MAX_FILTER_VALUES": Setting(50, "Values per query parameter: 400 above.", "int"),
     # Imports in the admin.
     "IMPORT_MAX_BYTES": Setting(200 * 1024 * 1024, "Largest file accepted for import.", "int"),

@@ -33,7 +33,21 @@ log = logging.getLogger(__name__)
 TABLE = "tracker_datageneration"
 # Statements that cannot change data. Anything else counts as a write: guessing wrong
 # only costs a cache flush.
-_READS = ("SELECT", "SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT", "SET ", "SHOW", "EXPLAIN", "PRAGMA")
+# A release's temporary views (tracker.release_tables, on SQLite) change no data either.
+_READS = (
+    "SELECT",
+    "SAVEPOINT",
+    "RELEASE",
+    "ROLLBACK",
+    "BEGIN",
+    "COMMIT",
+    "SET ",
+    "SHOW",
+    "EXPLAIN",
+    "PRAGMA",
+    "CREATE TEMP VIEW",
+    "DROP VIEW IF EXISTS TEMP.",
+)
 _MODIFIES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 # Bookkeeping no cached answer shows: a token's last use (recorded as it authenticates — moving the
 # generation there would throw away every cached answer each time a token client reads), replayed
@@ -95,7 +109,7 @@ def _model():
 
 
 def _is_write(sql: str) -> bool:
-    head = sql.lstrip()[:9].upper()
+    head = sql.lstrip()[:32].upper()
     if head.startswith("WITH"):  # a read, unless a data-modifying common table expression
         return _MODIFIES.search(sql) is not None
     if head.startswith(_READS):

@@ -17,6 +17,8 @@ and none of this does anything. The rules:
 """
 
 import random
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 
 from django.core.cache import cache
@@ -40,6 +42,17 @@ def pin_seconds() -> int:
 def pin_to_primary() -> None:
     """The rest of this request reads the primary."""
     _pinned.set(True)
+
+
+@contextmanager
+def primary_only() -> Iterator[None]:
+    """Within the block, every read goes to the primary (a release's reads: tracker.release_tables
+    switches the tables on the primary's connection only)."""
+    token = _pinned.set(True)
+    try:
+        yield
+    finally:
+        _pinned.reset(token)
 
 
 def _user_key(user_id) -> str:

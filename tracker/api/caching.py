@@ -31,7 +31,7 @@ from django.core.cache import caches
 from django.http import HttpResponse, HttpResponseNotModified, StreamingHttpResponse
 from django.utils.cache import patch_vary_headers
 
-from tracker import conf, generation
+from tracker import conf, generation, release_tables
 from tracker.api.pagination import FEED_PARAMS
 from tracker.models.visibility import visibility_class
 
@@ -77,7 +77,9 @@ class CachedReadsMixin:
         if renderer.media_type.startswith("text/html"):
             # The browsable API's page embeds the visitor's own CSRF token: never shared.
             return None
-        current = generation.current()
+        # A release never changes: its answers are keyed by it, not by the live data's generation.
+        release = release_tables.current()
+        current = f"r{release.pk}" if release is not None else generation.current()
         if current is None:
             return None
         url = request.build_absolute_uri()

@@ -9,6 +9,7 @@ from tracker.models.incidents import Citation, Incident
 from tracker.models.parties import Party, PartyAlias
 from tracker.models.places import Place, PlaceName
 from tracker.models.provenance import IncidentProvenance
+from tracker.models.releases import Release
 from tracker.models.sources import Report, ReportBand, Source
 from tracker.models.subscriptions import (
     Delivery,
@@ -38,6 +39,7 @@ __all__ = [
     "Incident",
     "IncidentEvent",
     "IncidentProvenance",
+    "Release",
     "Party",
     "PartyAlias",
     "Place",

@@ -57,6 +57,28 @@ def _ndjson(chunks: Iterator[list[dict]], serializer) -> Iterator[str]:
 WRITERS = {"csv": _csv, "geojson": _geojson, "ndjson": _ndjson}
 
 
+def encoded_export(
+    queryset,
+    serializer_class,
+    fmt: str,
+    context: dict,
+    *,
+    build: Callable[[list], list[dict]] | None = None,
+    encoded: Iterator[bytes] | None = None,
+) -> Iterator[bytes]:
+    """The export's bytes, uncapped (`export_response` says what the arguments are); also what a
+    release's checksum is taken over (tracker.representation.releases)."""
+    if encoded is not None:
+        return encoded
+    if build is None:
+
+        def build(batch):
+            return serializer_class(batch, many=True, context=context).data
+
+    texts = WRITERS[fmt](_chunks(queryset, build), serializer_class(context=context))
+    return (text.encode() for text in texts)
+
+
 def export_response(
     queryset,
     serializer_class,
@@ -81,14 +103,7 @@ def export_response(
                 "detail": f"More than {cap} rows match these filters; the export limit is {cap} (TRACKER_EXPORT_MAX_ROWS). Narrow the filters."
             }
         )
-    if build is None:
-
-        def build(batch):
-            return serializer_class(batch, many=True, context=context).data
-
-    if encoded is None:
-        texts = WRITERS[fmt](_chunks(queryset, build), serializer_class(context=context))
-        encoded = (text.encode() for text in texts)
+    encoded = encoded_export(queryset, serializer_class, fmt, context, build=build, encoded=encoded)
     if fmt in DATASET_FORMATS:
         content_type, name = MEDIA_TYPES["csv"], f"{filename}-{fmt}.csv"
     else:

@@ -4,6 +4,7 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from tracker import release_tables
 from tracker.models import Incident, Party, Place
 
 
@@ -22,4 +23,9 @@ class Command(BaseCommand):
             # Empties every table, then recreates content types and permissions.
             call_command("flush", interactive=False, verbosity=0)
             call_command("loaddata", path, verbosity=0)
+            # Backups hold no releases (manage.py backup says why): the flush removed their rows,
+            # so their frozen tables are removed too.
+            dropped = release_tables.drop_orphans()
         self.stdout.write(f"Restored {path}")
+        if dropped:
+            self.stdout.write(f"Removed {len(dropped)} release(s) the backup does not hold (ids {', '.join(map(str, dropped))}).")

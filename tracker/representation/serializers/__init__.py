@@ -70,6 +70,7 @@ from tracker.representation.serializers.incidents import (
     OverrideSerializer,
     VerdictRulesSerializer,
 )
+from tracker.representation.serializers.releases import ReleaseSerializer, release_links
 from tracker.representation.serializers.sources import (
     ReportSerializer,
     SourceSerializer,
@@ -83,6 +84,8 @@ from tracker.representation.serializers.subscriptions import (
 )
 
 __all__ = [
+    "ReleaseSerializer",
+    "release_links",
     "AggregateQuerySerializer",
     "AggregateSerializer",
     "CodebookSerializer",
