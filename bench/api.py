@@ -57,9 +57,11 @@ from api_config import (
     PEERS,
     PORTS,
     PYTHON,
+    RELEASE,
     RESULTS,
     ROOT,
     SEED,
+    SERVERS,
     TRACKERS,
     WORKERS,
     Scenario,
@@ -379,6 +381,55 @@ def run_mixed(token: str, all_scenarios: list, seconds: float) -> dict:
     return result
 
 
+def endpoint_rows(systems: dict, ids: dict, seconds: float, repetitions: int) -> dict:
+    """The tracker's other endpoints (aggregates, a release...), anonymous and with the token."""
+    rows = {}
+    for name, path in endpoints(ids).items():
+        rows[name] = {}
+        for system in TRACKERS:
+            url = f"http://127.0.0.1:{PORTS[server_of(system)]}{path}"
+            get_json(url, headers_of(system))  # a 4xx/5xx stops the run here, not as wrk's error count
+            server = systems[server_of(system)]
+            loads = [measure(server, url, c, seconds, repetitions, headers_of(system)).summary() for c in (1, 8)]
+            rows[name][system] = loads
+            print(
+                f"{name} / {system}: " + "; ".join(f"{x['connections']} conns {x['rps']:.0f} req/s" for x in loads),
+                flush=True,
+            )
+    return rows
+
+
+def ensure_release() -> float | None:
+    """Freeze the bench data as release RELEASE unless it exists; the seconds it took (None: reused)."""
+    from django.core.management import call_command
+
+    from tracker.models import Release
+
+    if Release.objects.filter(name=RELEASE).exists():
+        return None
+    started = time.perf_counter()
+    call_command("release", RELEASE, title="Bench data")
+    took = time.perf_counter() - started
+    print(f"release {RELEASE}: frozen in {took:.0f} s", flush=True)
+    return took
+
+
+def endpoints_load(seconds: float, repetitions: int) -> dict:
+    """`--endpoints-only`: the tracker's other endpoints alone (no peers, no list scenarios)."""
+    logs = RESULTS / "api-logs"
+    logs.mkdir(exist_ok=True)
+    django_setup()
+    READER["Authorization"] = f"Token {reader_token()}"
+    report = {"release_seconds": ensure_release()}
+    systems = start_systems(None, logs, only=SERVERS)
+    try:
+        report["endpoints"] = endpoint_rows(systems, scenario_ids(), seconds, repetitions)
+    finally:
+        for server in systems.values():
+            server.stop()
+    return report
+
+
 def mixed_load(seconds: float) -> dict:
     """`--mixed-only`: the mixed load alone, on the same data, server and client as in the full run."""
     logs = RESULTS / "api-logs"
@@ -407,6 +458,11 @@ def main() -> None:
         action="store_true",
         help="Only the mixed read/write load (the cached tracker alone, no peers): bench/results/mixed.json.",
     )
+    parser.add_argument(
+        "--endpoints-only",
+        action="store_true",
+        help="Only the tracker's other endpoints (aggregates, a release): bench/results/endpoints.json.",
+    )
     args = parser.parse_args()
     incidents = args.incidents or (100_000 if args.quick else 1_000_000)
     seconds, repetitions = (3, 1) if args.quick else (10, 3)
@@ -420,6 +476,11 @@ def main() -> None:
     if args.mixed_only:
         RESULTS.joinpath("mixed.json").write_text(json.dumps(mixed_load(mixed_seconds), indent=2) + "\n")
         return
+    if args.endpoints_only:
+        # Half the full run's measuring time (5 s x 2 per load instead of 10 s x 3): these rows alone.
+        found = endpoints_load(seconds / 2, max(1, repetitions - 1))
+        RESULTS.joinpath("endpoints.json").write_text(json.dumps(found, indent=2) + "\n")
+        return
     sqlite_path = ensure_sqlite_copy()
     install_peers()
     ids = scenario_ids()
@@ -429,10 +490,12 @@ def main() -> None:
     django_setup()
     token = writer_token()
     READER["Authorization"] = f"Token {reader_token()}"
+    release_seconds = ensure_release()
     systems = start_systems(sqlite_path, logs)
     measured = [*systems, *(name for name in TRACKERS if name not in systems)]
     print("started: " + ", ".join(f"{name} (PID {s.pid})" for name, s in systems.items()), flush=True)
-    report = {"incidents": incidents, "workers": WORKERS, "seconds": seconds, "repetitions": repetitions, "scenarios": {}}
+    report = {"incidents": incidents, "workers": WORKERS, "seconds": seconds, "repetitions": repetitions}
+    report |= {"release_seconds": release_seconds, "scenarios": {}}
     try:
         report["rows"] = check_same_ids(measured, all_scenarios)
         print("same ids: " + ", ".join(f"{k} ({v} rows)" for k, v in report["rows"].items()), flush=True)
@@ -450,19 +513,7 @@ def main() -> None:
                     + "; ".join(f"{x['connections']} conns {x['rps']:.0f} req/s p99 {x['p99_ms']:.1f} ms" for x in loads),
                     flush=True,
                 )
-        report["endpoints"] = {}
-        for name, path in endpoints(ids).items():
-            report["endpoints"][name] = {}
-            for system in TRACKERS:
-                url = f"http://127.0.0.1:{PORTS[server_of(system)]}{path}"
-                get_json(url, headers_of(system))  # a 4xx/5xx stops the run here, not as wrk's error count
-                server = systems[server_of(system)]
-                loads = [measure(server, url, c, seconds, repetitions, headers_of(system)).summary() for c in (1, 8)]
-                report["endpoints"][name][system] = loads
-                print(
-                    f"{name} / {system}: " + "; ".join(f"{x['connections']} conns {x['rps']:.0f} req/s" for x in loads),
-                    flush=True,
-                )
+        report["endpoints"] = endpoint_rows(systems, ids, seconds, repetitions)
         report["mixed"] = run_mixed(token, all_scenarios, mixed_seconds)
     finally:
         for server in systems.values():

@@ -75,6 +75,10 @@ def scenarios(ids: dict) -> list[Scenario]:
     ]
 
 
+# The release `make bench` freezes of the bench data (bench/api.py: ensure_release).
+RELEASE = "bench"
+
+
 def endpoints(ids: dict) -> dict[str, str]:
     """The tracker's other read endpoints (no peer has them): path per name."""
     start, end = WINDOW
@@ -89,6 +93,11 @@ def endpoints(ids: dict) -> dict[str, str]:
         "aggregate: week x top perpetrator, every incident": f"{aggregate}week,perpetrator_top&metric=killed_low",
         "aggregate: H3 resolution 5, kind + window": f"{aggregate}h3&h3_resolution=5&kind=airstrike&{window}",
         "aggregate: verdict against a ceasefire": f"{aggregate}verdict&ceasefire={ids['ceasefire']}",
+        # A release (every public record frozen: its own tables) read as the live list is.
+        "release list: kind + window": f"/api/v1/releases/{RELEASE}/incidents/?kind=airstrike&{window}&page_size={PAGE}",
+        "release aggregate: month x admin1, kind + window": (
+            f"/api/v1/releases/{RELEASE}/incidents/aggregate/?group_by=month,admin1&kind=airstrike&{window}"
+        ),
     }
 
 

@@ -141,7 +141,8 @@ def test_unknown_parameter_is_an_error_not_no_filter(api):
     assert response.status_code == 400
     assert list(response.json()) == ["kinds"]
     assert response.json()["kinds"][0].startswith(
-        "Unknown query parameter. Known: attribution, bbox, ceasefire, confidence, confidence_disagrees, contested, count, country, cursor, "
+        "Unknown query parameter. Known: as_of, attribution, bbox, ceasefire, confidence, confidence_disagrees, contested, count, country, "
+        "cursor, "
         "fatalities_min,"
     )
 

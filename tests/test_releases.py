@@ -299,3 +299,18 @@ def test_every_table_a_released_read_touches_is_released(assessed, client_for):
         touched |= set(re.findall(r"\b(tracker_[a-z]+)\b", query["sql"]))
     assert touched - copied - bookkeeping == set()
     assert {"tracker_incident", "tracker_assessment", "tracker_citation", "tracker_place"} <= touched
+
+
+def test_without_public_read_a_release_needs_an_account_like_the_live_api(assessed, client_for, settings):
+    frozen = release()
+    settings.TRACKER_PUBLIC_READ = False
+    anonymous = client_for("anonymous")
+    for path in ["/api/v1/releases/", f"/api/v1/releases/{frozen.name}/", f"/api/v1/releases/{frozen.name}/incidents/"]:
+        assert anonymous.get(path).status_code == 401, path
+    # An unknown name is not confirmed to one who may not read: 401 first.
+    assert anonymous.get("/api/v1/releases/nope/incidents/").status_code == 401
+    for role in ("curator", "reviewer", "ingest", "read_only_token"):
+        reader = client_for(role)
+        assert reader.get(f"/api/v1/releases/{frozen.name}/").status_code == 200, role
+        assert reader.get(f"/api/v1/releases/{frozen.name}/incidents/").status_code == 200, role
+    assert client_for("no_permission").get(f"/api/v1/releases/{frozen.name}/incidents/").status_code == 403

@@ -28,12 +28,13 @@ from django.conf import settings
 from django.db import DatabaseError, connections, router
 from django.db.backends.signals import connection_created
 
+from tracker.shadow_tables import VIEW_STATEMENTS
+
 log = logging.getLogger(__name__)
 
 TABLE = "tracker_datageneration"
-# Statements that cannot change data. Anything else counts as a write: guessing wrong
-# only costs a cache flush.
-# A release's temporary views (tracker.release_tables, on SQLite) change no data either.
+# Statements that cannot change data (tracker.shadow_tables' temporary views included). Anything
+# else counts as a write: guessing wrong only costs a cache flush.
 _READS = (
     "SELECT",
     "SAVEPOINT",
@@ -45,8 +46,7 @@ _READS = (
     "SHOW",
     "EXPLAIN",
     "PRAGMA",
-    "CREATE TEMP VIEW",
-    "DROP VIEW IF EXISTS TEMP.",
+    *VIEW_STATEMENTS,
 )
 _MODIFIES = re.compile(r"\b(INSERT|UPDATE|DELETE|MERGE)\b", re.IGNORECASE)
 # Bookkeeping no cached answer shows: a token's last use (recorded as it authenticates — moving the

@@ -11,9 +11,8 @@ names for the duration of a block.
 - PostgreSQL: each release is a schema, `release_<id>`, holding tables named as the live ones;
   reading puts it first on the transaction's `search_path` (a `search_path` change also makes
   PostgreSQL re-parse any prepared statement, which a table shadowing another would not).
-- SQLite: each table is `release_<id>__<table>` in the main database; reading creates temporary
-  views named as the live tables over them (SQLite resolves an unqualified name in the temp
-  schema first) and drops them at the end.
+- SQLite: each table is `release_<id>__<table>` in the main database; reading puts temporary
+  views named as the live tables over them (tracker.shadow_tables).
 
 Why a copy and not the history tables read "as of" the release's instant: what the tracker
 derives (provenance grades, compliance shares) keeps no history, and a copy answers at the speed
@@ -32,6 +31,7 @@ from contextvars import ContextVar
 from django.db import DatabaseError, connection, models, transaction
 
 from tracker import replicas
+from tracker.shadow_tables import shadowing
 
 _reading: ContextVar[object | None] = ContextVar("tracker_release_reading", default=None)
 
@@ -196,28 +196,23 @@ def reading(release) -> Iterator[None]:
     """Within the block, every query of the released tables reads the release's copy. One
     transaction on the primary (a replica's session would not see the switch)."""
     token = _reading.set(release)
-    quote = connection.ops.quote_name
     try:
+        if not _postgresql():
+            lives = [model._meta.db_table for model, _ in released()]
+            with shadowing({live: f"SELECT * FROM main.{table(release.pk, live)}" for live in lives}):  # nosec B608
+                yield
+            return
+        quote = connection.ops.quote_name
         with replicas.primary_only(), transaction.atomic(), connection.cursor() as cursor:
-            if _postgresql():
-                cursor.execute("SELECT current_setting('search_path')")
-                (previous,) = cursor.fetchone()
-                cursor.execute("SELECT set_config('search_path', %s, true)", [f"{quote(schema(release.pk))}, {previous}"])
-                try:
-                    yield
-                finally:
-                    # When the block failed in the database, its rollback restores the path anyway.
-                    with suppress(DatabaseError):
-                        cursor.execute("SELECT set_config('search_path', %s, true)", [previous])
-            else:
-                lives = [model._meta.db_table for model, _ in released()]
-                for live in lives:
-                    cursor.execute(f"CREATE TEMP VIEW {quote(live)} AS SELECT * FROM main.{table(release.pk, live)}")  # nosec B608
-                try:
-                    yield
-                finally:
-                    for live in lives:
-                        cursor.execute(f"DROP VIEW IF EXISTS temp.{quote(live)}")
+            cursor.execute("SELECT current_setting('search_path')")
+            (previous,) = cursor.fetchone()
+            cursor.execute("SELECT set_config('search_path', %s, true)", [f"{quote(schema(release.pk))}, {previous}"])
+            try:
+                yield
+            finally:
+                # When the block failed in the database, its rollback restores the path anyway.
+                with suppress(DatabaseError):
+                    cursor.execute("SELECT set_config('search_path', %s, true)", [previous])
     finally:
         _reading.reset(token)
 

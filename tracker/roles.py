@@ -4,7 +4,8 @@ CURATED = ["incident", "citation", "report", "source", "place", "placename", "pa
 CEASEFIRE = ["ceasefire", "ceasefireparty", "ceasefirestatus", "declaration"]
 # Deleting these moves them to the trash (recoverable); their name lists are edited in place.
 TRASHABLE = ["incident", "citation", "report", "place"]
-ALL_MODELS = CURATED + CEASEFIRE + ["assessment"]
+# Releases are read by every role (made by `manage.py release`, never through a form).
+ALL_MODELS = CURATED + CEASEFIRE + ["assessment", "release"]
 
 
 def _perms(actions: list[str], models: list[str]) -> set[str]:

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from tracker.admin import assessments, ceasefires, gazetteer, incidents, sources, subscriptions, tokens, trash  # noqa: F401
+from tracker.admin import assessments, ceasefires, gazetteer, incidents, releases, sources, subscriptions, tokens, trash  # noqa: F401
 
 admin.site.site_header = "Ceasefire-violation tracker"
 admin.site.site_title = "Ceasefire tracker"

@@ -70,7 +70,7 @@ class CachedReadsMixin:
             request.method != "GET"
             or cache_seconds() <= 0
             or getattr(self, "action", None) in self.uncached_actions
-            or any(name in request.query_params for name in FEED_PARAMS)
+            or any(name in request.query_params for name in (*FEED_PARAMS, "as_of"))
         ):
             return None
         renderer = request.accepted_renderer

@@ -50,6 +50,7 @@ class StrictFilterBackend(DjangoFilterBackend):
         if filterset_class is not None:
             known |= known_params(filterset_class) - set(refused)
         known |= set(own or ())
+        known |= set(getattr(view, "query_params_known", ()))  # the view's own (as_of)
         strict = action in ("list", "export") or own is not None
         errors = param_errors(request.query_params, known if strict else None)
         errors.update({name: [refused[name]] for name in refused if name in request.query_params})

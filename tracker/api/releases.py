@@ -49,6 +49,8 @@ class ReleasedReadsMixin(ReadOnlyMixin):
     """A live viewset's reads, answered from the release named in the URL (first in the bases)."""
 
     release: Release | None = None
+    as_of_actions = ()
+    as_of_refused = "A release is one instant already: read it without as_of (or the live API with it)."
 
     @classmethod
     def get_extra_actions(cls):

@@ -5,6 +5,8 @@ from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 
+from tracker.api.as_of import AS_OF_PARAMETER
+
 IF_MATCH_PARAMETER = OpenApiParameter(
     "If-Match",
     str,
@@ -98,6 +100,8 @@ class TrackerAutoSchema(AutoSchema):
             parameters.append(REASON_PARAMETER)
         if self.method == "POST" and getattr(self.view, "action", None) in ("create", "bulk"):
             parameters.append(IDEMPOTENCY_PARAMETER)
+        if self.method == "GET" and getattr(self.view, "action", None) in getattr(self.view, "as_of_actions", ()):
+            parameters.append(AS_OF_PARAMETER)
         return parameters
 
     def _get_response_for_code(self, serializer, status_code, media_types=None, direction="response"):

@@ -19,6 +19,7 @@ from rest_framework.utils.urls import replace_query_param
 
 from tracker import conf
 from tracker.api import filtersets
+from tracker.api.as_of import AsOfMixin
 from tracker.api.caching import CachedReadsMixin
 from tracker.api.exceptions import Merged
 from tracker.api.idempotency import IdempotentCreateMixin, idempotent
@@ -67,7 +68,13 @@ class ListFormatsMixin:
 
 
 class ServiceModelViewSet(
-    CachedReadsMixin, ListFormatsMixin, IdempotentCreateMixin, VersionedWritesMixin, HistoryMixin, viewsets.ModelViewSet
+    AsOfMixin,
+    CachedReadsMixin,
+    ListFormatsMixin,
+    IdempotentCreateMixin,
+    VersionedWritesMixin,
+    HistoryMixin,
+    viewsets.ModelViewSet,
 ):
     """A ModelViewSet whose writes call service functions, guarded by If-Match.
 
@@ -488,6 +495,7 @@ class CitationViewSet(TrashMixin, ServiceModelViewSet):
     ),
 )
 class AssessmentViewSet(
+    AsOfMixin,
     CachedReadsMixin,
     ListFormatsMixin,
     VersionedWritesMixin,

@@ -17,7 +17,7 @@ def baseline_history(reason: str) -> int:
         if not hasattr(model, "history") or model._meta.proxy:
             continue
         manager = getattr(model, "all_objects", model._base_manager)
-        missing = manager.exclude(pk__in=model.history.values("id"))
+        missing = manager.exclude(pk__in=model.history.values(model._meta.pk.attname))
         rows = model.history.bulk_history_create(list(missing), batch_size=500, default_change_reason=reason)
         created += len(rows or [])
     return created

@@ -18,6 +18,7 @@ from django.utils import timezone
 from tracker import bulk_insert
 from tracker.choices import ClaimantBasis
 from tracker.domain.provenance import FIGURES, Claim, Claimant, Grade, grade
+from tracker.history import bulk_defaults
 from tracker.models import Citation, Incident, IncidentProvenance, Party, Report, Source
 from tracker.models.hierarchy import subtree_of
 
@@ -92,7 +93,8 @@ def refresh(incident_ids: Iterable[int]) -> int:
     for citation in Citation.objects.filter(incident_id__in=ids).select_related(*CLAIM_RELATED).order_by("id"):
         claims[citation.incident_id].append(claim_of(citation))
     existing = {p.incident_id: p for p in IncidentProvenance.objects.filter(incident_id__in=ids)}
-    changed, new = 0, []
+    changed, new, updated = 0, [], []
+    now = timezone.now()
     for incident in Incident.objects.filter(pk__in=ids).only("id", "perpetrator_id"):
         values = _stored(grade_of(incident, claims[incident.pk], parties))
         row = existing.get(incident.pk)
@@ -101,9 +103,15 @@ def refresh(incident_ids: Iterable[int]) -> int:
         if row is None:  # read above, in this transaction: no second lookup
             new.append(IncidentProvenance(incident_id=incident.pk, **values))
         else:
-            IncidentProvenance.objects.filter(pk=row.pk).update(**values, computed_at=timezone.now())
+            IncidentProvenance.objects.filter(pk=row.pk).update(**values, computed_at=now)
+            for name, value in {**values, "computed_at": now}.items():
+                setattr(row, name, value)
+            updated.append(row)
         changed += 1
-    bulk_insert.create(IncidentProvenance, new, history=False)  # a bulk load's thousands at once
+    # A bulk load's thousands at once; each changed grade with a history row (`as_of` reads them).
+    bulk_insert.create(IncidentProvenance, new)
+    if updated:
+        IncidentProvenance.history.bulk_history_create(updated, update=True, default_date=now, **bulk_defaults())
     return changed
 
 
@@ -125,7 +133,7 @@ def store_new(incidents: list[Incident], citations: list[Citation]) -> None:
     for citation in sorted(citations, key=lambda c: c.pk):
         claims[citation.incident_id].append(claim_of(citation))
     rows = [IncidentProvenance(incident_id=i.pk, **_stored(grade_of(i, claims[i.pk], parties))) for i in incidents]
-    bulk_insert.create(IncidentProvenance, rows, history=False)
+    bulk_insert.create(IncidentProvenance, rows)
 
 
 def refresh_all() -> int:

@@ -20,6 +20,9 @@ def _freeze(release: Release, user, checksum: Callable[[Release], str], one_snap
         # Every table copied from one snapshot (the default, read committed, takes one per statement).
         with connection.cursor() as cursor:
             cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+    # The instant is read before the transaction's first query, which fixes its snapshot: nothing
+    # committed before the instant is missing from the copy.
+    release.instant = timezone.now()
     pending = list(
         VerdictRecompute.objects.filter(pending_since__isnull=False)
         .order_by("ceasefire_id")
@@ -32,8 +35,6 @@ def _freeze(release: Release, user, checksum: Callable[[Release], str], one_snap
                 "freeze stale verdicts. Wait for the recompute (or run `manage.py recompute_assessments`) and release again."
             }
         )
-    # The copy is taken in this transaction's snapshot: its first query fixed the instant.
-    release.instant = timezone.now()
     common.save_validated(release, user=user)
     release_tables.create(release.pk)
     with release_tables.reading(release):
