@@ -478,7 +478,7 @@ def main() -> None:
         return
     if args.endpoints_only:
         # Half the full run's measuring time (5 s x 2 per load instead of 10 s x 3): these rows alone.
-        found = endpoints_load(seconds / 2, max(1, repetitions - 1))
+        found = endpoints_load(max(1, seconds // 2), max(1, repetitions - 1))
         RESULTS.joinpath("endpoints.json").write_text(json.dumps(found, indent=2) + "\n")
         return
     sqlite_path = ensure_sqlite_copy()
