@@ -101,7 +101,7 @@ def copy_rows(table: str, columns: list[str], rows: Iterable[Sequence]) -> None:
         with cursor.cursor.copy(sql) as copy:
             for row in rows:
                 copy.write_row(row)
-    generation.written(connection)
+    generation.written(connection, table)
 
 
 def _reserve_ids(model: type[Model], objs: Sequence[Model]) -> None:

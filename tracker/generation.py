@@ -18,6 +18,13 @@ short autocommit UPDATE, and the order of events keeps readers right:
 
 Writes that bypass Django (psql, another program) do not move it: cached answers then live
 until their time-out (TRACKER_RESPONSE_CACHE_SECONDS); `manage.py bump_generation` moves it by hand.
+
+Families: answers that read only a few tables need not be thrown away by every write. Beside the
+global generation (row 1, moved by every write), each family of tables in FAMILIES has a row of
+its own, moved only by writes to its tables: the places, parties, sources and reports lists are
+keyed by their families' generations (a view's `cache_families`), so a curator's incident writes
+leave them cached, while the incident lists — whose rows show places, parties and verdicts — are
+keyed by the global one. A statement whose target this cannot read moves every family.
 """
 
 import logging
@@ -33,6 +40,21 @@ from tracker.shadow_tables import VIEW_STATEMENTS
 log = logging.getLogger(__name__)
 
 TABLE = "tracker_datageneration"
+GLOBAL = 1
+# Each family's row, and the tables (with their history) whose writes move it.
+FAMILIES = {"places": 2, "parties": 3, "sources": 4, "reports": 5}
+_FAMILY_OF = {
+    f"tracker_{history}{name}": family
+    for family, names in {
+        "places": ("place", "placename"),
+        "parties": ("party", "partyalias"),
+        "sources": ("source",),
+        "reports": ("report", "reportband"),
+    }.items()
+    for name in names
+    for history in ("", "historical")
+}
+ALL = "*"  # every family: a write whose target is not known
 # Statements that cannot change data (tracker.shadow_tables' temporary views included). Anything
 # else counts as a write: guessing wrong only costs a cache flush.
 _READS = (
@@ -73,29 +95,41 @@ UNSERVED_TABLES = frozenset(
 _TARGET = re.compile(r'\s*(?:UPDATE|INSERT\s+(?:OR\s+\w+\s+)?INTO|DELETE\s+FROM)\s+"?(\w+)"?[\s(]', re.IGNORECASE)
 
 
-def current(using: str | None = None) -> int | None:
-    """The generation as the database that serves reads of it holds it (None if the row or
-    table is missing: nothing can be cached then)."""
+def current(using: str | None = None, *, families: tuple[str, ...] | None = None) -> int | str | None:
+    """The global generation as the database that serves reads of it holds it — or, with
+    `families`, theirs joined ("17.4") — None if a row or the table is missing: nothing can be
+    cached then."""
     alias = using or router.db_for_read(_model())
+    ids = sorted(FAMILIES[name] for name in families or ())
     try:
         with connections[alias].cursor() as cursor:
-            cursor.execute(f"SELECT value FROM {TABLE} WHERE id = 1")  # nosec B608 - a constant
-            row = cursor.fetchone()
+            if not ids:
+                cursor.execute(f"SELECT value FROM {TABLE} WHERE id = 1")  # nosec B608 - a constant
+                row = cursor.fetchone()
+                return row[0] if row else None
+            marks = ", ".join(["%s"] * len(ids))
+            cursor.execute(f"SELECT id, value FROM {TABLE} WHERE id IN ({marks})", ids)  # nosec B608 - a constant
+            found = dict(cursor.fetchall())
     except DatabaseError:
         return None
-    return row[0] if row else None
+    return ".".join(str(found[i]) for i in ids) if len(found) == len(ids) else None
 
 
-def bump(using: str = "default", *, connection=None) -> None:
-    """Move the generation (outside any transaction: called after a commit). A missing row is
-    created at a random value, so a database flushed and refilled never repeats a generation
-    some cache still holds."""
+def bump(using: str = "default", *, connection=None, families=ALL) -> None:
+    """Move the global generation and those of `families` (a set of names, or ALL), outside any
+    transaction: called after a commit. A missing row is created at a random value, so a
+    database flushed and refilled never repeats a generation some cache still holds."""
     connection = connection or connections[using]
+    ids = [GLOBAL, *sorted(FAMILIES.values() if families == ALL else (FAMILIES[f] for f in families))]
     try:
         with connection.cursor() as cursor:
-            cursor.execute(f"UPDATE {TABLE} SET value = value + 1 WHERE id = 1")  # nosec B608 - a constant
-            if cursor.rowcount == 0:
-                cursor.execute(f"INSERT INTO {TABLE} (id, value) VALUES (1, %s)", [secrets.randbits(62)])  # nosec B608
+            marks = ", ".join(["%s"] * len(ids))
+            cursor.execute(f"UPDATE {TABLE} SET value = value + 1 WHERE id IN ({marks})", ids)  # nosec B608 - a constant
+            if cursor.rowcount < len(ids):
+                cursor.execute(f"SELECT id FROM {TABLE} WHERE id IN ({marks})", ids)  # nosec B608 - a constant
+                present = {row[0] for row in cursor.fetchall()}
+                for missing in sorted(set(ids) - present):
+                    cursor.execute(f"INSERT INTO {TABLE} (id, value) VALUES (%s, %s)", [missing, secrets.randbits(62)])  # nosec B608
     except DatabaseError:
         # Before the migration that creates the table (or on a read-only replica): nothing is
         # cached against a generation that does not exist.
@@ -108,14 +142,26 @@ def _model():
     return DataGeneration
 
 
-def _is_write(sql: str) -> bool:
+_NOT_A_WRITE = object()
+
+
+def _written_family(sql: str):
+    """What a statement's write moves: `_NOT_A_WRITE`, None (the global generation only), a
+    family's name, or ALL (a write whose target is not known)."""
     head = sql.lstrip()[:32].upper()
     if head.startswith("WITH"):  # a read, unless a data-modifying common table expression
-        return _MODIFIES.search(sql) is not None
+        return ALL if _MODIFIES.search(sql) is not None else _NOT_A_WRITE
     if head.startswith(_READS):
-        return False
+        return _NOT_A_WRITE
     target = _TARGET.match(sql)
-    return target is None or target.group(1).lower() not in UNSERVED_TABLES
+    if target is None:
+        return ALL
+    table = target.group(1).lower()
+    return _NOT_A_WRITE if table in UNSERVED_TABLES else _FAMILY_OF.get(table)
+
+
+def _is_write(sql: str) -> bool:
+    return _written_family(sql) is not _NOT_A_WRITE
 
 
 class _WriteWatcher:
@@ -133,11 +179,15 @@ class _WriteWatcher:
         self.connection = connection
         self.bumping = False  # the bump's own UPDATE is not a write to bump for
         self.due = False  # a write since the last bump
+        # The families written since the last bump (a savepoint's that rolled back included:
+        # moving a family too many only costs its cached answers).
+        self.families: set[str] = set()
 
     def bump(self):
-        self.bumping, self.due = True, False
+        families = ALL if ALL in self.families else set(self.families)
+        self.bumping, self.due, self.families = True, False, set()
         try:
-            bump(connection=self.connection)
+            bump(connection=self.connection, families=families)
         finally:
             self.bumping = False
 
@@ -147,13 +197,17 @@ class _WriteWatcher:
 
     def __call__(self, execute, sql, params, many, context):
         result = execute(sql, params, many, context)
-        if not self.bumping and _is_write(sql):
-            self.written()
+        if not self.bumping:
+            family = _written_family(sql)
+            if family is not _NOT_A_WRITE:
+                self.written(family)
         return result
 
-    def written(self):
+    def written(self, family=ALL):
         connection = self.connection
         self.due = True
+        if family is not None:
+            self.families.add(family)
         if not connection.in_atomic_block:
             self.bump()
         else:
@@ -161,12 +215,12 @@ class _WriteWatcher:
             connection.on_commit(self.after_commit, robust=True)
 
 
-def written(connection) -> None:
-    """A write made outside Django's cursor (COPY through psycopg's own): move the generation
-    as the watcher would have."""
+def written(connection, table: str | None = None) -> None:
+    """A write made outside Django's cursor (COPY through psycopg's own) into `table` (None: not
+    known): move the generations as the watcher would have."""
     for wrapper in connection.execute_wrappers:
         if isinstance(wrapper, _WriteWatcher):
-            wrapper.written()
+            wrapper.written(ALL if table is None else _FAMILY_OF.get(table.lower()))
             return
 
 

@@ -79,7 +79,12 @@ class CachedReadsMixin:
             return None
         # A release never changes: its answers are keyed by it, not by the live data's generation.
         release = release_tables.current()
-        current = f"r{release.pk}" if release is not None else generation.current()
+        if release is not None:
+            current = f"r{release.pk}"
+        else:
+            # A record's history names users too (not in any family): the global generation.
+            families = None if getattr(self, "action", None) == "history" else getattr(self, "cache_families", None)
+            current = generation.current(families=families)
         if current is None:
             return None
         url = request.build_absolute_uri()
@@ -89,7 +94,8 @@ class CachedReadsMixin:
 
     @staticmethod
     def _etag(key: str) -> str:
-        # The generation and the digest: it changes with any write, and with the class, URL, format.
+        # The generation(s) and the digest: it changes with any write the answer can show, and
+        # with the class, URL, format.
         _, _, current, digest = key.split(":")
         return f'"g{current}-{digest[:32]}"'
 

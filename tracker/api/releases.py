@@ -10,7 +10,7 @@ frozen tables. The response cache keys such answers by the release, which never 
 
 from django.http import HttpResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import MethodNotAllowed, NotFound
@@ -29,7 +29,12 @@ from tracker.selectors.releases import served, served_named
 # read what a release does not hold).
 RELEASED_ACTIONS = {"list", "retrieve", "export", "aggregate", "compliance"}
 RELEASE_PARAMETER = OpenApiParameter(
-    "release", OpenApiTypes.STR, OpenApiParameter.PATH, description="The release's name (GET /api/v1/releases/)."
+    "release",
+    OpenApiTypes.STR,
+    OpenApiParameter.PATH,
+    description="The release's name (GET /api/v1/releases/).",
+    # README's example (and the release the fuzzer's database holds: .ci/fuzz).
+    examples=[OpenApiExample("A release of the Idlib 2020 data", value="idlib-2020")],
 )
 CFF_MEDIA_TYPE = "application/yaml; charset=utf-8"
 

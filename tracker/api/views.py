@@ -129,6 +129,8 @@ def query_params(request, serializer_class) -> dict:
 class PartyViewSet(ServiceModelViewSet):
     """Parties to conflicts: states, armed forces, groups, coalitions, international bodies."""
 
+    # Its answers show parties only: incident writes leave them cached (tracker/generation.py).
+    cache_families = ("parties",)
     queryset = Party.objects.select_related("parent").prefetch_related("aliases")
     serializer_class = serializers.PartySerializer
     filterset_class = filtersets.PartyFilterSet
@@ -140,6 +142,8 @@ class PartyViewSet(ServiceModelViewSet):
 class PlaceViewSet(TrashMixin, ServiceModelViewSet):
     """The gazetteer: places in their administrative hierarchy, with every spelling."""
 
+    # Its answers show places and their names only: incident writes leave them cached.
+    cache_families = ("places",)
     queryset = Place.objects.select_related("parent").prefetch_related("alternate_names")
     renderer_classes = WITH_GEOJSON
     serializer_class = serializers.PlaceSerializer
@@ -202,6 +206,8 @@ class CeasefireViewSet(ServiceModelViewSet):
 class SourceViewSet(ServiceModelViewSet):
     """Outlets and organisations that report or claim incidents."""
 
+    # Sources, with the parties they are affiliated or aligned with.
+    cache_families = ("sources", "parties")
     queryset = Source.objects.select_related("affiliated_party")
     serializer_class = serializers.SourceSerializer
     filterset_class = filtersets.SourceFilterSet
@@ -212,6 +218,8 @@ class SourceViewSet(ServiceModelViewSet):
 class ReportViewSet(TrashMixin, ServiceModelViewSet):
     """Documents (articles, statements) from sources."""
 
+    # Reports, with their sources (and copies: other reports).
+    cache_families = ("reports", "sources")
     queryset = Report.objects.select_related("source", "wire_source", "syndicated_from").prefetch_related(
         Prefetch("syndicated_copies", queryset=Report.objects.only("id", "syndicated_from_id")),
         Prefetch("syndicated_from__syndicated_copies", queryset=Report.objects.only("id", "syndicated_from_id")),
