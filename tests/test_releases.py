@@ -314,3 +314,12 @@ def test_without_public_read_a_release_needs_an_account_like_the_live_api(assess
         assert reader.get(f"/api/v1/releases/{frozen.name}/").status_code == 200, role
         assert reader.get(f"/api/v1/releases/{frozen.name}/incidents/").status_code == 200, role
     assert client_for("no_permission").get(f"/api/v1/releases/{frozen.name}/incidents/").status_code == 403
+
+
+def test_the_citation_names_plain_addresses_whatever_format_was_asked(assessed, api):
+    frozen = release()
+    body = api.get(f"/api/v1/releases/{frozen.name}/?format=json").json()
+    assert body["links"]["self"] == "http://testserver/api/v1/releases/2020-idlib/"
+    assert body["citation"].endswith("http://testserver/api/v1/releases/2020-idlib/")
+    cff = yaml.safe_load(api.get(f"/api/v1/releases/{frozen.name}/CITATION.cff/?format=json").content)
+    assert cff["url"] == "http://testserver/api/v1/releases/2020-idlib/"

@@ -132,7 +132,8 @@ class ReleaseViewSet(ReadOnlyMixin, CachedReadsMixin, viewsets.ReadOnlyModelView
         summary="A release's CITATION.cff",
         description="The release as a Citation File Format 1.2.0 file (a dataset: title, version = the release's "
         "name, date released, publisher, the export's URL and SHA-256), for reference managers and repositories.",
-        responses={(200, "application/yaml"): OpenApiTypes.STR},
+        # A YAML mapping (what YAML readers, schemathesis among them, make of the file).
+        responses={(200, "application/yaml"): OpenApiTypes.OBJECT},
         tags=["releases"],
     )
     @action(detail=True, methods=["get"], url_path="CITATION.cff", url_name="citation", pagination_class=None)

@@ -1,22 +1,23 @@
 """A release as its readers and citers see it."""
 
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.reverse import reverse
 
 from tracker.models import Release
 from tracker.representation.releases import suggested_citation
 
 
 def release_links(request, release: Release) -> dict[str, str]:
-    """Where a release and its records are served."""
+    """Where a release and its records are served: plain addresses, for citing (DRF's `reverse`
+    would carry the request's `?format=` along)."""
 
     def url(name: str) -> str:
-        return reverse(f"tracker-api:{name}", kwargs={"release": release.name}, request=request)
+        return request.build_absolute_uri(reverse(f"tracker-api:{name}", kwargs={"release": release.name}))
 
     def own(name: str) -> str:
-        return reverse(f"tracker-api:{name}", kwargs={"name": release.name}, request=request)
+        return request.build_absolute_uri(reverse(f"tracker-api:{name}", kwargs={"name": release.name}))
 
     return {
         "self": own("release-detail"),
