@@ -31,6 +31,7 @@ from datetime import UTC, datetime
 from django.db import connection, models
 
 from tracker.models.visibility import PUBLIC_STATUSES
+from tracker.release_tables import released
 from tracker.shadow_tables import live_table, shadowing
 
 # A literal instant in a view (views take no parameters): nothing but what isoformat writes.
@@ -38,40 +39,9 @@ _INSTANT = re.compile(r"^\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d(\.\d{1,6})?(\+00:00)?
 
 
 def historied() -> list[type[models.Model]]:
-    """The models read as of an instant from their history."""
-    from tracker.models import (
-        Assessment,
-        Ceasefire,
-        CeasefireParty,
-        CeasefireStatus,
-        Citation,
-        Declaration,
-        Incident,
-        IncidentProvenance,
-        Party,
-        PartyAlias,
-        Place,
-        PlaceName,
-        Report,
-        Source,
-    )
-
-    return [
-        Incident,
-        Citation,
-        Assessment,
-        IncidentProvenance,
-        Place,
-        PlaceName,
-        Party,
-        PartyAlias,
-        Source,
-        Report,
-        Ceasefire,
-        CeasefireParty,
-        Declaration,
-        CeasefireStatus,
-    ]
+    """The models read as of an instant from their history: those a release copies that keep one
+    (the rest are derived bookkeeping: `views` says how each reads)."""
+    return [model for model, _ in released() if hasattr(model, "history")]
 
 
 def _literal(instant: datetime) -> str:
