@@ -19,8 +19,9 @@ incidents see the whole history. (A release, by contrast, is a deliberate public
 what it froze.)
 
 Cost: each read of a table finds the latest history row per record, a GROUP BY over its history
-up to the instant — fine for the fixture and for research queries, seconds at a million incidents;
-a release is the fast way to read a fixed instant again and again.
+up to the instant, so it grows with the history (not measured at scale: the benchmark's seeded
+million incidents are written without history); a release is the fast way to read a fixed
+instant again and again.
 """
 
 import re
