@@ -196,6 +196,17 @@ def current():
 
 
 @contextmanager
+def named(release) -> Iterator[None]:
+    """Within the block, `current()` is `release` (what keys cached answers) without switching
+    any table: `reading` does that."""
+    token = _reading.set(release)
+    try:
+        yield
+    finally:
+        _reading.reset(token)
+
+
+@contextmanager
 def reading(release) -> Iterator[None]:
     """Within the block, every query of the released tables reads the release's copy. One
     transaction on the primary (a replica's session would not see the switch)."""

@@ -8,6 +8,8 @@ streamed body included — inside `release_tables.reading`, so every query reads
 frozen tables. The response cache keys such answers by the release, which never changes.
 """
 
+from contextlib import ExitStack
+
 from django.http import HttpResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema, extend_schema_view
@@ -65,13 +67,21 @@ class ReleasedReadsMixin(ReadOnlyMixin):
         self.release = served_named(release)  # read live, before the switch
         if self.release is None:
             return super().dispatch(request, *args, **kwargs)  # refused in check_permissions
-        with release_tables.reading(self.release):
+        # The release keys the cached answers at once; its tables are switched in only once the
+        # cache has missed (`initial`), so a cached answer costs no transaction.
+        self._tables = ExitStack()
+        with release_tables.named(self.release), self._tables:
             response = super().dispatch(request, *args, **kwargs)
             if isinstance(response, StreamingHttpResponse):
                 response.streaming_content = release_tables.streamed(self.release, response.streaming_content)
             elif not getattr(response, "is_rendered", True):
                 response.render()  # the browsable API's forms query too
         return response
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)  # method, authentication, permissions, the cache
+        if self.release is not None:
+            self._tables.enter_context(release_tables.reading(self.release))
 
     def check_permissions(self, request):
         super().check_permissions(request)  # who may read at all, first: a name is not probed anonymously
