@@ -8,7 +8,9 @@ import pytest
 from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection, transaction
+from django.db.models import F
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from tests.factories import IncidentFactory
@@ -35,7 +37,7 @@ def titles(response) -> list[str]:
 
 
 def test_a_repeated_anonymous_read_is_served_from_the_cache_with_one_query(api):
-    IncidentFactory(title="Shelling of Kafranbel")
+    incident = IncidentFactory(title="Shelling of Kafranbel")
     first = api.get(LIST, {"kind": "airstrike"})
     assert first.status_code == 200
     assert first[CACHE_HEADER] == "MISS"
@@ -44,7 +46,16 @@ def test_a_repeated_anonymous_read_is_served_from_the_cache_with_one_query(api):
     assert second[CACHE_HEADER] == "HIT"
     assert second.content == first.content
     assert second["Content-Type"] == first["Content-Type"]
-    # Only the generation: no session, no token, no incidents.
+    # Only the lists generation and the page's versions: no session, no token, no filtering.
+    assert [q["sql"] for q in queries.captured_queries] == [
+        "SELECT id, value FROM tracker_datageneration WHERE id IN (6)",
+        f'SELECT id, version FROM "tracker_incident" WHERE id IN ({incident.pk})',
+    ]
+    # Any other answer: the generation alone.
+    detail = f"{LIST}{incident.pk}/"
+    assert api.get(detail)[CACHE_HEADER] == "MISS"
+    with CaptureQueriesContext(connection) as queries:
+        assert api.get(detail)[CACHE_HEADER] == "HIT"
     assert [q["sql"] for q in queries.captured_queries] == ["SELECT value FROM tracker_datageneration WHERE id = 1"]
 
 
@@ -134,7 +145,7 @@ def test_a_poller_that_has_the_current_answer_gets_304(api, client_for):
     with CaptureQueriesContext(connection) as queries:
         again = api.get(LIST, HTTP_IF_NONE_MATCH=etag)
     assert (again.status_code, again.content, again["ETag"]) == (304, b"", etag)
-    assert len(queries.captured_queries) == 1  # the generation
+    assert len(queries.captured_queries) == 2  # the lists generation, the page's versions
     assert api.get(LIST, HTTP_IF_NONE_MATCH=f'W/{etag}, "other"').status_code == 304  # compared weakly, in a list
     # Another class, URL or format has another tag: the full answer.
     assert client_for("curator").get(LIST, HTTP_IF_NONE_MATCH=etag).status_code == 200
@@ -144,6 +155,7 @@ def test_a_poller_that_has_the_current_answer_gets_304(api, client_for):
     fresh = api.get(LIST, HTTP_IF_NONE_MATCH=etag)
     assert (fresh.status_code, titles(fresh)) == (200, ["After"])
     assert fresh["ETag"] != etag
+    assert api.get(LIST, HTTP_IF_NONE_MATCH=fresh["ETag"]).status_code == 304
     # A record keeps its version as its ETag (what If-Match writes compare).
     assert api.get(f"{LIST}{incident.pk}/")["ETag"] == '"2"'
 
@@ -348,3 +360,131 @@ def test_every_family_moves_with_a_write_whose_target_is_unknown():
         cursor.execute("ANALYZE tracker_incident")  # neither a read nor a write the watcher can place
     after = generation.current(families=tuple(generation.FAMILIES))
     assert all(a == b + 1 for a, b in zip(map(int, after.split(".")), map(int, before.split(".")), strict=True))
+
+
+# --- lists checked row by row: a prose edit refreshes one row, not the page ---------------------
+
+
+def test_a_prose_edit_refreshes_only_its_row_and_leaves_other_lists_cached(api, client_for):
+    shelling = IncidentFactory(title="Shelling of Kafranbel", kind="artillery_shelling", description="First words")
+    strike = IncidentFactory(title="Airstrike on Maaret al-Numan", kind="airstrike")
+    reviewer = client_for("reviewer")  # before the reads: a user's creation moves the lists (verdicts name users)
+    paths = [LIST, f"{LIST}?kind=artillery_shelling", f"{LIST}?kind=airstrike", f"{LIST}?format=csv"]
+    assert [api.get(path)[CACHE_HEADER] for path in paths] == ["MISS"] * 4
+    lists = generation.current(families=(generation.LISTS,))
+    edit = reviewer.patch(f"{LIST}{shelling.pk}/", {"description": "Second words"}, format="json", HTTP_IF_MATCH='"1"')
+    assert edit.status_code == 200, edit.json()
+    assert generation.current(families=(generation.LISTS,)) == lists  # the lists' membership cannot have moved
+    with CaptureQueriesContext(connection) as queries:
+        refreshed = api.get(LIST)
+    read = [q["sql"] for q in queries.captured_queries]
+    assert refreshed[CACHE_HEADER] == "REFRESHED"
+    by_id = {row["id"]: row for row in refreshed.json()["results"]}
+    assert (by_id[shelling.pk]["description"], by_id[shelling.pk]["version"]) == ("Second words", 2)
+    # The refresh read the one moved row (and its citations and verdicts), not the page.
+    assert len(read) == 5, read  # the lists generation, the page's versions, the row, its citations, its verdicts
+    assert read[2].endswith(f'"tracker_incident"."id" IN ({shelling.pk})) ORDER BY 5 DESC, 1 DESC'), read[2]
+    assert api.get(LIST)[CACHE_HEADER] == "HIT"
+    # A list without the edited incident is still a HIT; one with it refreshes; the CSV too.
+    assert api.get(f"{LIST}?kind=airstrike")[CACHE_HEADER] == "HIT"
+    assert api.get(f"{LIST}?kind=artillery_shelling")[CACHE_HEADER] == "REFRESHED"
+    csv = api.get(f"{LIST}?format=csv")
+    assert csv[CACHE_HEADER] == "REFRESHED" and "Second words" in csv.content.decode()
+    assert csv["Content-Type"].startswith("text/csv")
+    # Each refreshed answer is exactly what a fresh page says, byte for byte.
+    caches[CACHE_ALIAS].clear()
+    assert api.get(LIST).content == refreshed.content
+    assert api.get(f"{LIST}?format=csv").content == csv.content
+    # A change of anything but prose moves the lists: the page anew.
+    changed = reviewer.patch(f"{LIST}{strike.pk}/", {"kind": "artillery_shelling"}, format="json", HTTP_IF_MATCH='"1"')
+    assert changed.status_code == 200, changed.json()
+    assert generation.current(families=(generation.LISTS,)) != lists
+    answer = api.get(f"{LIST}?kind=artillery_shelling")
+    assert answer[CACHE_HEADER] == "MISS"
+    assert {row["id"] for row in answer.json()["results"]} == {shelling.pk, strike.pk}
+
+
+@pytest.mark.parametrize(
+    ("query", "checked"),
+    [
+        ("", True),
+        ("kind=airstrike&ordering=-occurred_at", True),
+        ("ordering=fatalities", True),
+        ("q=market", False),  # searches the prose
+        ("ordering=-updated_at", False),  # ordered by what a prose edit moves
+        ("updated_since=2020-01-01T00:00:00Z", False),  # filtered by it
+        ("ordering=occurred_at&ordering=updated_at", False),
+    ],
+)
+def test_which_lists_are_checked_row_by_row(query, checked, api, client_for):
+    incident = IncidentFactory(title="Market shelled", description="Before")
+    reviewer, path = client_for("reviewer"), f"{LIST}?{query}"
+    assert api.get(path)[CACHE_HEADER] == "MISS"
+    reviewer.patch(f"{LIST}{incident.pk}/", {"title": "Market shelled again"}, format="json", HTTP_IF_MATCH='"1"')
+    assert api.get(path)[CACHE_HEADER] == ("REFRESHED" if checked else "MISS")
+
+
+def test_a_prose_update_outside_the_services_moves_the_lists():
+    """Without a version move, a reader's check could not see the edit: the lists move instead."""
+    incident = IncidentFactory()
+    lists = generation.current(families=(generation.LISTS,))
+    Incident.objects.filter(pk=incident.pk).update(title="Retitled")
+    assert generation.current(families=(generation.LISTS,)) != lists
+    lists = generation.current(families=(generation.LISTS,))
+    with transaction.atomic():  # as the services write it: the version claimed, then the prose
+        Incident.objects.filter(pk=incident.pk).update(version=F("version") + 1)
+        Incident.objects.filter(pk=incident.pk).update(title="Retitled again", updated_at=timezone.now())
+    assert generation.current(families=(generation.LISTS,)) == lists
+
+
+def test_a_hostile_title_is_refreshed_as_text_and_classes_never_mix(api, client_for):
+    """The refresh reads rows as the reader's class may see them: a draft never reaches the public."""
+    public = IncidentFactory(title="Public", status=IncidentStatus.VERIFIED)
+    draft = IncidentFactory(title="Draft", status=IncidentStatus.DRAFT)
+    curator, reviewer = client_for("curator"), client_for("reviewer")
+    assert [r["id"] for r in api.get(LIST).json()["results"]] == [public.pk]
+    assert {r["id"] for r in curator.get(LIST).json()["results"]} == {public.pk, draft.pk}
+    for incident in (public, draft):
+        hostile = {"title": '<img src=x onerror=alert(1)>=HYPERLINK("http://x")'}
+        assert reviewer.patch(f"{LIST}{incident.pk}/", hostile, format="json", HTTP_IF_MATCH='"1"').status_code == 200
+    public_answer = api.get(LIST)
+    assert public_answer[CACHE_HEADER] == "REFRESHED"
+    assert [r["id"] for r in public_answer.json()["results"]] == [public.pk]
+    assert b"Draft" not in public_answer.content
+    assert {r["title"] for r in curator.get(LIST).json()["results"]} == {hostile["title"]}
+
+
+@pytest.mark.parametrize(
+    ("sql", "moves"),
+    [
+        # The service layer's compare-and-set, then the prose and bookkeeping it saves.
+        (
+            'UPDATE "tracker_incident" SET "version" = ("tracker_incident"."version" + %s) '
+            'WHERE ("tracker_incident"."id" = %s AND "tracker_incident"."version" IN (%s))',
+            "versioned",
+        ),
+        (
+            'UPDATE "tracker_incident" SET "updated_at" = %s, "updated_by_id" = %s, "description" = %s '
+            'WHERE "tracker_incident"."id" = %s',
+            "prose",
+        ),
+        ('UPDATE "tracker_incident" SET "title" = %s, "version" = %s WHERE "tracker_incident"."id" = %s', "versioned"),
+        # Anything else an incident UPDATE sets can move a list.
+        ('UPDATE "tracker_incident" SET "title" = %s, "status" = %s WHERE "tracker_incident"."id" = %s', {"lists"}),
+        (
+            'UPDATE "tracker_incident" SET "title" = CASE WHEN ("tracker_incident"."id" = %s) THEN %s ELSE NULL END '
+            'WHERE "tracker_incident"."id" IN (%s)',
+            {"lists"},
+        ),
+        ('UPDATE "tracker_incident" SET "title" = %s', {"lists"}),  # every incident, no WHERE: not read as prose
+        ('INSERT INTO "tracker_historicalincident" ("id") VALUES (%s)', set()),  # no list reads history
+        ('INSERT INTO "tracker_historicalplace" ("id") VALUES (%s)', {"places"}),
+        ('INSERT INTO "tracker_place" ("id") VALUES (%s)', {"places", "lists"}),
+        ('INSERT INTO "auth_user" ("id") VALUES (%s)', {"lists"}),  # verdicts name who overrode them
+        ("ANALYZE tracker_incident", generation.ALL),
+    ],
+)
+def test_which_writes_move_the_lists(sql, moves):
+    found = generation._moves(sql)
+    named = {generation._PROSE: "prose", generation._VERSIONED: "versioned"}
+    assert named.get(found, found) == moves

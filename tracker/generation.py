@@ -23,10 +23,19 @@ Families: answers that read only a few tables need not be thrown away by every w
 global generation (row 1, moved by every write), each family of tables in FAMILIES has a row of
 its own, moved only by writes to its tables: the places, parties, sources and reports lists are
 keyed by their families' generations (a view's `cache_families`), so a curator's incident writes
-leave them cached, while the incident lists — whose rows show places, parties and verdicts — are
-keyed by the global one. A statement whose target this cannot read moves every family.
+leave them cached. A statement whose target this cannot read moves every family.
+
+The lists generation (row LISTS): what an incident list holds and in which order can change with
+any write but two kinds — a history row (no list reads history), and an edit of an incident's
+prose alone (`Incident.PROSE_FIELDS`: no filter but free text and no order but `updated_at`
+reads them). So it moves with every write except those: an UPDATE of `tracker_incident` setting
+nothing but prose and bookkeeping columns, in a transaction that also moves the incident's
+version (the service layer's compare-and-set does; a prose UPDATE without one moves it). Such an
+edit still changes the rows shown, so an answer keyed by it is checked against its incidents'
+versions when it is read (tracker.api.caching).
 """
 
+import functools
 import logging
 import re
 import secrets
@@ -42,7 +51,8 @@ log = logging.getLogger(__name__)
 TABLE = "tracker_datageneration"
 GLOBAL = 1
 # Each family's row, and the tables (with their history) whose writes move it.
-FAMILIES = {"places": 2, "parties": 3, "sources": 4, "reports": 5}
+FAMILIES = {"places": 2, "parties": 3, "sources": 4, "reports": 5, "lists": 6}
+LISTS = "lists"
 _FAMILY_OF = {
     f"tracker_{history}{name}": family
     for family, names in {
@@ -55,6 +65,10 @@ _FAMILY_OF = {
     for history in ("", "historical")
 }
 ALL = "*"  # every family: a write whose target is not known
+# An incident UPDATE setting only these leaves the lists generation alone (with a version move).
+_INCIDENT = "tracker_incident"
+_BOOKKEEPING = frozenset({"version", "updated_at", "updated_by_id"})
+_SET_COLUMN = re.compile(r'(?:\bSET|,)\s*"(\w+)"\s*=')
 # Statements that cannot change data (tracker.shadow_tables' temporary views included). Anything
 # else counts as a write: guessing wrong only costs a cache flush.
 _READS = (
@@ -143,11 +157,39 @@ def _model():
 
 
 _NOT_A_WRITE = object()
+# An UPDATE of incidents' prose and bookkeeping only; the same, setting their version too.
+_PROSE, _VERSIONED = object(), object()
+_VALUE = r'(?:%s|\?|NULL|\("tracker_incident"\."version"\s*\+\s*(?:%s|1)\))'
+_ASSIGNMENTS = re.compile(
+    rf'\s*UPDATE\s+"tracker_incident"\s+SET\s+("\w+"\s*=\s*{_VALUE}(?:\s*,\s*"\w+"\s*=\s*{_VALUE})*)\s+WHERE\b',
+    re.IGNORECASE,
+)
 
 
-def _written_family(sql: str):
-    """What a statement's write moves: `_NOT_A_WRITE`, None (the global generation only), a
-    family's name, or ALL (a write whose target is not known)."""
+@functools.cache
+def _prose_columns() -> frozenset[str]:
+    from tracker.models import Incident
+
+    return frozenset(Incident._meta.get_field(name).column for name in Incident.PROSE_FIELDS) | _BOOKKEEPING
+
+
+def _table_moves(table: str | None):
+    """The families a write into `table` moves (None: a table not known)."""
+    if table is None:
+        return ALL
+    table = table.lower()
+    if table in UNSERVED_TABLES:
+        return _NOT_A_WRITE
+    family = _FAMILY_OF.get(table)
+    if table.startswith("tracker_historical"):  # no list reads history
+        return frozenset({family} if family else ())
+    return frozenset({family, LISTS} if family else {LISTS})
+
+
+def _moves(sql: str):
+    """What a statement's write moves: `_NOT_A_WRITE`; ALL (a write whose target is not known);
+    `_PROSE` or `_VERSIONED` (an incident's prose or version alone: no family); or the set of
+    families it moves (the global generation moves with any of these)."""
     head = sql.lstrip()[:32].upper()
     if head.startswith("WITH"):  # a read, unless a data-modifying common table expression
         return ALL if _MODIFIES.search(sql) is not None else _NOT_A_WRITE
@@ -156,12 +198,16 @@ def _written_family(sql: str):
     target = _TARGET.match(sql)
     if target is None:
         return ALL
-    table = target.group(1).lower()
-    return _NOT_A_WRITE if table in UNSERVED_TABLES else _FAMILY_OF.get(table)
+    if target.group(1).lower() == _INCIDENT and head.startswith("UPDATE"):
+        assignments = _ASSIGNMENTS.match(sql)
+        columns = set(_SET_COLUMN.findall(f"SET {assignments.group(1)}")) if assignments else None
+        if columns and columns <= _prose_columns():
+            return _VERSIONED if "version" in columns else _PROSE
+    return _table_moves(target.group(1))
 
 
 def _is_write(sql: str) -> bool:
-    return _written_family(sql) is not _NOT_A_WRITE
+    return _moves(sql) is not _NOT_A_WRITE
 
 
 class _WriteWatcher:
@@ -182,10 +228,13 @@ class _WriteWatcher:
         # The families written since the last bump (a savepoint's that rolled back included:
         # moving a family too many only costs its cached answers).
         self.families: set[str] = set()
+        # Incident prose written, and an incident version moved, since the last bump.
+        self.prose = self.versioned = False
 
     def bump(self):
-        families = ALL if ALL in self.families else set(self.families)
-        self.bumping, self.due, self.families = True, False, set()
+        families = self.families | ({LISTS} if self.prose and not self.versioned else set())
+        families = ALL if ALL in families else families
+        self.bumping, self.due, self.families, self.prose, self.versioned = True, False, set(), False, False
         try:
             bump(connection=self.connection, families=families)
         finally:
@@ -198,16 +247,22 @@ class _WriteWatcher:
     def __call__(self, execute, sql, params, many, context):
         result = execute(sql, params, many, context)
         if not self.bumping:
-            family = _written_family(sql)
-            if family is not _NOT_A_WRITE:
-                self.written(family)
+            moves = _moves(sql)
+            if moves is not _NOT_A_WRITE:
+                self.written(moves)
         return result
 
-    def written(self, family=ALL):
+    def written(self, moves=ALL):
         connection = self.connection
         self.due = True
-        if family is not None:
-            self.families.add(family)
+        if moves is _PROSE:
+            self.prose = True
+        elif moves is _VERSIONED:
+            self.versioned = True
+        elif moves is ALL:
+            self.families.add(ALL)
+        else:
+            self.families |= moves
         if not connection.in_atomic_block:
             self.bump()
         else:
@@ -218,9 +273,12 @@ class _WriteWatcher:
 def written(connection, table: str | None = None) -> None:
     """A write made outside Django's cursor (COPY through psycopg's own) into `table` (None: not
     known): move the generations as the watcher would have."""
+    moves = _table_moves(table)
+    if moves is _NOT_A_WRITE:
+        return
     for wrapper in connection.execute_wrappers:
         if isinstance(wrapper, _WriteWatcher):
-            wrapper.written(ALL if table is None else _FAMILY_OF.get(table.lower()))
+            wrapper.written(moves)
             return
 
 

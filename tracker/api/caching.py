@@ -23,20 +23,34 @@ Conditional GETs: such an answer carries an ETag made of the same key (unless it
 a record's version, which `If-Match` writes compare), and a request whose `If-None-Match` names
 the current one is answered 304 with no body, after the same checks, for the one generation
 query. Both carry `Vary: Accept, Authorization, Cookie` for the caches between.
+
+Lists checked row by row: a curator's commonest write, an edit of an incident's prose, cannot
+change which incidents a list holds or their order (unless the list searches text or orders by
+`updated_at`: a view's `list_ignores_prose` says which lists qualify), only what its rows say. Such
+a list is keyed by the lists generation (tracker.generation), which prose edits leave alone, and
+stored with its incidents' ids and versions; each read checks the versions (one query of the
+page's ids). All the same: the stored answer (HIT). Some moved: only those rows are read again
+(the view's `rows_by_id`), put in place, and the answer rendered and stored again (REFRESHED). So
+a write to one incident costs a reader one row, not the page, and lists without it stay HITs.
+Their ETag carries the versions too.
 """
 
 import hashlib
 
 from django.core.cache import caches
+from django.db import connections, router
 from django.http import HttpResponse, HttpResponseNotModified, StreamingHttpResponse
 from django.utils.cache import patch_vary_headers
+from rest_framework.response import Response
 
 from tracker import conf, generation, release_tables
 from tracker.api.pagination import FEED_PARAMS
 from tracker.models.visibility import visibility_class
 
 CACHE_ALIAS = "responses"
-CACHE_HEADER = "X-Cache"  # HIT or MISS, for clients and benchmarks to tell them apart
+CACHE_HEADER = "X-Cache"  # HIT, MISS or REFRESHED, for clients and benchmarks to tell them apart
+# Headers an answer gets anew when it is rendered again from its stored data.
+_RENDERED_HEADERS = frozenset({"content-type", "content-length", "etag", CACHE_HEADER.lower()})
 # What a shared answer differs by, for the HTTP caches between the tracker and its readers.
 VARY = ("Accept", "Authorization", "Cookie")
 
@@ -79,8 +93,15 @@ class CachedReadsMixin:
             return None
         # A release never changes: its answers are keyed by it, not by the live data's generation.
         release = release_tables.current()
+        ignores_prose = getattr(self, "list_ignores_prose", None)
+        self.rows_checked = (
+            release is None and getattr(self, "action", None) == "list" and ignores_prose is not None
+        ) and ignores_prose(request.query_params)
         if release is not None:
             current = f"r{release.pk}"
+        elif self.rows_checked:
+            lists = generation.current(families=(generation.LISTS,))
+            current = None if lists is None else f"l{lists}"
         else:
             # A record's history names users too (not in any family): the global generation.
             families = None if getattr(self, "action", None) == "history" else getattr(self, "cache_families", None)
@@ -93,11 +114,14 @@ class CachedReadsMixin:
         return f"tracker:response:{current}:{digest}"
 
     @staticmethod
-    def _etag(key: str) -> str:
+    def _etag(key: str, versions=None) -> str:
         # The generation(s) and the digest: it changes with any write the answer can show, and
-        # with the class, URL, format.
+        # with the class, URL, format — and, for a list checked row by row, its rows' versions.
         _, _, current, digest = key.split(":")
-        return f'"g{current}-{digest[:32]}"'
+        if versions is None:
+            return f'"g{current}-{digest[:32]}"'
+        rows = hashlib.sha256(repr(versions).encode()).hexdigest()
+        return f'"g{current}-{digest[:24]}-{rows[:16]}"'
 
     def initial(self, request, *args, **kwargs):
         # Authentication, permissions, throttles and negotiation first: they hold for a cached
@@ -105,6 +129,9 @@ class CachedReadsMixin:
         super().initial(request, *args, **kwargs)
         self.response_cache_key = self._cache_key(request)
         if self.response_cache_key is None:
+            return
+        if self.rows_checked:
+            self._serve_checked(request, caches[CACHE_ALIAS].get(self.response_cache_key))
             return
         etag = self._etag(self.response_cache_key)
         if etag in _tags(request.headers.get("If-None-Match", "")):
@@ -120,6 +147,34 @@ class CachedReadsMixin:
             response.from_response_cache = True
             raise _Cached(response)
 
+    def _serve_checked(self, request, cached) -> None:
+        """A list checked row by row: raises _Cached with the stored answer (or 304) if its rows'
+        versions stand, or with the answer's data with its moved rows read again; returns (the
+        view renders the page) when nothing is stored or a moved row cannot be read again."""
+        if cached is None:
+            return
+        content, headers, (ids, versions, data) = cached
+        now = row_versions(self.get_queryset().model, ids)
+        etag = self._etag(self.response_cache_key, now)
+        if etag in _tags(request.headers.get("If-None-Match", "")):
+            not_modified = HttpResponseNotModified(headers={"ETag": etag})
+            patch_vary_headers(not_modified, VARY)
+            not_modified.from_response_cache = True
+            raise _Cached(not_modified)
+        if now == versions:
+            response = HttpResponse(content, status=200, headers=headers)
+            response[CACHE_HEADER] = "HIT"
+            response.from_response_cache = True
+            raise _Cached(response)
+        moved = [pk for pk, was, is_ in zip(ids, versions, now, strict=True) if was != is_]
+        fresh = {row["id"]: row for row in self.rows_by_id(moved)} if None not in now else {}
+        if len(fresh) != len(moved):
+            return  # gone meanwhile (its removal moves the lists generation): the page anew
+        results = [fresh.get(row["id"], row) for row in data["results"]]
+        kept = {name: value for name, value in headers.items() if name.lower() not in _RENDERED_HEADERS}
+        self.rows_refreshed = True
+        raise _Cached(Response({**data, "results": results}, headers=kept))
+
     def handle_exception(self, exc):
         if isinstance(exc, _Cached):
             return exc.response
@@ -132,15 +187,35 @@ class CachedReadsMixin:
             return response
         if response.status_code != 200 or isinstance(response, StreamingHttpResponse):
             return response
-        if not response.has_header("ETag"):  # a record keeps its version's
+        rows = None
+        if getattr(self, "rows_checked", False):
+            data = response.data
+            rows = ([row["id"] for row in data["results"]], [row["version"] for row in data["results"]], data)
+            response["ETag"] = self._etag(key, rows[1])
+        elif not response.has_header("ETag"):  # a record keeps its version's
             response["ETag"] = self._etag(key)
         patch_vary_headers(response, VARY)
         response.render()
         if len(response.content) <= conf.RESPONSE_CACHE_MAX_BYTES:
             headers = {name: value for name, value in response.items() if name != CACHE_HEADER}
-            caches[CACHE_ALIAS].set(key, (response.content, headers), cache_seconds())
-            response[CACHE_HEADER] = "MISS"
+            caches[CACHE_ALIAS].set(
+                key, (response.content, headers) if rows is None else (response.content, headers, rows), cache_seconds()
+            )
+            response[CACHE_HEADER] = "REFRESHED" if getattr(self, "rows_refreshed", False) else "MISS"
         return response
+
+
+def row_versions(model, ids: list[int]) -> list[int | None]:
+    """The current version of each of these records, in their order (None: no such row) — one
+    query of their primary keys, however the page was filtered."""
+    if not ids:
+        return []
+    table, alias = model._meta.db_table, router.db_for_read(model)
+    marks = ", ".join(["%s"] * len(ids))
+    with connections[alias].cursor() as cursor:
+        cursor.execute(f'SELECT id, version FROM "{table}" WHERE id IN ({marks})', ids)  # nosec B608 - a model's table
+        found = dict(cursor.fetchall())
+    return [found.get(pk) for pk in ids]
 
 
 def _tags(header: str) -> set[str]:

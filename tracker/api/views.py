@@ -268,6 +268,21 @@ class IncidentViewSet(IncidentRowsListMixin, TrashMixin, ServiceModelViewSet):
     def get_queryset(self):
         return self.served_to(self.request.user, detail=self.action not in LIST_ACTIONS, queryset=super().get_queryset())
 
+    @staticmethod
+    def list_ignores_prose(params) -> bool:
+        """Whether a list's membership and order are the same whatever its incidents' prose
+        (`Incident.PROSE_FIELDS`): not when it searches text, or filters or orders by
+        `updated_at`, which a prose edit moves. The response cache checks such a list row by row
+        (tracker.api.caching)."""
+        if "q" in params or "updated_since" in params:
+            return False
+        return not any("updated_at" in value for value in params.getlist("ordering"))
+
+    def rows_by_id(self, ids: list[int]) -> list[dict]:
+        """These incidents' list rows, as this reader may see them (the response cache's refresh of
+        the rows a prose edit moved)."""
+        return incident_rows.build(incident_rows.rows_queryset(self.get_queryset().filter(pk__in=ids)))
+
     @classmethod
     def served_to(cls, user, *, detail: bool, queryset=None):
         """The incidents `user` may see, read as a list (light) or a detail serializes them (also

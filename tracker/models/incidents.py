@@ -69,6 +69,13 @@ class Incident(CasualtyFigures, VisibleTrashable, SoftDeletable, TrackedModel):
     with its precision; the verdicts test the zone on the origin as well as the impact.
     """
 
+    # Its prose: words for readers that no rule, filter (but free text) or order (but
+    # `updated_at`) reads. An edit of these alone derives nothing (tracker.services.derived),
+    # is saved as an UPDATE of these columns only, and leaves cached incident lists in place
+    # (tracker.generation, tracker.api.caching). Listed, not inferred: a field left out is one
+    # whose edit reassesses and refreshes every list, the safe default for a field added later.
+    PROSE_FIELDS = frozenset({"title", "description", "target_description"})
+
     title = models.CharField(max_length=300)
     kind = models.CharField(max_length=32, choices=IncidentKind.choices, db_index=True)
     description = models.TextField(blank=True)

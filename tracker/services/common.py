@@ -207,10 +207,20 @@ def save_validated(
             claim_version(instance, expected_version)
         instance.updated_by = actor
     instance.full_clean()
-    record_as(instance, user).save()
     changed = None if creating else _changed_fields(instance, before)
+    record_as(instance, user).save(update_fields=_prose_update(instance, changed))
     _record(instance, "created" if creating else "updated", user=user, before=changed, hints=hints)
     return instance
+
+
+def _prose_update(instance: models.Model, changed: Mapping[str, Any] | None) -> list[str] | None:
+    """The columns to save when an update changed nothing but the model's prose (its
+    PROSE_FIELDS) — those and the audit fields, an UPDATE that leaves cached lists in place
+    (tracker.generation) — else None: every column."""
+    prose = getattr(type(instance), "PROSE_FIELDS", frozenset())
+    if changed is None or not prose or not set(changed) <= prose:
+        return None
+    return [*sorted(changed), "updated_at", "updated_by"]
 
 
 def create(model: type[M], *, data: Mapping[str, Any], user) -> M:

@@ -61,13 +61,12 @@ LOCATING_FIELDS = ("latitude", "longitude", "geometry", "parent_id", "timezone")
 # A report's fields that decide what it is a copy of.
 SYNDICATION_FIELDS = ("body", "published_at", "syndication_decision")
 
-# An incident's prose: words for readers that no rule reads (the verdicts, the compliance series
-# and the provenance grade read its time, place, kind, parties, status and links). An edit of
-# these alone — the commonest curator edit — changes no derived datum but the subscribers' event,
-# so it costs one UPDATE, not a reassessment under every ceasefire and the compliance ledgers'
-# lock (bench/README.md, the mixed load). Listed, not inferred: a field left out of this list is
-# one whose edit reassesses, the safe default for a field added later.
-INCIDENT_PROSE = frozenset({"title", "description", "target_description"})
+# An incident's prose (`Incident.PROSE_FIELDS`): words for readers that no rule reads (the
+# verdicts, the compliance series and the provenance grade read its time, place, kind, parties,
+# status and links). An edit of these alone — the commonest curator edit — changes no derived
+# datum but the subscribers' event, so it costs one UPDATE, not a reassessment under every
+# ceasefire and the compliance ledgers' lock (bench/README.md, the mixed load).
+INCIDENT_PROSE = Incident.PROSE_FIELDS
 
 
 @dataclass(frozen=True)
