@@ -17,9 +17,11 @@ import time
 from collections import Counter, defaultdict
 
 
-def _request(conn, method: str, path: str, headers: dict, body=None):
+def _request(conn, method: str, path: str, headers: dict, body=None, cache: Counter | None = None):
     conn.request(method, path, body=json.dumps(body) if body is not None else None, headers=headers)
     response = conn.getresponse()
+    if cache is not None:  # how the response cache answered (HIT, MISS, REFRESHED; none: not cached)
+        cache[response.getheader("X-Cache") or "none"] += 1
     return response.status, response.getheader("ETag"), response.read()
 
 
@@ -30,6 +32,7 @@ def run(
     stop = time.monotonic() + seconds
     lock = threading.Lock()
     statuses: Counter = Counter()
+    cache: Counter = Counter()  # the reads' X-Cache
     accepted: dict[int, list[tuple[int, str]]] = defaultdict(list)  # incident -> [(version, value)]
     errors: list[str] = []
     latencies: list[float] = []
@@ -38,13 +41,14 @@ def run(
         rng = random.Random(number)
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         etags: dict[int, str] = {}
+        seen: Counter = Counter()
         n = 0
         while time.monotonic() < stop:
             n += 1
             started = time.perf_counter()
             try:
                 if rng.random() < 0.9:
-                    status, _, _ = _request(conn, "GET", rng.choice(read_paths), headers)
+                    status, _, _ = _request(conn, "GET", rng.choice(read_paths), headers, cache=seen)
                     kind, ok = "read", status == 200
                 else:
                     pk = rng.choice(incident_ids)
@@ -66,6 +70,8 @@ def run(
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             with lock:
+                cache.update(seen)
+                seen.clear()
                 latencies.append(time.perf_counter() - started)
                 statuses[f"{kind} {status}"] += 1
                 if not ok:
@@ -98,6 +104,7 @@ def run(
         "p50_ms": round(1000 * latencies[len(latencies) // 2], 1) if latencies else None,
         "p99_ms": round(1000 * latencies[int(len(latencies) * 0.99)], 1) if latencies else None,
         "statuses": dict(sorted(statuses.items())),
+        "reads_by_cache": dict(sorted(cache.items())),
         "accepted_writes": sum(len(w) for w in accepted.values()),
         "errors": len(errors),
         "lost_writes": lost,

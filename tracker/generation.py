@@ -25,14 +25,15 @@ its own, moved only by writes to its tables: the places, parties, sources and re
 keyed by their families' generations (a view's `cache_families`), so a curator's incident writes
 leave them cached. A statement whose target this cannot read moves every family.
 
-The lists generation (row LISTS): what an incident list holds and in which order can change with
-any write but two kinds — a history row (no list reads history), and an edit of an incident's
-prose alone (`Incident.PROSE_FIELDS`: no filter but free text and no order but `updated_at`
-reads them). So it moves with every write except those: an UPDATE of `tracker_incident` setting
-nothing but prose and bookkeeping columns, in a transaction that also moves the incident's
-version (the service layer's compare-and-set does; a prose UPDATE without one moves it). Such an
-edit still changes the rows shown, so an answer keyed by it is checked against its incidents'
-versions when it is read (tracker.api.caching).
+The facts generation (row FACTS): everything but two kinds of write can change what an answer
+that shows no incident's prose says — a history row (only history answers read them), and an
+edit of an incident's prose alone (`Incident.PROSE_FIELDS`: words no rule reads, no filter but
+free text, no order but `updated_at`). So it moves with every write except those: an UPDATE of
+`tracker_incident` setting nothing but prose and bookkeeping columns, in a transaction that also
+moves the incident's version (the service layer's compare-and-set does; a prose UPDATE without
+one moves it). Aggregates and the compliance series are keyed by it; an incident list, whose rows
+show prose, is keyed by it and checked against its incidents' versions when read
+(tracker.api.caching).
 """
 
 import functools
@@ -51,8 +52,8 @@ log = logging.getLogger(__name__)
 TABLE = "tracker_datageneration"
 GLOBAL = 1
 # Each family's row, and the tables (with their history) whose writes move it.
-FAMILIES = {"places": 2, "parties": 3, "sources": 4, "reports": 5, "lists": 6}
-LISTS = "lists"
+FAMILIES = {"places": 2, "parties": 3, "sources": 4, "reports": 5, "facts": 6}
+FACTS = "facts"
 _FAMILY_OF = {
     f"tracker_{history}{name}": family
     for family, names in {
@@ -65,7 +66,7 @@ _FAMILY_OF = {
     for history in ("", "historical")
 }
 ALL = "*"  # every family: a write whose target is not known
-# An incident UPDATE setting only these leaves the lists generation alone (with a version move).
+# An incident UPDATE setting only these leaves the facts generation alone (with a version move).
 _INCIDENT = "tracker_incident"
 _BOOKKEEPING = frozenset({"version", "updated_at", "updated_by_id"})
 _SET_COLUMN = re.compile(r'(?:\bSET|,)\s*"(\w+)"\s*=')
@@ -181,9 +182,9 @@ def _table_moves(table: str | None):
     if table in UNSERVED_TABLES:
         return _NOT_A_WRITE
     family = _FAMILY_OF.get(table)
-    if table.startswith("tracker_historical"):  # no list reads history
+    if table.startswith("tracker_historical"):  # only history answers read history
         return frozenset({family} if family else ())
-    return frozenset({family, LISTS} if family else {LISTS})
+    return frozenset({family, FACTS} if family else {FACTS})
 
 
 def _moves(sql: str):
@@ -232,7 +233,7 @@ class _WriteWatcher:
         self.prose = self.versioned = False
 
     def bump(self):
-        families = self.families | ({LISTS} if self.prose and not self.versioned else set())
+        families = self.families | ({FACTS} if self.prose and not self.versioned else set())
         families = ALL if ALL in families else families
         self.bumping, self.due, self.families, self.prose, self.versioned = True, False, set(), False, False
         try:

@@ -24,15 +24,19 @@ a record's version, which `If-Match` writes compare), and a request whose `If-No
 the current one is answered 304 with no body, after the same checks, for the one generation
 query. Both carry `Vary: Accept, Authorization, Cookie` for the caches between.
 
-Lists checked row by row: a curator's commonest write, an edit of an incident's prose, cannot
-change which incidents a list holds or their order (unless the list searches text or orders by
-`updated_at`: a view's `list_ignores_prose` says which lists qualify), only what its rows say. Such
-a list is keyed by the lists generation (tracker.generation), which prose edits leave alone, and
-stored with its incidents' ids and versions; each read checks the versions (one query of the
-page's ids). All the same: the stored answer (HIT). Some moved: only those rows are read again
-(the view's `rows_by_id`), put in place, and the answer rendered and stored again (REFRESHED). So
-a write to one incident costs a reader one row, not the page, and lists without it stay HITs.
-Their ETag carries the versions too.
+Answers that prose edits leave alone: a curator's commonest write, an edit of an incident's
+prose (`Incident.PROSE_FIELDS`), changes no count, verdict, series or membership — unless the
+answer searches text, or filters or orders by `updated_at`. A view's `prose_read(request)` says
+what an answer does with prose: PROSE_FREE (aggregates, the compliance series, ceasefires: keyed
+by the facts generation of tracker.generation, which such edits leave in place), PROSE_ROWS (a
+list that shows prose in its rows but selects and orders without it), or PROSE_READ (the default:
+the global generation, or the view's `cache_families`).
+
+A PROSE_ROWS list is keyed by the facts generation and stored with its incidents' ids and
+versions; each read checks the versions (one query of the page's ids). All the same: the stored
+answer (HIT). Some moved: only those rows are read again (the view's `rows_by_id`), put in
+place, and the answer rendered and stored again (REFRESHED). So a write to one incident costs a
+reader one row, not the page, and lists without it stay HITs. Their ETag carries the versions.
 """
 
 import hashlib
@@ -49,6 +53,8 @@ from tracker.models.visibility import visibility_class
 
 CACHE_ALIAS = "responses"
 CACHE_HEADER = "X-Cache"  # HIT, MISS or REFRESHED, for clients and benchmarks to tell them apart
+# What an answer does with incidents' prose (a view's `prose_read`): see the module's docstring.
+PROSE_READ, PROSE_ROWS, PROSE_FREE = "read", "rows", "free"
 # Headers an answer gets anew when it is rendered again from its stored data.
 _RENDERED_HEADERS = frozenset({"content-type", "content-length", "etag", CACHE_HEADER.lower()})
 # What a shared answer differs by, for the HTTP caches between the tracker and its readers.
@@ -93,15 +99,13 @@ class CachedReadsMixin:
             return None
         # A release never changes: its answers are keyed by it, not by the live data's generation.
         release = release_tables.current()
-        ignores_prose = getattr(self, "list_ignores_prose", None)
-        self.rows_checked = (
-            release is None and getattr(self, "action", None) == "list" and ignores_prose is not None
-        ) and ignores_prose(request.query_params)
+        prose = PROSE_READ if release is not None else self.prose_read(request)
+        self.rows_checked = prose == PROSE_ROWS
         if release is not None:
             current = f"r{release.pk}"
-        elif self.rows_checked:
-            lists = generation.current(families=(generation.LISTS,))
-            current = None if lists is None else f"l{lists}"
+        elif prose != PROSE_READ:
+            facts = generation.current(families=(generation.FACTS,))
+            current = None if facts is None else f"f{facts}"
         else:
             # A record's history names users too (not in any family): the global generation.
             families = None if getattr(self, "action", None) == "history" else getattr(self, "cache_families", None)
@@ -112,6 +116,10 @@ class CachedReadsMixin:
         readers = visibility_class(request.user)
         digest = hashlib.sha256(f"{readers}\n{renderer.format}\n{request.accepted_media_type}\n{url}".encode()).hexdigest()
         return f"tracker:response:{current}:{digest}"
+
+    def prose_read(self, request) -> str:
+        """What this answer does with incidents' prose: PROSE_READ unless a view says less."""
+        return PROSE_READ
 
     @staticmethod
     def _etag(key: str, versions=None) -> str:
@@ -154,7 +162,7 @@ class CachedReadsMixin:
         if cached is None:
             return
         content, headers, (ids, versions, data) = cached
-        now = row_versions(self.get_queryset().model, ids)
+        now = row_versions(type(self).queryset.model, ids)
         etag = self._etag(self.response_cache_key, now)
         if etag in _tags(request.headers.get("If-None-Match", "")):
             not_modified = HttpResponseNotModified(headers={"ETag": etag})
@@ -169,7 +177,7 @@ class CachedReadsMixin:
         moved = [pk for pk, was, is_ in zip(ids, versions, now, strict=True) if was != is_]
         fresh = {row["id"]: row for row in self.rows_by_id(moved)} if None not in now else {}
         if len(fresh) != len(moved):
-            return  # gone meanwhile (its removal moves the lists generation): the page anew
+            return  # gone meanwhile (its removal moves the facts generation): the page anew
         results = [fresh.get(row["id"], row) for row in data["results"]]
         kept = {name: value for name, value in headers.items() if name.lower() not in _RENDERED_HEADERS}
         self.rows_refreshed = True

@@ -20,7 +20,7 @@ from rest_framework.utils.urls import replace_query_param
 from tracker import conf
 from tracker.api import filtersets
 from tracker.api.as_of import AsOfMixin
-from tracker.api.caching import CachedReadsMixin
+from tracker.api.caching import PROSE_FREE, PROSE_READ, PROSE_ROWS, CachedReadsMixin
 from tracker.api.exceptions import Merged
 from tracker.api.idempotency import IdempotentCreateMixin, idempotent
 from tracker.api.mixins import HistoryMixin, TrashMixin, VersionedWritesMixin
@@ -182,6 +182,10 @@ class CeasefireViewSet(ServiceModelViewSet):
     writes = ceasefire_services.CEASEFIRES
     nested = {"party_roles": "parties", "lifecycle": "lifecycle"}
 
+    def prose_read(self, request) -> str:
+        # Ceasefires and their compliance series show no incident's prose; their history is history.
+        return PROSE_READ if self.action == "history" else PROSE_FREE
+
     @extend_schema(
         summary="Compliance before and after the start",
         parameters=[serializers.ComplianceQuerySerializer],
@@ -229,9 +233,23 @@ class ReportViewSet(TrashMixin, ServiceModelViewSet):
     writes = sources.REPORTS
 
 
+def selects_without_prose(params) -> bool:
+    """Whether an incident list's (or aggregate's) parameters select and order the same whatever
+    the incidents' prose (`Incident.PROSE_FIELDS`): not when they search text, or filter or order
+    by `updated_at`, which a prose edit moves."""
+    if "q" in params or "updated_since" in params:
+        return False
+    return not any("updated_at" in value for value in params.getlist("ordering"))
+
+
 class IncidentRowsListMixin:
     """Incident lists as value rows, not instances through the serializer: the same body for a
     fraction of the CPU (tracker.representation.incident_rows)."""
+
+    def rows_by_id(self, ids: list[int]) -> list[dict]:
+        """These incidents' list rows, as this reader may see them (the response cache's refresh of
+        the rows a prose edit moved: tracker.api.caching)."""
+        return incident_rows.build(incident_rows.rows_queryset(self.get_queryset().filter(pk__in=ids)))
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
@@ -268,20 +286,10 @@ class IncidentViewSet(IncidentRowsListMixin, TrashMixin, ServiceModelViewSet):
     def get_queryset(self):
         return self.served_to(self.request.user, detail=self.action not in LIST_ACTIONS, queryset=super().get_queryset())
 
-    @staticmethod
-    def list_ignores_prose(params) -> bool:
-        """Whether a list's membership and order are the same whatever its incidents' prose
-        (`Incident.PROSE_FIELDS`): not when it searches text, or filters or orders by
-        `updated_at`, which a prose edit moves. The response cache checks such a list row by row
-        (tracker.api.caching)."""
-        if "q" in params or "updated_since" in params:
-            return False
-        return not any("updated_at" in value for value in params.getlist("ordering"))
-
-    def rows_by_id(self, ids: list[int]) -> list[dict]:
-        """These incidents' list rows, as this reader may see them (the response cache's refresh of
-        the rows a prose edit moved)."""
-        return incident_rows.build(incident_rows.rows_queryset(self.get_queryset().filter(pk__in=ids)))
+    def prose_read(self, request) -> str:
+        # A list shows prose in its rows; an aggregate shows none (tracker.api.caching).
+        shown = {"list": PROSE_ROWS, "aggregate": PROSE_FREE}.get(self.action, PROSE_READ)
+        return shown if selects_without_prose(request.query_params) else PROSE_READ
 
     @classmethod
     def served_to(cls, user, *, detail: bool, queryset=None):
@@ -576,6 +584,10 @@ class CeasefireViolationsView(CachedReadsMixin, IncidentRowsListMixin, generics.
 
     action = "list"  # the strict filter backend checks list parameters
     renderer_classes = WITH_GEOJSON
+
+    def prose_read(self, request) -> str:
+        return PROSE_ROWS if selects_without_prose(request.query_params) else PROSE_READ
+
     queryset = Incident.objects.none()  # the model, for permissions and the schema
     serializer_class = serializers.IncidentSerializer  # the incident list's rows (incident_rows), as documented
     filterset_class = IncidentViewSet.filterset_class
