@@ -284,7 +284,12 @@ class IncidentViewSet(IncidentRowsListMixin, TrashMixin, ServiceModelViewSet):
         return serializers.IncidentSerializer if self.action in LIST_ACTIONS else serializers.IncidentDetailSerializer
 
     def get_queryset(self):
-        return self.served_to(self.request.user, detail=self.action not in LIST_ACTIONS, queryset=super().get_queryset())
+        queryset = self.served_to(self.request.user, detail=self.action not in LIST_ACTIONS, queryset=super().get_queryset())
+        if getattr(self, "reading_to_write", False):
+            # The incident a PUT, PATCH or DELETE changes, without its citations and verdicts: the
+            # answer reads those after the write (perform_update), so reading them before is waste.
+            queryset = queryset.prefetch_related(None)
+        return queryset
 
     def prose_read(self, request) -> str:
         # A list shows prose in its rows; an aggregate shows none (tracker.api.caching).
@@ -303,6 +308,7 @@ class IncidentViewSet(IncidentRowsListMixin, TrashMixin, ServiceModelViewSet):
         return queryset.prefetch_related(Prefetch("citations", queryset=citations.order_by("id"))).visible_to(user)
 
     def get_object(self):
+        self.reading_to_write = self.request.method in self.if_match_methods
         try:
             return super().get_object()
         except Http404:
@@ -315,6 +321,8 @@ class IncidentViewSet(IncidentRowsListMixin, TrashMixin, ServiceModelViewSet):
                 raise
             base = self.request.path.split(f"/{pk}/")[0]  # this API version's /incidents
             raise Merged(int(pk), target, self.request.build_absolute_uri(f"{base}/{target}/")) from None
+        finally:
+            self.reading_to_write = False
 
     @extend_schema(
         summary="Export the filtered incidents (streamed, unpaginated)",
