@@ -33,6 +33,36 @@ def test_the_ndjson_export_is_passed_on_in_blocks(postgres, monkeypatch):
     assert [json.loads(line)["id"] for line in lines] == list(Incident.objects.order_by("id").values_list("id", flat=True))
 
 
+def _open_cursors() -> list[bool]:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT is_holdable FROM pg_cursors WHERE name LIKE %s", ["_django_curs_%"])
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.django_db(transaction=True)  # autocommit, as a request reads
+@pytest.mark.parametrize("export", ["ndjson", "geojson", "acled"])
+def test_an_export_streams_rows_as_postgresql_makes_them(postgres, client, monkeypatch, export):
+    """Its cursor is not WITH HOLD — which Django declares outside a transaction, and which
+    PostgreSQL fills with the whole result before handing on the first row (the first byte of a
+    1,000,000-incident export came after 59 s)."""
+    from tracker.representation import dataset_exports, export as exports
+
+    monkeypatch.setattr(incident_json, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(incident_json, "FLUSH_CHARS", 1)
+    monkeypatch.setattr(exports, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(dataset_exports, "CHUNK", 2)
+    IncidentFactory.create_batch(6, status="verified")
+    response = client.get("/api/v1/incidents/export/", {"format": export})
+    stream = iter(response.streaming_content)
+    first = next(stream) + next(stream)  # (a header and) the first rows: the cursor is open
+    assert first
+    assert _open_cursors() == [False]
+    assert b"".join(stream)
+    assert _open_cursors() == []
+
+
 scalars = st.one_of(
     st.none(),
     st.booleans(),

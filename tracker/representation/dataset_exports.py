@@ -36,6 +36,7 @@ from tracker.countries import country_name
 from tracker.csv_cells import neutralise
 from tracker.domain.timewindows import incident_window
 from tracker.models import Citation, Place
+from tracker.representation import streaming
 from tracker.selectors.aggregates import areas_of_kind
 from tracker.selectors.verdicts import place_timezones
 
@@ -238,7 +239,7 @@ def stream(queryset, dataset: str) -> Iterator[bytes]:
     writer.writerow(columns)
     yield buffer.getvalue().encode()
     incidents = queryset.select_related("place", "perpetrator", "target_party").prefetch_related(None)
-    for batch in _batches(incidents.iterator(chunk_size=CHUNK)):
+    for batch in _batches(streaming.rows(incidents, CHUNK)):
         cited = _sources(batch)
         buffer.seek(0)
         buffer.truncate()

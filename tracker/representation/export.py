@@ -7,7 +7,7 @@ from django.http import StreamingHttpResponse
 from rest_framework.exceptions import ValidationError
 
 from tracker import conf
-from tracker.representation import formats
+from tracker.representation import formats, streaming
 
 CHUNK_ROWS = 500  # rows read, prefetched and serialized together: ~60 MiB less peak memory than 2,000, and no slower
 
@@ -23,7 +23,7 @@ def max_rows() -> int:
 def _chunks(queryset, build: Callable[[list], list[dict]]) -> Iterator[list[dict]]:
     # iterator(chunk_size) runs the queryset's prefetches once per chunk.
     batch = []
-    for obj in queryset.iterator(chunk_size=CHUNK_ROWS):
+    for obj in streaming.rows(queryset, CHUNK_ROWS):
         batch.append(obj)
         if len(batch) == CHUNK_ROWS:
             yield build(batch)

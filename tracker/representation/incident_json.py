@@ -23,6 +23,7 @@ from django.db import connection, models
 from django.db.models import F, OuterRef, Subquery, Value
 
 from tracker.models import Assessment, Citation, Incident, IncidentProvenance
+from tracker.representation import streaming
 from tracker.representation.fields import BriefRelatedField
 from tracker.representation.incident_rows import _PROVENANCE_FIELDS
 from tracker.representation.serializers import IncidentSerializer
@@ -196,7 +197,7 @@ def ndjson_stream(queryset) -> Iterator[bytes] | None:
     if not available():
         return None
     texts = queryset.prefetch_related(None).annotate(item=item()).values_list("item", flat=True)
-    return _lines(texts.iterator(chunk_size=CHUNK_ROWS))
+    return _lines(streaming.rows(texts, CHUNK_ROWS))
 
 
 def _lines(texts: Iterator[str]) -> Iterator[bytes]:
