@@ -47,7 +47,8 @@ def test_an_export_streams_rows_as_postgresql_makes_them(postgres, client, monke
     """Its cursor is not WITH HOLD — which Django declares outside a transaction, and which
     PostgreSQL fills with the whole result before handing on the first row (the first byte of a
     1,000,000-incident export came after 59 s)."""
-    from tracker.representation import dataset_exports, export as exports
+    from tracker.representation import dataset_exports
+    from tracker.representation import export as exports
 
     monkeypatch.setattr(incident_json, "CHUNK_ROWS", 2)
     monkeypatch.setattr(incident_json, "FLUSH_CHARS", 1)
