@@ -18,11 +18,12 @@ does not know fails at import. PostgreSQL only; the callers keep the Python path
 
 from collections.abc import Iterator
 
+from django.contrib.auth import get_user_model
 from django.contrib.postgres.aggregates import ArrayAgg, StringAgg
 from django.db import connection, models
 from django.db.models import Exists, F, OuterRef, Subquery, Value
 
-from tracker.models import Assessment, Citation, Incident, IncidentProvenance
+from tracker.models import Assessment, Ceasefire, Citation, Incident, IncidentProvenance, Party, VerdictRules
 from tracker.representation import streaming
 from tracker.representation.fields import BriefRelatedField
 from tracker.representation.incident_rows import _PROVENANCE_FIELDS
@@ -55,16 +56,24 @@ def _rules() -> SQL:
         "CASE WHEN <<id>> IS NULL THEN 'null' ELSE '{\"version\":' || <<version>> || ',\"parameters\":' || "
         "replace(replace(<<parameters>>::text, ', ', ','), ': ', ':') || '}' END",
         id=F("rules_id"),
-        version=json_str(F("rules__version")),
-        parameters=F("rules__parameters"),
+        version=json_str(_of(VerdictRules, "rules_id", "version")),
+        parameters=_of(VerdictRules, "rules_id", "parameters"),
     )
+
+
+def _of(model, key: str, column: str) -> Subquery:
+    """`column` of the `model` row an assessment's `key` names, read by its primary key. In the
+    verdicts' subquery, rerun for each incident that has some, a join to these small tables
+    (ceasefires, parties, rules, users) was planned as a hash of the whole table, built again on
+    every run."""
+    return Subquery(model._base_manager.filter(pk=OuterRef(key)).values(column)[:1])
 
 
 def assessments() -> SQL:
     """The incident's verdicts as a JSON list (incident_rows._assessments_of), NULL for none."""
     one = json_object(
         id=json_int(F("id")),
-        ceasefire=json_object(id=json_int(F("ceasefire_id")), name=json_str(F("ceasefire__name"))),
+        ceasefire=json_object(id=json_int(F("ceasefire_id")), name=json_str(_of(Ceasefire, "ceasefire_id", "name"))),
         verdict=json_str(F("verdict")),
         reasons=json_list(F("reasons")),
         time_overlap=json_float(F("time_overlap")),
@@ -73,7 +82,7 @@ def assessments() -> SQL:
             party=SQL(
                 "CASE WHEN <<id>> IS NULL THEN 'null' ELSE <<party>> END",
                 id=F("bound_as_id"),
-                party=json_object(id=json_int(F("bound_as_id")), name=json_str(F("bound_as__name"))),
+                party=json_object(id=json_int(F("bound_as_id")), name=json_str(_of(Party, "bound_as_id", "name"))),
             ),
             starts_at=json_iso(F("commitment_start")),
             basis=json_str(F("commitment_basis")),
@@ -85,7 +94,7 @@ def assessments() -> SQL:
             override=json_object(
                 verdict=json_str(F("override_verdict")),
                 reason=json_str(F("override_reason")),
-                by=json_str(F("override_by__username")),
+                by=json_str(_of(get_user_model(), "override_by_id", "username")),
                 at=json_iso(F("override_at")),
                 stale=json_bool(F("override_stale")),
             ),

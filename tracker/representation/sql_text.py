@@ -132,9 +132,11 @@ def json_list(x) -> SQL:
     """A jsonb list as orjson writes the Python list it reads as: strings escaped as json_str,
     numbers, booleans and null as jsonb writes them (the same text for the scalars the models
     hold: reasons' and import flags' codes)."""
+    # An empty list (most import flags) without the subquery.
     return SQL(
+        "CASE WHEN <<x>> = '[]'::jsonb THEN '[]' ELSE "
         "'[' || COALESCE((SELECT string_agg(CASE WHEN jsonb_typeof(e) = 'string' THEN <<s>> ELSE e::text END, ',' "
-        "ORDER BY n) FROM jsonb_array_elements(<<x>>) WITH ORDINALITY AS t(e, n)), '') || ']'",
+        "ORDER BY n) FROM jsonb_array_elements(<<x>>) WITH ORDINALITY AS t(e, n)), '') || ']' END",
         s=json_str(SQL("e #>> '{}'")),
         x=x,
     )
