@@ -382,7 +382,8 @@ def test_a_prose_edit_refreshes_only_its_row_and_leaves_other_lists_cached(api, 
     by_id = {row["id"]: row for row in refreshed.json()["results"]}
     assert (by_id[shelling.pk]["description"], by_id[shelling.pk]["version"]) == ("Second words", 2)
     # The refresh read the one moved row (and its citations and verdicts), not the page.
-    assert len(read) == 5, read  # the facts generation, the page's versions, the row, its citations, its verdicts
+    # The facts generation, the page's versions, the row, its place, its citations, its verdicts.
+    assert len(read) == 6, read
     assert read[2].endswith(f'"tracker_incident"."id" IN ({shelling.pk})) ORDER BY 5 DESC, 1 DESC'), read[2]
     assert api.get(LIST)[CACHE_HEADER] == "HIT"
     # A list without the edited incident is still a HIT; one with it refreshes; the CSV too.
