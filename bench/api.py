@@ -430,6 +430,38 @@ def endpoints_load(seconds: float, repetitions: int) -> dict:
     return report
 
 
+def lists_load(seconds: float, repetitions: int) -> dict:
+    """`--lists-only`: the list scenarios for the uncached tracker alone, anonymous and with the
+    read-only token, and the raw limit — the rows of the list table whose CPU against raw SQL
+    compares within this run (the peers' ratios need the full run)."""
+    logs = RESULTS / "api-logs"
+    logs.mkdir(exist_ok=True)
+    django_setup()
+    READER["Authorization"] = f"Token {reader_token()}"
+    all_scenarios = scenarios(scenario_ids())
+    report = {"seconds": seconds, "repetitions": repetitions, "scenarios": {}}
+    systems = start_systems(None, logs, only=("tracker",))
+    try:
+        for scenario in all_scenarios:
+            for name in ("tracker", "tracker+token"):
+                url = url_of(name, scenario)
+                loads = [measure(systems["tracker"], url, c, seconds, repetitions, headers_of(name)).summary() for c in (1, 8)]
+                report["scenarios"].setdefault(scenario.name, {})[name] = loads
+                print(
+                    f"{scenario.name} / {name}: "
+                    + "; ".join(
+                        f"{x['connections']} conns {x['rps']:.0f} req/s CPU {x['cpu_ms_per_request']:.1f} ms" for x in loads
+                    ),
+                    flush=True,
+                )
+    finally:
+        for server in systems.values():
+            server.stop()
+    report["raw"] = raw_limit(all_scenarios, 300)
+    print("raw: " + json.dumps(report["raw"]), flush=True)
+    return report
+
+
 def mixed_load(seconds: float) -> dict:
     """`--mixed-only`: the mixed load alone, on the same data, server and client as in the full run."""
     logs = RESULTS / "api-logs"
@@ -459,6 +491,11 @@ def main() -> None:
         help="Only the mixed read/write load (the cached tracker alone, no peers): bench/results/mixed.json.",
     )
     parser.add_argument(
+        "--lists-only",
+        action="store_true",
+        help="Only the list scenarios for the uncached tracker and the raw limit (no peers): bench/results/lists.json.",
+    )
+    parser.add_argument(
         "--endpoints-only",
         action="store_true",
         help="Only the tracker's other endpoints (aggregates, a release): bench/results/endpoints.json.",
@@ -475,6 +512,10 @@ def main() -> None:
     ensure_data(incidents)
     if args.mixed_only:
         RESULTS.joinpath("mixed.json").write_text(json.dumps(mixed_load(mixed_seconds), indent=2) + "\n")
+        return
+    if args.lists_only:
+        found = lists_load(max(1, seconds // 2), max(1, repetitions - 1))
+        RESULTS.joinpath("lists.json").write_text(json.dumps(found, indent=2) + "\n")
         return
     if args.endpoints_only:
         # Half the full run's measuring time (5 s x 2 per load instead of 10 s x 3): these rows alone.
