@@ -56,4 +56,8 @@ class StrictFilterBackend(DjangoFilterBackend):
         errors.update({name: [refused[name]] for name in refused if name in request.query_params})
         if errors:
             raise ValidationError(errors)
+        if getattr(view, "detail", False) and not request.query_params:
+            # One record by its id, nothing to filter by: building the filterset and its form
+            # would cost a write or a record's read ~2 ms for no change to the queryset.
+            return queryset
         return super().filter_queryset(request, queryset, view)
