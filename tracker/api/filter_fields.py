@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, time
 import django_filters
 from django import forms
 from django.core.exceptions import ValidationError
+from django_filters.fields import BaseCSVField
 from drf_spectacular.utils import extend_schema_field
 
 from tracker.countries import ISO_3166_ALPHA2
@@ -200,8 +201,29 @@ def one_of(vocabulary, field_name: str, help_text: str = "", *, method: str | No
     )
 
 
+class _OrderingTermsField(BaseCSVField):
+    """The `ordering` terms: each one named (`a,,b` is a 400, not `a,b`) and each field once
+    (`a,-a` would silently order by the first)."""
+
+    def clean(self, value):
+        terms = super().clean(value)
+        if not terms:
+            return terms
+        if any(term in self.empty_values for term in terms):
+            raise ValidationError("An empty ordering term: name a field between the commas.", code="empty")
+        seen = set()
+        for term in terms:
+            name = term.removeprefix("-")
+            if name in seen:
+                raise ValidationError(f"'{name}' is ordered by twice.", code="repeated")
+            seen.add(name)
+        return terms
+
+
 class StableOrderingFilter(django_filters.OrderingFilter):
     """OrderingFilter that appends the primary key, so pages never overlap or skip rows."""
+
+    base_field_class = _OrderingTermsField
 
     def filter(self, qs, value):
         qs = super().filter(qs, value)
