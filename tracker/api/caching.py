@@ -75,6 +75,20 @@ class _Cached(Exception):
         self.response = response
 
 
+def _hit(content: bytes, headers: dict) -> HttpResponse:
+    response = HttpResponse(content, status=200, headers=headers)
+    response[CACHE_HEADER] = "HIT"
+    return response
+
+
+def _answer(response: HttpResponse) -> None:
+    """Answer from the cache (a stored answer or a 304): the view stops here."""
+    if response.status_code == 304:
+        patch_vary_headers(response, VARY)
+    response.from_response_cache = True
+    raise _Cached(response)
+
+
 class CachedReadsMixin:
     """Serves GETs from the response cache, shared within a visibility class, and answers
     conditional GETs (first in a view's bases: it wraps the others' `initial`,
@@ -143,17 +157,10 @@ class CachedReadsMixin:
             return
         etag = self._etag(self.response_cache_key)
         if etag in _tags(request.headers.get("If-None-Match", "")):
-            not_modified = HttpResponseNotModified(headers={"ETag": etag})
-            patch_vary_headers(not_modified, VARY)
-            not_modified.from_response_cache = True
-            raise _Cached(not_modified)
+            _answer(HttpResponseNotModified(headers={"ETag": etag}))
         cached = caches[CACHE_ALIAS].get(self.response_cache_key)
         if cached is not None:
-            content, headers = cached
-            response = HttpResponse(content, status=200, headers=headers)
-            response[CACHE_HEADER] = "HIT"
-            response.from_response_cache = True
-            raise _Cached(response)
+            _answer(_hit(*cached))
 
     def _serve_checked(self, request, cached) -> None:
         """A list checked row by row: raises _Cached with the stored answer (or 304) if its rows'
@@ -165,15 +172,9 @@ class CachedReadsMixin:
         now = row_versions(type(self).queryset.model, ids)
         etag = self._etag(self.response_cache_key, now)
         if etag in _tags(request.headers.get("If-None-Match", "")):
-            not_modified = HttpResponseNotModified(headers={"ETag": etag})
-            patch_vary_headers(not_modified, VARY)
-            not_modified.from_response_cache = True
-            raise _Cached(not_modified)
+            _answer(HttpResponseNotModified(headers={"ETag": etag}))
         if now == versions:
-            response = HttpResponse(content, status=200, headers=headers)
-            response[CACHE_HEADER] = "HIT"
-            response.from_response_cache = True
-            raise _Cached(response)
+            _answer(_hit(content, headers))
         moved = [pk for pk, was, is_ in zip(ids, versions, now, strict=True) if was != is_]
         # The answer's data, stored apart so that a HIT does not unpickle a hundred items.
         data = caches[CACHE_ALIAS].get(f"{self.response_cache_key}:rows")
