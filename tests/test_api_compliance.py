@@ -156,3 +156,20 @@ def test_declaration_of_another_ceasefire_is_refused(reader, january):
     other = Declaration.objects.filter(ceasefire=march).first()
     response = reader.get(f"/api/v1/ceasefires/{january.pk}/compliance/?basis=declaration:{other.pk}")
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("query", ["days=3", "days=20", "basis=declaration"])
+def test_compliance_query_count_is_constant(reader, january, query):
+    """The ceasefire (with its ledger and pending recompute joined), its lifecycle, the tallies'
+    two sums and the perpetrators' names: the same for a short or long series, on either basis
+    (a declared basis reads its declaration). Its parties and declarations are not read."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if query == "basis=declaration":
+        declaration = january.declarations.exclude(claimed_start=None).first()
+        query = f"basis=declaration:{declaration.pk}"
+    get(reader, january, query)  # the first request also reads the curator's groups and permissions
+    with CaptureQueriesContext(connection) as ctx:
+        get(reader, january, query)
+    assert len(ctx.captured_queries) == (6 if "declaration" in query else 5)
