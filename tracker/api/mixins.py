@@ -12,7 +12,7 @@ from tracker import history
 from tracker.api.schema import ConflictSerializer
 from tracker.api.versioning import IF_MATCH, etag, parse_if_match
 from tracker.representation import serializers
-from tracker.selectors.history import history_of, with_changes
+from tracker.selectors.history import hide_unseen_links, history_of, with_changes
 from tracker.selectors.visibility import visible_statuses
 from tracker.services import common
 
@@ -77,6 +77,7 @@ class HistoryMixin:
                 Q(history_date__lt=last.history_date) | Q(history_date=last.history_date, history_id__lt=last.history_id)
             ).first()
         with_changes(page, older)
+        hide_unseen_links(page, request.user)
         return self.get_paginated_response(serializers.HistoryEntrySerializer(page, many=True).data)
 
 

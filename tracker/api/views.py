@@ -34,6 +34,7 @@ from tracker.models.assessments import effective_verdict_in
 from tracker.representation import dataset_exports, incident_csv, incident_json, incident_rows, serializers
 from tracker.representation.export import export_response
 from tracker.representation.incident_rows import iso
+from tracker.representation.links import hide_unseen_links
 from tracker.selectors import aggregates, codebook
 from tracker.selectors.changes import removed_incidents
 from tracker.selectors.compliance import compliance, parse_basis
@@ -254,15 +255,19 @@ class IncidentRowsListMixin:
     """Incident lists as value rows, not instances through the serializer: the same body for a
     fraction of the CPU (tracker.representation.incident_rows)."""
 
+    def build_rows(self, rows) -> list[dict]:
+        """List items of these value rows, as this reader may see them (their links too)."""
+        return hide_unseen_links(incident_rows.build(rows), self.request.user)
+
     def rows_by_id(self, ids: list[int]) -> list[dict]:
         """These incidents' list rows, as this reader may see them (the response cache's refresh of
         the rows a prose edit moved: tracker.api.caching)."""
-        return incident_rows.build(incident_rows.rows_queryset(self.get_queryset().filter(pk__in=ids)))
+        return self.build_rows(incident_rows.rows_queryset(self.get_queryset().filter(pk__in=ids)))
 
     def list(self, request, *args, **kwargs):
         queryset = self.filter_queryset(self.get_queryset())
         rows = self.paginator.paginate_queryset(queryset, request, view=self, rows=incident_rows.rows_queryset)
-        return self.get_paginated_response(incident_rows.build(rows))
+        return self.get_paginated_response(self.build_rows(rows))
 
 
 @extend_schema_view(list=extend_schema(summary="List incidents"), retrieve=extend_schema(summary="Get an incident"))
@@ -365,9 +370,9 @@ class IncidentViewSet(IncidentRowsListMixin, TrashMixin, ServiceModelViewSet):
             fmt,
             self.get_serializer_context(),
             "incidents",
-            build=incident_rows.build,
+            build=self.build_rows,
             # PostgreSQL formats the CSV and NDJSON itself (the same bytes); elsewhere Python does.
-            encoded=DATABASE_WRITTEN[fmt](filtered) if fmt in DATABASE_WRITTEN else None,
+            encoded=DATABASE_WRITTEN[fmt](filtered, visible_statuses(request.user)) if fmt in DATABASE_WRITTEN else None,
         )
 
     @extend_schema(
@@ -517,7 +522,8 @@ class IncidentViewSet(IncidentRowsListMixin, TrashMixin, ServiceModelViewSet):
             reason=body.validated_data.get("reason", ""),
             expected_version=self.expected_version,
         )
-        return Response(serializers.IncidentDetailSerializer(self.get_queryset().get(pk=kept.pk)).data)
+        kept = self.get_queryset().get(pk=kept.pk)
+        return Response(serializers.IncidentDetailSerializer(kept, context=self.get_serializer_context()).data)
 
 
 @extend_schema_view(list=extend_schema(summary="List citations"), retrieve=extend_schema(summary="Get a citation"))

@@ -17,7 +17,8 @@ The cells are made by tracker.representation.sql_text; the verdicts' JSON, the c
 the never-graded defaults are incident_json's, as the list item has them.
 """
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Iterable, Iterator
 
 from django.db import connection, models
 from django.db.models import F
@@ -26,6 +27,7 @@ from tracker.models import Incident
 from tracker.representation import formats, incident_json
 from tracker.representation.fields import BriefRelatedField
 from tracker.representation.incident_rows import _PROVENANCE_FIELDS
+from tracker.representation.links import LINKS
 from tracker.representation.serializers import IncidentSerializer
 from tracker.representation.sql_text import SQL, bool_cell, float_cell, int_cell, iso, list_cell, text_cell
 
@@ -46,9 +48,10 @@ def _ids_cell(column: str) -> SQL:
     return SQL("array_to_string(<<ids>>, ';')", ids=incident_json.citation_ids(column))
 
 
-def _plan() -> list[tuple[str, object]]:
+@functools.cache
+def _plan(statuses: tuple[str, ...] | None) -> list[tuple[str, object]]:
     """(header, cell expression, or a function making it per export) per CSV column, in
-    formats.columns' order."""
+    formats.columns' order, for a reader who sees `statuses` (None: all)."""
     plan = []
     for name, field in IncidentSerializer().fields.items():
         if name in _PROVENANCE_FIELDS:
@@ -62,6 +65,9 @@ def _plan() -> list[tuple[str, object]]:
         elif isinstance(field, BriefRelatedField):
             for part, model_field, path in incident_json.brief_parts(name, field):
                 plan.append((f"{name}.{part}", incident_json.value_of(model_field, F(path), _KINDS)))
+        elif name in LINKS:
+            target = incident_json.link_target(name, statuses)
+            plan.append((name, incident_json.value_of(Incident._meta.get_field(name), target, _KINDS)))
         else:
             model_field = Incident._meta.get_field(field.source)
             path = f"{name}_id" if model_field.is_relation else name
@@ -69,16 +75,16 @@ def _plan() -> list[tuple[str, object]]:
     return plan
 
 
-PLAN = _plan()
-HEADERS = [header for header, _ in PLAN]
+HEADERS = [header for header, _ in _plan(None)]
 if [header for header, _ in formats.columns(IncidentSerializer())] != HEADERS:  # pragma: no cover - a wiring error
     raise ImportError("incident_csv's columns are not the CSV columns of IncidentSerializer.")
 
 
-def _select(queryset):
+def _select(queryset, statuses: Iterable[str] | None):
     """The COPY's SELECT: the filtered queryset's rows, each column a finished cell."""
-    names = [f"csv_{i}" for i in range(len(PLAN))]
-    cells = {name: (cell() if callable(cell) else cell) for name, (_, cell) in zip(names, PLAN, strict=True)}
+    plan = _plan(incident_json.reader_statuses(statuses))
+    names = [f"csv_{i}" for i in range(len(plan))]
+    cells = {name: (cell() if callable(cell) else cell) for name, (_, cell) in zip(names, plan, strict=True)}
     rows = queryset.prefetch_related(None).annotate(**cells).values_list(*names)
     compiler = rows.query.get_compiler(connection=connection)
     sql, params = compiler.as_sql()
@@ -87,12 +93,13 @@ def _select(queryset):
     return sql, params
 
 
-def stream(queryset) -> Iterator[bytes] | None:
-    """The CSV of `queryset` (filtered, ordered incidents), header first, CRLF line ends as
-    Python's csv module writes them; None when the database cannot format it."""
+def stream(queryset, statuses: Iterable[str] | None = None) -> Iterator[bytes] | None:
+    """The CSV of `queryset` (filtered, ordered incidents) for a reader who sees `statuses`
+    (None: all), header first, CRLF line ends as Python's csv module writes them; None when the
+    database cannot format it."""
     if connection.vendor != "postgresql":
         return None
-    select = _select(queryset)
+    select = _select(queryset, statuses)
     if select is None:  # pragma: no cover
         return None
     return _copy(*select)

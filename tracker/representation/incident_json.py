@@ -16,7 +16,8 @@ citations and incidents never graded). Like `incident_rows`, the fields are deri
 does not know fails at import. PostgreSQL only; the callers keep the Python path elsewhere.
 """
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Iterable, Iterator
 
 from django.contrib.auth import get_user_model
 from django.contrib.postgres.aggregates import ArrayAgg, StringAgg
@@ -27,6 +28,7 @@ from tracker.models import Assessment, Ceasefire, Citation, Incident, IncidentPr
 from tracker.representation import streaming
 from tracker.representation.fields import BriefRelatedField
 from tracker.representation.incident_rows import _PROVENANCE_FIELDS
+from tracker.representation.links import LINKS
 from tracker.representation.serializers import IncidentSerializer
 from tracker.representation.sql_text import (
     SQL,
@@ -188,7 +190,24 @@ def _ids(column: str) -> SQL:
     return SQL("'[' || COALESCE(array_to_string(<<ids>>, ','), '') || ']'", ids=citation_ids(column))
 
 
-def _members() -> dict:
+def link_target(name: str, statuses: tuple[str, ...] | None):
+    """A link to another incident (`responds_to`): its id, or NULL when a reader who sees
+    `statuses` (None: all) may not see the incident it points at (tracker/representation/links.py)."""
+    own = F(f"{name}_id")
+    if statuses is None:
+        return own
+    seen = Exists(Incident.objects.filter(pk=OuterRef(f"{name}_id"), status__in=list(statuses)))
+    return SQL("CASE WHEN <<seen>> THEN <<own>> END", seen=seen, own=own)
+
+
+def reader_statuses(statuses: Iterable[str] | None) -> tuple[str, ...] | None:
+    """The statuses a reader sees, as the key of the expressions made for them."""
+    return None if statuses is None else tuple(sorted(str(s) for s in statuses))
+
+
+@functools.cache
+def _members(statuses: tuple[str, ...] | None) -> dict:
+    """Each member's expression, for a reader who sees `statuses` (None: all; see link_target)."""
     members = {}
     for name, field in IncidentSerializer().fields.items():
         if name in _PROVENANCE_FIELDS:
@@ -203,32 +222,39 @@ def _members() -> dict:
             parts = brief_parts(name, field)
             brief = json_object(**{part: value_of(f, F(path), _KINDS) for part, f, path in parts})
             members[name] = SQL("CASE WHEN <<id>> IS NULL THEN 'null' ELSE <<brief>> END", id=F(parts[0][2]), brief=brief)
+        elif name in LINKS:
+            members[name] = value_of(Incident._meta.get_field(name), link_target(name, statuses), _KINDS)
         else:
             model_field = Incident._meta.get_field(field.source)
             members[name] = value_of(model_field, F(f"{name}_id" if model_field.is_relation else name), _KINDS)
     return members
 
 
-_MEMBERS = _members()
+_MEMBERS = _members(None)
 if list(_MEMBERS).index("report_ids") != list(_MEMBERS).index("citation_ids") + 1:  # pragma: no cover
     raise TypeError("IncidentSerializer: item() writes citation_ids and report_ids as one member; keep them adjacent.")
 
 
-def item() -> SQL:
-    """The JSON text of an incident's list item, over an incident queryset."""
-    members = {name: SQL("COALESCE(<<a>>, '[]')", a=assessments()) if m is None else m for name, m in _MEMBERS.items()}
+def item(statuses: Iterable[str] | None = None) -> SQL:
+    """The JSON text of an incident's list item, over an incident queryset, for a reader who
+    sees `statuses` (None: all)."""
+    members = {
+        name: SQL("COALESCE(<<a>>, '[]')", a=assessments()) if m is None else m
+        for name, m in _members(reader_statuses(statuses)).items()
+    }
     # The two lists of the incident's citations come from one subquery (written as one member).
     members["citation_ids"] = _citation_and_report_ids()
     del members["report_ids"]
     return json_object(**members)
 
 
-def ndjson_stream(queryset) -> Iterator[bytes] | None:
-    """The NDJSON export of `queryset` (filtered, ordered incidents), one item per line, as
-    `export._ndjson` writes it; None when the database cannot write the items."""
+def ndjson_stream(queryset, statuses: Iterable[str] | None = None) -> Iterator[bytes] | None:
+    """The NDJSON export of `queryset` (filtered, ordered incidents) for a reader who sees
+    `statuses` (None: all), one item per line, as `export._ndjson` writes it; None when the
+    database cannot write the items."""
     if not available():
         return None
-    texts = queryset.prefetch_related(None).annotate(item=item()).values_list("item", flat=True)
+    texts = queryset.prefetch_related(None).annotate(item=item(statuses)).values_list("item", flat=True)
     return _lines(streaming.rows(texts, CHUNK_ROWS))
 
 

@@ -161,7 +161,8 @@ def _bodies(plan) -> dict[tuple[int, int], str]:
     for statuses, owners in shown.items():
         owner = next(iter(owners.values()))  # any owner of the class: they see the same
         queryset = IncidentViewSet.served_to(owner, detail=True).filter(pk__in=list(owners))
-        served[statuses] = {item["id"]: item for item in IncidentDetailSerializer(queryset, many=True).data}
+        items = IncidentDetailSerializer(queryset, many=True, context={"reader": owner}).data
+        served[statuses] = {item["id"]: item for item in items}
     renderer = FastJSONRenderer()
     bodies = {}
     for subscription, pk, what, event, now_in in plan:

@@ -14,6 +14,7 @@ from tracker.models import (
     VerdictRules,
 )
 from tracker.representation.fields import OffsetDateTimeField
+from tracker.representation.links import hide_unseen_links
 from tracker.representation.serializers.base import (
     AUDIT_FIELDS,
     PartyBriefSerializer,
@@ -157,14 +158,38 @@ class AssessmentSerializer(RejectUnknownFieldsMixin, AssessmentBriefSerializer):
         read_only_fields = ["verdict", "reasons", "time_overlap", "place_overlap", "computed_at", "version"]
 
 
+def reader_of(context: dict):
+    """Whom a representation is for: the request's user, or `reader` (a subscription's owner);
+    None — the public — when neither is given."""
+    request = context.get("request")
+    return request.user if request is not None else context.get("reader")
+
+
+class IncidentLinkField(serializers.PrimaryKeyRelatedField):
+    """Another incident's id, as the reader may see it: a writer may link only an incident they
+    may see (another is "does not exist", as it is to them), and a reader is shown null for
+    one they may not (tracker/representation/links.py; the serializer checks, in one query
+    for a list of incidents)."""
+
+    def get_queryset(self):
+        return Incident.objects.visible_to(reader_of(self.context))
+
+
+class IncidentListSerializer(serializers.ListSerializer):
+    """Incidents serialized together: their links checked against the reader in one query."""
+
+    def to_representation(self, data):
+        return hide_unseen_links(super().to_representation(data), reader_of(self.context))
+
+
 class IncidentSerializer(TrackerModelSerializer):
     place = place_field()
     perpetrator = party_field(required=False, allow_null=True)
     target_party = party_field(
         required=False, allow_null=True, help_text="The party attacked, when it is one (civilians are described, not a party)."
     )
-    responds_to = serializers.PrimaryKeyRelatedField(
-        queryset=Incident.objects.all(),
+    responds_to = IncidentLinkField(
+        queryset=Incident.objects.all(),  # the schema's; a request's is the reader's (get_queryset)
         required=False,
         allow_null=True,
         help_text="Id of the incident this act answered, when the sources say so.",
@@ -203,8 +228,15 @@ class IncidentSerializer(TrackerModelSerializer):
             "independent_claimants", "contested", "external_source", "external_id", "import_flags", "citation_ids",
             "report_ids", "assessments", *AUDIT_FIELDS,
         ]  # fmt: skip
+        list_serializer_class = IncidentListSerializer
 
     _provenance = staticmethod(_provenance)
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        if not isinstance(self.parent, IncidentListSerializer):  # a list checks its links together
+            hide_unseen_links([data], reader_of(self.context))
+        return data
 
     @extend_schema_field(serializers.ChoiceField(choices=Confidence.choices))
     def get_suggested_confidence(self, obj) -> str:
