@@ -197,7 +197,8 @@ def link_target(name: str, statuses: tuple[str, ...] | None):
     if statuses is None:
         return own
     seen = Exists(Incident.objects.filter(pk=OuterRef(f"{name}_id"), status__in=list(statuses)))
-    return SQL("CASE WHEN <<seen>> THEN <<own>> END", seen=seen, own=own)
+    # CASE tests in order: most incidents link nothing, and skip the probe.
+    return SQL("CASE WHEN <<own>> IS NULL THEN NULL WHEN <<seen>> THEN <<own>> END", seen=seen, own=own)
 
 
 def reader_statuses(statuses: Iterable[str] | None) -> tuple[str, ...] | None:
